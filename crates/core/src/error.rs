@@ -1,0 +1,121 @@
+//! Typed errors a caller can act on, each with a stable `code()` for the wire and the CLI.
+//!
+//! Messages are one line, say what is wrong and how to fix it, and never contain a secret:
+//! the only credential that may appear is an abbreviated access key ID.
+
+use std::fmt;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A setting a profile needs, named by its environment variable as the seed's guide does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Missing {
+    pub var: &'static str,
+    pub what: &'static str,
+}
+
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.var, self.what)
+    }
+}
+
+/// Why the server refused our credentials, in the terms a person can fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    UnknownAccessKey,
+    WrongSecret,
+    AccessDenied,
+    ClockSkew,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("Cloudflare R2 not configured: missing {}", join(.missing))]
+    NotConfigured { missing: Vec<Missing> },
+
+    #[error("{0}")]
+    InvalidInput(String),
+
+    #[error("no profile named '{0}': `cubby profile list` shows the profiles you have")]
+    ProfileNotFound(String),
+
+    #[error("{0}")]
+    KeychainUnavailable(String),
+
+    #[error("{message}")]
+    Auth { kind: AuthFailure, message: String },
+
+    #[error("{0}")]
+    NotFound(String),
+
+    #[error("{0}")]
+    Unreachable(String),
+
+    #[error("{0}")]
+    Storage(String),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{0}")]
+    Config(String),
+}
+
+fn join(missing: &[Missing]) -> String {
+    missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+impl Error {
+    /// The stable code the UI and scripts match on; never changes once published.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotConfigured { .. } => "not_configured",
+            Error::InvalidInput(_) => "invalid_input",
+            Error::ProfileNotFound(_) => "profile_not_found",
+            Error::KeychainUnavailable(_) => "keychain_unavailable",
+            Error::Auth { kind: AuthFailure::UnknownAccessKey, .. } => "unknown_access_key",
+            Error::Auth { kind: AuthFailure::WrongSecret, .. } => "wrong_secret",
+            Error::Auth { kind: AuthFailure::AccessDenied, .. } => "access_denied",
+            Error::Auth { kind: AuthFailure::ClockSkew, .. } => "clock_skew",
+            Error::NotFound(_) => "not_found",
+            Error::Unreachable(_) => "unreachable",
+            Error::Storage(_) => "storage",
+            Error::Io { .. } => "io",
+            Error::Config(_) => "config",
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::InvalidInput(message.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_configured_names_each_missing_item_like_the_seed() {
+        let e = Error::NotConfigured {
+            missing: vec![
+                Missing { var: "CLOUDFLARE_R2_BUCKET_NAME", what: "bucket" },
+                Missing { var: "CLOUDFLARE_R2_SECRET_ACCESS_KEY", what: "secret" },
+            ],
+        };
+        assert_eq!(
+            e.to_string(),
+            "Cloudflare R2 not configured: missing CLOUDFLARE_R2_BUCKET_NAME (bucket), \
+             CLOUDFLARE_R2_SECRET_ACCESS_KEY (secret)"
+        );
+        assert_eq!(e.code(), "not_configured");
+    }
+}

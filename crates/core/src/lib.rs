@@ -1,0 +1,26 @@
+//! cubby-core: every rule of Cubby's domain, for the desktop app and the `cubby` CLI alike.
+//!
+//! It owns connection profiles and where they live, the credentials in the OS keychain, the
+//! S3/R2 client and its error vocabulary, and the connection test. It deliberately knows nothing
+//! of Tauri, clap or any UI: hosts pass in directories, environment and credential stores, call
+//! one function, and map the result (`Error::code` is the stable wire code).
+
+pub mod dotenv;
+pub mod error;
+pub mod keychain;
+pub mod paths;
+pub mod probe;
+pub mod profile;
+pub mod profiles;
+pub mod resolve;
+pub mod sandbox;
+pub mod secret;
+pub mod storage;
+
+pub use error::{Error, Result};
+pub use keychain::{CredentialStore, MemoryKeychain, OsKeychain};
+pub use paths::Dirs;
+pub use profile::{Config, Jurisdiction, Profile, ProfileKind};
+pub use resolve::{Env, Resolved};
+pub use secret::{Credentials, Secret};
+pub use storage::Bucket;

@@ -1,0 +1,75 @@
+//! Where Cubby keeps things: profiles (TOML) in the config dir; journals, registers and the
+//! sandbox's files in the data dir. Both are passed around as a value, never read from a global.
+
+use std::path::{Path, PathBuf};
+
+use crate::resolve::Env;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dirs {
+    pub config: PathBuf,
+    pub data: PathBuf,
+}
+
+impl Dirs {
+    pub fn new(config: impl Into<PathBuf>, data: impl Into<PathBuf>) -> Self {
+        Dirs { config: config.into(), data: data.into() }
+    }
+
+    /// The platform directories, overridden by `CUBBY_CONFIG_DIR` and `CUBBY_DATA_DIR`.
+    pub fn from_env(env: &Env) -> Result<Self> {
+        let project = directories::ProjectDirs::from("com", "oasys360", "cubby");
+        let pick = |var: &str, platform: Option<&Path>| -> Result<PathBuf> {
+            match env.get(var) {
+                Some(dir) => Ok(PathBuf::from(dir)),
+                None => platform.map(Path::to_path_buf).ok_or_else(|| {
+                    Error::Config(format!("cannot find a home directory: set {var} to a folder Cubby may use"))
+                }),
+            }
+        };
+        Ok(Dirs {
+            config: pick("CUBBY_CONFIG_DIR", project.as_ref().map(|p| p.config_dir()))?,
+            data: pick("CUBBY_DATA_DIR", project.as_ref().map(|p| p.data_dir()))?,
+        })
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config.join("profiles.toml")
+    }
+
+    pub fn sandbox_dir(&self) -> PathBuf {
+        self.data.join("sandbox")
+    }
+}
+
+/// Writes a file so that readers see the old or the new content, never half of either.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        std::process::id()
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let result = (|| {
+        let mut file = options.open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(format!("cannot write {}", path.display()), e)
+    })
+}

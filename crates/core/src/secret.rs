@@ -1,0 +1,79 @@
+//! Credentials as types that cannot leak by accident: `Secret` has a redacted `Debug`, no
+//! `Display` and no `Serialize`; the only way to read it is the explicit `expose()`.
+
+use std::fmt;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The raw value, for the signer and the keychain only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// An access key pair. The access key ID is an identifier, not a secret, but it still only
+/// ever appears abbreviated (`AKIA…`) in messages.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret: Secret,
+}
+
+impl Credentials {
+    pub fn new(access_key_id: impl Into<String>, secret: Secret) -> Self {
+        Credentials { access_key_id: access_key_id.into(), secret }
+    }
+
+    /// The first characters of the access key ID, enough to recognise it, e.g. `3f9a…`.
+    pub fn short_key_id(&self) -> String {
+        abbreviate(&self.access_key_id)
+    }
+}
+
+pub(crate) fn abbreviate(id: &str) -> String {
+    let head: String = id.chars().take(6).collect();
+    if head.len() < id.len() {
+        format!("{head}…")
+    } else {
+        head
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.short_key_id())
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_the_secret() {
+        let c = Credentials::new("AKIDEXAMPLE1234", Secret::new("sup3r-s3cret-value"));
+        let shown = format!("{c:?} {:?} {:#?}", c.secret, c);
+        assert!(!shown.contains("sup3r-s3cret-value"), "{shown}");
+        assert!(!shown.contains("AKIDEXAMPLE1234"), "full key id leaked: {shown}");
+        assert!(shown.contains("AKIDEX…"));
+    }
+}

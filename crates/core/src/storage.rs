@@ -1,0 +1,375 @@
+//! The S3/R2 connection: one configured aws-sdk-s3 client per profile, the object operations
+//! Cubby builds on, and the translation of S3's failures into `Error`s a person can act on.
+//!
+//! The client reads no ambient AWS configuration (`~/.aws`, `AWS_*`): everything comes from the
+//! profile, so what the user configured is exactly what runs.
+
+use std::time::Duration;
+
+use aws_sdk_s3::config::{
+    BehaviorVersion, Region, RequestChecksumCalculation, ResponseChecksumValidation, StalledStreamProtectionConfig,
+};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use url::Url;
+
+use crate::error::AuthFailure;
+use crate::profile::{Profile, MAX_EXPIRY_SECS};
+use crate::secret::Credentials;
+use crate::{Error, Result};
+
+/// A bucket reached through one profile. Cheap to clone: the client shares its connection pool.
+#[derive(Clone, Debug)]
+pub struct Bucket {
+    client: aws_sdk_s3::Client,
+    name: String,
+    endpoint: Url,
+    key_hint: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectInfo {
+    pub key: String,
+    pub size: u64,
+    pub etag: Option<String>,
+    pub last_modified: Option<DateTime<Utc>>,
+    pub content_type: Option<String>,
+    pub metadata: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectEntry {
+    pub key: String,
+    pub size: u64,
+    pub etag: Option<String>,
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+/// One page of a listing, as the server sent it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ListPage {
+    pub objects: Vec<ObjectEntry>,
+    pub prefixes: Vec<String>,
+    pub next_token: Option<String>,
+}
+
+impl Bucket {
+    pub fn connect(profile: &Profile, credentials: &Credentials) -> Result<Bucket> {
+        let endpoint = profile.endpoint_url()?;
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+            .build_https();
+        let creds = aws_credential_types::Credentials::new(
+            credentials.access_key_id.clone(),
+            credentials.secret.expose().to_string(),
+            None,
+            None,
+            "cubby-profile",
+        );
+        let config = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("auto"))
+            .endpoint_url(endpoint.as_str().trim_end_matches('/'))
+            .credentials_provider(creds)
+            .force_path_style(profile.path_style())
+            // R2 rejects some of the SDK's default flexible checksums; send them only when an
+            // operation requires one, and verify integrity ourselves (MD5/ETag).
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+            .http_client(http)
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .read_timeout(Duration::from_secs(60))
+                    .build(),
+            )
+            .stalled_stream_protection(StalledStreamProtectionConfig::enabled().build())
+            .retry_config(RetryConfig::standard().with_max_attempts(4))
+            .build();
+        Ok(Bucket {
+            client: aws_sdk_s3::Client::from_conf(config),
+            name: profile.bucket.clone(),
+            endpoint,
+            key_hint: credentials.short_key_id(),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn endpoint(&self) -> &Url {
+        &self.endpoint
+    }
+
+    pub async fn put(&self, key: &str, body: Vec<u8>, content_type: Option<&str>) -> Result<Option<String>> {
+        let out = self
+            .client
+            .put_object()
+            .bucket(&self.name)
+            .key(key)
+            .set_content_type(content_type.map(str::to_string))
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| self.map_err("upload", Some(key), e))?;
+        Ok(out.e_tag)
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.name)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| self.map_err("download", Some(key), e))?;
+        let bytes = out.body.collect().await.map_err(|e| {
+            Error::Unreachable(format!("download of '{key}' was interrupted: {}", root_cause(&e)))
+        })?;
+        Ok(bytes.into_bytes().to_vec())
+    }
+
+    pub async fn head(&self, key: &str) -> Result<ObjectInfo> {
+        let out = self
+            .client
+            .head_object()
+            .bucket(&self.name)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| self.map_err("stat", Some(key), e))?;
+        Ok(ObjectInfo {
+            key: key.to_string(),
+            size: out.content_length.unwrap_or(0).max(0) as u64,
+            etag: out.e_tag,
+            last_modified: out.last_modified.and_then(to_chrono),
+            content_type: out.content_type,
+            metadata: out.metadata.unwrap_or_default().into_iter().collect(),
+        })
+    }
+
+    /// One ListObjectsV2 page; callers loop on `next_token` and may show each page at once.
+    pub async fn list_page(
+        &self,
+        prefix: &str,
+        delimiter: Option<&str>,
+        token: Option<String>,
+        max_keys: Option<i32>,
+    ) -> Result<ListPage> {
+        let out = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.name)
+            .prefix(prefix)
+            .set_delimiter(delimiter.map(str::to_string))
+            .set_continuation_token(token)
+            .set_max_keys(max_keys)
+            .send()
+            .await
+            .map_err(|e| self.map_err("list", None, e))?;
+        let objects = out
+            .contents
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|o| {
+                Some(ObjectEntry {
+                    key: o.key?,
+                    size: o.size.unwrap_or(0).max(0) as u64,
+                    etag: o.e_tag,
+                    last_modified: o.last_modified.and_then(to_chrono),
+                })
+            })
+            .collect();
+        let prefixes = out.common_prefixes.unwrap_or_default().into_iter().filter_map(|p| p.prefix).collect();
+        let next_token = if out.is_truncated.unwrap_or(false) { out.next_continuation_token } else { None };
+        Ok(ListPage { objects, prefixes, next_token })
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        self.client
+            .delete_object()
+            .bucket(&self.name)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| self.map_err("delete", Some(key), e))?;
+        Ok(())
+    }
+
+    /// Server-side copy within the bucket; metadata and Content-Type travel with the object.
+    pub async fn copy(&self, from: &str, to: &str) -> Result<()> {
+        self.client
+            .copy_object()
+            .bucket(&self.name)
+            .key(to)
+            .copy_source(format!("{}/{}", self.name, encode_key(from)))
+            .send()
+            .await
+            .map_err(|e| self.map_err("copy", Some(from), e))?;
+        Ok(())
+    }
+
+    /// A presigned GET, valid for `expires` (1 s to 7 days, R2's limits).
+    pub async fn presign_get(&self, key: &str, expires: Duration) -> Result<String> {
+        let config = presigning(expires)?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.name)
+            .key(key)
+            .presigned(config)
+            .await
+            .map_err(|e| self.map_err("sign", Some(key), e))?;
+        Ok(request.uri().to_string())
+    }
+
+    /// A presigned PUT whose Content-Type is part of the signature: an upload with another
+    /// type is refused by the server.
+    pub async fn presign_put(&self, key: &str, content_type: &str, expires: Duration) -> Result<String> {
+        let config = presigning(expires)?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.name)
+            .key(key)
+            .content_type(content_type)
+            .presigned(config)
+            .await
+            .map_err(|e| self.map_err("sign", Some(key), e))?;
+        Ok(request.uri().to_string())
+    }
+
+    /// Turns an SDK failure into words a person can act on.
+    fn map_err<E>(&self, op: &str, key: Option<&str>, err: SdkError<E, HttpResponse>) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let host = self.endpoint.host_str().unwrap_or("the endpoint");
+        let port = self.endpoint.port().map(|p| format!(":{p}")).unwrap_or_default();
+        match &err {
+            SdkError::DispatchFailure(failure) => {
+                let why = if failure.is_timeout() { "timed out".to_string() } else { root_cause(&err) };
+                return Error::Unreachable(format!(
+                    "cannot reach {host}{port} ({why}): check the endpoint or account ID and your network"
+                ));
+            }
+            SdkError::TimeoutError(_) => {
+                return Error::Unreachable(format!("{host}{port} did not answer in time: check your network"));
+            }
+            _ => {}
+        }
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        let code = err.code().unwrap_or("");
+        let server_message = err.message().unwrap_or("").to_string();
+        let key_hint = &self.key_hint;
+        let bucket = &self.name;
+        let what = key.map(|k| format!("'{k}'")).unwrap_or_else(|| format!("bucket '{bucket}'"));
+        match (code, status) {
+            ("InvalidAccessKeyId", _) => Error::Auth {
+                kind: AuthFailure::UnknownAccessKey,
+                message: format!(
+                    "the server does not know access key {key_hint}: check the access key ID, or create a new API token"
+                ),
+            },
+            ("InvalidArgument", _) if server_message.contains("Credential") => Error::Auth {
+                kind: AuthFailure::UnknownAccessKey,
+                message: format!("access key {key_hint} is malformed ({server_message}): copy it again from the API token page"),
+            },
+            ("SignatureDoesNotMatch", _) => Error::Auth {
+                kind: AuthFailure::WrongSecret,
+                message: format!("wrong secret for access key {key_hint}: re-enter the secret access key"),
+            },
+            ("RequestTimeTooSkewed", _) => Error::Auth {
+                kind: AuthFailure::ClockSkew,
+                message: "this computer's clock is too far from the server's: set the system time automatically (NTP) and retry".into(),
+            },
+            ("NoSuchBucket", _) => Error::NotFound(format!(
+                "bucket '{bucket}' does not exist at {host}{port}: check the bucket name"
+            )),
+            ("NoSuchKey", _) | ("NotFound", _) | (_, Some(404)) if key.is_some() => {
+                Error::NotFound(format!("no object {what} in bucket '{bucket}'"))
+            }
+            (_, Some(404)) => Error::NotFound(format!("bucket '{bucket}' does not exist at {host}{port}: check the bucket name")),
+            ("AccessDenied", _) | (_, Some(403)) => Error::Auth {
+                kind: AuthFailure::AccessDenied,
+                message: format!(
+                    "access denied: access key {key_hint} may not {op} {what}; give the API token Object Read & Write on this bucket"
+                ),
+            },
+            (_, Some(401)) => Error::Auth {
+                kind: AuthFailure::UnknownAccessKey,
+                message: format!("the server refused access key {key_hint} (HTTP 401): check the access key ID and secret"),
+            },
+            _ => {
+                let detail = match (code.is_empty(), status) {
+                    (false, _) => format!("{code}: {server_message}"),
+                    (true, Some(s)) => format!("HTTP {s}"),
+                    (true, None) => root_cause(&err),
+                };
+                Error::Storage(format!("{op} of {what} failed: {detail}"))
+            }
+        }
+    }
+}
+
+fn presigning(expires: Duration) -> Result<PresigningConfig> {
+    if expires.is_zero() || expires.as_secs() > u64::from(MAX_EXPIRY_SECS) {
+        return Err(Error::invalid(format!(
+            "expiry of {} s is outside R2's limits: use 1 second to 7 days",
+            expires.as_secs()
+        )));
+    }
+    PresigningConfig::expires_in(expires).map_err(|e| Error::invalid(format!("cannot sign: {e}")))
+}
+
+fn to_chrono(t: aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+/// The innermost cause of an error chain: the part that says what actually went wrong.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+/// Percent-encodes an object key for a URL path, keeping `/` between segments.
+pub fn encode_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for b in key.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_encode_for_url_paths() {
+        assert_eq!(encode_key("acme/documents/a b+c.pdf"), "acme/documents/a%20b%2Bc.pdf");
+        assert_eq!(encode_key("t/ü.jpg"), "t/%C3%BC.jpg");
+    }
+
+    #[test]
+    fn expiry_outside_r2_limits_is_refused_before_signing() {
+        assert!(presigning(Duration::from_secs(0)).is_err());
+        assert!(presigning(Duration::from_secs(604_801)).is_err());
+        assert!(presigning(Duration::from_secs(604_800)).is_ok());
+    }
+}

@@ -1,0 +1,343 @@
+//! Real servers for Cubby's tests, started and stopped by the tests themselves: SeaweedFS on
+//! loopback, a private D-Bus with an unlocked gnome-keyring (the real Secret Service), and Xvfb.
+//!
+//! Every child is tied to the test process (PR_SET_PDEATHSIG) and killed on drop, so a
+//! panicking or killed test never leaves servers behind. Tools are found on PATH or in the
+//! repository's `.tools/bin` (where `scripts/bootstrap.sh` installs them).
+
+// Tying children to our lifetime needs `prctl` in `pre_exec`; nothing else here is unsafe.
+#![allow(unsafe_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A TCP port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port on 127.0.0.1")
+}
+
+/// Several distinct free ports (all bound at once, so they differ).
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> =
+        (0..n).map(|_| TcpListener::bind("127.0.0.1:0").expect("no free port")).collect();
+    listeners.iter().map(|l| l.local_addr().expect("bound").port()).collect()
+}
+
+/// The repository root, from this crate's manifest dir.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+}
+
+/// Finds a tool on PATH or in `.tools/bin`, or panics with the command that installs it.
+pub fn tool(name: &str) -> PathBuf {
+    let local = repo_root().join(".tools/bin").join(name);
+    if local.is_file() {
+        return local;
+    }
+    if let Some(paths) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&paths) {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+    }
+    panic!("`{name}` is not installed: run `bash scripts/bootstrap.sh` (make test does this)");
+}
+
+/// A command whose process dies with the test process.
+pub fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new(program);
+    // SAFETY: prctl is async-signal-safe and touches only the child's own state.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    cmd
+}
+
+fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < timeout, "{what} did not become ready within {timeout:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn port_open(port: u16) -> bool {
+    TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()
+}
+
+/// A minimal HTTP/1.0 GET on loopback, returning the status code.
+fn http_status(port: u16, path: &str) -> Option<u16> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n").ok()?;
+    let mut head = String::new();
+    BufReader::new(stream).read_line(&mut head).ok()?;
+    head.split_whitespace().nth(1)?.parse().ok()
+}
+
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// SeaweedFS (`weed mini`) on loopback with one identity and the given buckets.
+pub struct SeaweedFs {
+    _child: Guard,
+    _dir: tempfile::TempDir,
+    pub endpoint: String,
+    pub port: u16,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+impl SeaweedFs {
+    pub fn start(buckets: &[&str]) -> SeaweedFs {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let access_key = "CUBBYTESTACCESSKEY01".to_string();
+        let secret_key = format!("seaweed-test-secret-{}", free_port());
+        let config = serde_json::json!({
+            "identities": [{
+                "name": "admin",
+                "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+                "actions": ["Admin", "Read", "List", "Tagging", "Write"]
+            }]
+        });
+        let config_path = dir.path().join("s3.json");
+        std::fs::write(&config_path, config.to_string()).expect("write s3.json");
+        std::fs::create_dir_all(dir.path().join("tmp")).expect("tmp");
+        let p = free_ports(10);
+        let (s3, filer) = (p[0], p[1]);
+        let log = std::fs::File::create(dir.path().join("weed.log")).expect("log");
+        let child = command(tool("weed"))
+            .arg("mini")
+            .arg(format!("-dir={}", dir.path().join("data").display()))
+            .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1"])
+            .arg(format!("-s3.port={s3}"))
+            .arg(format!("-s3.port.grpc={}", p[2]))
+            .arg(format!("-filer.port={filer}"))
+            .arg(format!("-filer.port.grpc={}", p[3]))
+            .arg(format!("-master.port={}", p[4]))
+            .arg(format!("-master.port.grpc={}", p[5]))
+            .arg(format!("-volume.port={}", p[6]))
+            .arg(format!("-volume.port.grpc={}", p[7]))
+            .arg(format!("-admin.port={}", p[8]))
+            .arg(format!("-admin.port.grpc={}", p[9]))
+            .arg(format!("-s3.config={}", config_path.display()))
+            .arg(format!("-bucket={}", buckets.join(",")))
+            .args([
+                "-s3.allowDeleteBucketNotEmpty=false",
+                "-admin.ui=false",
+                "-webdav=false",
+                "-s3.port.iceberg=0",
+                "-s3.port.lance=0",
+            ])
+            .env("TMPDIR", dir.path().join("tmp"))
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start weed");
+        let guard = Guard(child);
+        wait_until("SeaweedFS S3 port", Duration::from_secs(60), || port_open(s3));
+        for bucket in buckets {
+            wait_until("SeaweedFS bucket", Duration::from_secs(60), || {
+                http_status(filer, &format!("/buckets/{bucket}/")) == Some(200)
+            });
+        }
+        SeaweedFs {
+            _child: guard,
+            _dir: dir,
+            endpoint: format!("http://127.0.0.1:{s3}"),
+            port: s3,
+            access_key,
+            secret_key,
+        }
+    }
+}
+
+/// A private session bus with gnome-keyring's Secret Service, unlocked, in a temporary home.
+/// Pass `env()` to the processes under test; the test process's own bus is never touched.
+pub struct PrivateKeyring {
+    _keyring: Guard,
+    _bus: Guard,
+    dir: tempfile::TempDir,
+    bus_address: String,
+}
+
+impl PrivateKeyring {
+    pub fn start() -> PrivateKeyring {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let runtime = dir.path().join("run");
+        let data = dir.path().join("data");
+        for d in [&runtime, &data] {
+            std::fs::create_dir_all(d).expect("mkdir");
+        }
+        let mut bus = command("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+            .arg(format!("--address=unix:path={}", dir.path().join("bus").display()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon (apt package dbus)");
+        let mut address = String::new();
+        BufReader::new(bus.stdout.take().expect("stdout")).read_line(&mut address).expect("bus address");
+        let bus_address = address.trim().to_string();
+        let bus = Guard(bus);
+
+        let mut keyring = command("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("XDG_DATA_HOME", &data)
+            .env("HOME", dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start gnome-keyring-daemon (apt package gnome-keyring)");
+        {
+            let mut stdin = keyring.stdin.take().expect("stdin");
+            stdin.write_all(b"cubby-test-keyring").expect("unlock password");
+        }
+        let keyring = Guard(keyring);
+        let ring = PrivateKeyring { _keyring: keyring, _bus: bus, dir, bus_address };
+        wait_until("the Secret Service on the private bus", Duration::from_secs(20), || {
+            ring.command("dbus-send")
+                .args([
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+                .unwrap_or(false)
+        });
+        ring
+    }
+
+    /// Variables a process needs to use this keychain.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("DBUS_SESSION_BUS_ADDRESS".into(), self.bus_address.clone()),
+            ("XDG_RUNTIME_DIR".into(), self.dir.path().join("run").display().to_string()),
+        ]
+    }
+
+    /// A command wired to this keychain (e.g. `secret-tool`).
+    pub fn command(&self, program: &str) -> Command {
+        let mut cmd = command(program);
+        cmd.envs(self.env());
+        cmd
+    }
+
+    /// What `secret-tool search --all service SERVICE` prints: attributes and secrets stored.
+    pub fn search(&self, service: &str) -> String {
+        let out = self
+            .command("secret-tool")
+            .args(["search", "--all", "--unlock", "service", service])
+            .output()
+            .expect("secret-tool (apt package libsecret-tools)");
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    }
+}
+
+/// An X server for the desktop app's window, on a free display number.
+pub struct Xvfb {
+    _child: Guard,
+    pub display: String,
+}
+
+impl Xvfb {
+    pub fn start() -> Xvfb {
+        let n = (90..400)
+            .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists())
+            .expect("no free X display");
+        let child = command(tool("Xvfb"))
+            .arg(format!(":{n}"))
+            .args(["-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start Xvfb (apt package xvfb)");
+        let guard = Guard(child);
+        wait_until("Xvfb", Duration::from_secs(20), || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists());
+        Xvfb { _child: guard, display: format!(":{n}") }
+    }
+}
+
+/// Runs a process to completion with a deadline, returning (status, stdout, stderr).
+pub fn run_with_timeout(mut cmd: Command, stdin: Option<&[u8]>, timeout: Duration) -> (Option<i32>, String, String) {
+    let mut child = cmd
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(input).expect("stdin");
+    }
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out_thread = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status.code();
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("process did not finish within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (status, out_thread.join().unwrap_or_default(), err_thread.join().unwrap_or_default())
+}
+
+/// A plain HTTP/1.0 request to a loopback URL (presigned links are just URLs: any client must
+/// work with them). Returns the status and the body.
+pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, Vec<u8>) {
+    let rest = url.strip_prefix("http://").expect("http:// URL");
+    let (authority, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut stream = TcpStream::connect(authority).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let mut request = format!("{method} {path} HTTP/1.0\r\nHost: {authority}\r\nContent-Length: {}\r\n", body.len());
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    stream.write_all(body).expect("send body");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("HTTP response head");
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
+    (status, response[split + 4..].to_vec())
+}

