@@ -145,3 +145,9 @@ mod tests {
         assert_eq!(err.code(), "keychain_unavailable");
     }
 }
+
+/// The keychain service for this run: `cubby`, or `CUBBY_KEYCHAIN_SERVICE` for dev and test
+/// runs that must not touch the real entries.
+pub fn service_name(env: &crate::Env) -> String {
+    env.get("CUBBY_KEYCHAIN_SERVICE").unwrap_or(DEFAULT_SERVICE).to_string()
+}

@@ -6,6 +6,7 @@
 //! one function, and map the result (`Error::code` is the stable wire code).
 
 pub mod dotenv;
+pub mod demo;
 pub mod error;
 pub mod keychain;
 pub mod paths;

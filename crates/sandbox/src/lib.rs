@@ -149,3 +149,17 @@ pub async fn is_listening(port: u16) -> bool {
         Ok(Ok(_))
     )
 }
+
+/// Starts the sandbox unless something already listens on its port (a `cubby sandbox` in another
+/// terminal, or the desktop app). `None` means the running one is used.
+pub async fn ensure_running(options: Options) -> Result<Option<Sandbox>, Error> {
+    if options.port != 0 && is_listening(options.port).await {
+        return Ok(None);
+    }
+    match Sandbox::start(options).await {
+        Ok(sandbox) => Ok(Some(sandbox)),
+        // Lost a race with another process starting it: use that one.
+        Err(Error::PortInUse(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,251 @@
+//! `cubby profile …`: the CLI face of cubby-core's profiles.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Args;
+use cubby_core::probe::{probe, ConnectionReport, ProbeOptions, StepStatus};
+use cubby_core::profile::{normalize_public_url, Config, Jurisdiction, Origin, Profile, DEFAULT_EXPIRY_SECS};
+use cubby_core::profiles::{self, ProfileSummary};
+use cubby_core::{resolve, sandbox, Bucket, Credentials, CredentialStore, Error, ProfileKind, Result, Secret};
+
+use crate::{exit_code_for, Ctx, ProfileCommand};
+
+#[derive(Args)]
+pub struct AddArgs {
+    /// Profile name (letters, digits, '-' and '_').
+    name: String,
+    /// Cloudflare account ID (gives https://<account>.r2.cloudflarestorage.com).
+    #[arg(long, required_unless_present = "endpoint", conflicts_with = "endpoint")]
+    account_id: Option<String>,
+    /// R2 jurisdiction: eu or fedramp.
+    #[arg(long, requires = "account_id")]
+    jurisdiction: Option<Jurisdiction>,
+    /// An explicit S3-compatible endpoint URL instead of an account ID.
+    #[arg(long)]
+    endpoint: Option<String>,
+    #[arg(long)]
+    bucket: String,
+    /// Public URL (custom domain) for public links.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Default signed-URL expiry in seconds.
+    #[arg(long, default_value_t = DEFAULT_EXPIRY_SECS)]
+    expiry: u32,
+    /// Mark direct uploads (presigned PUT) as enabled for this bucket.
+    #[arg(long)]
+    direct_upload: bool,
+    /// Read the access key ID and the secret from stdin, one per line, instead of prompting.
+    #[arg(long)]
+    secret_stdin: bool,
+    /// Make it the default profile.
+    #[arg(long)]
+    default: bool,
+}
+
+impl std::fmt::Display for ProfileKindLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            ProfileKind::R2 => "R2",
+            ProfileKind::S3 => "S3",
+            ProfileKind::Sandbox => "local sandbox",
+            ProfileKind::Env => "environment",
+        })
+    }
+}
+struct ProfileKindLabel(ProfileKind);
+
+pub async fn run(ctx: &Ctx, cmd: ProfileCommand) -> Result<ExitCode> {
+    match cmd {
+        ProfileCommand::Add(args) => add(ctx, args),
+        ProfileCommand::ImportEnv { file, name, default } => {
+            let profile = profiles::import_env(&ctx.dirs, &ctx.store, &file, &name, default)?;
+            let config = Config::load(&ctx.dirs)?;
+            let summary = ProfileSummary::of(&profile, config.default.as_deref() == Some(&name));
+            ctx.emit(&summary, || {
+                format!(
+                    "Imported profile '{name}' from {} (keys stored in the OS keychain). Try `cubby profile test {name}`.",
+                    file.display()
+                )
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+        ProfileCommand::List => {
+            let config = Config::load(&ctx.dirs)?;
+            let list = profiles::summaries(&config, &ctx.env);
+            ctx.emit(&list, || {
+                list.iter()
+                    .map(|p| {
+                        format!(
+                            "{} {:<16} {:<14} {:<24} {}",
+                            if p.is_default { "*" } else { " " },
+                            p.name,
+                            ProfileKindLabel(p.kind).to_string(),
+                            p.bucket,
+                            p.endpoint
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+        ProfileCommand::Show { name } => show(ctx, name.as_deref().or(ctx.profile.as_deref())),
+        ProfileCommand::Remove { name } => {
+            profiles::remove(&ctx.dirs, &ctx.store, &name)?;
+            ctx.emit(&serde_json::json!({ "removed": name }), || {
+                format!("Removed profile '{name}' and its keychain entry.")
+            });
+            Ok(ExitCode::SUCCESS)
+        }
+        ProfileCommand::Use { name } => {
+            profiles::set_default(&ctx.dirs, &name)?;
+            ctx.emit(&serde_json::json!({ "default": name }), || format!("'{name}' is now the default profile."));
+            Ok(ExitCode::SUCCESS)
+        }
+        ProfileCommand::Test { name, write } => test(ctx, name.as_deref().or(ctx.profile.as_deref()), write).await,
+    }
+}
+
+fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
+    let profile = Profile {
+        name: args.name.clone(),
+        account_id: args.account_id,
+        jurisdiction: args.jurisdiction,
+        endpoint: args.endpoint,
+        bucket: args.bucket,
+        public_url: args.public_url.as_deref().map(normalize_public_url).transpose()?,
+        signed_url_expiry: args.expiry,
+        direct_upload: args.direct_upload,
+        origin: Origin::Stored,
+    };
+    // Check everything that can be checked before asking for keys.
+    profile.validate()?;
+    let credentials = if args.secret_stdin { keys_from_stdin()? } else { keys_from_prompt()? };
+    let config = profiles::save(&ctx.dirs, &ctx.store, &profile, &credentials, args.default)?;
+    let summary = ProfileSummary::of(&profile, config.default.as_deref() == Some(&args.name));
+    ctx.emit(&summary, || {
+        format!(
+            "Added profile '{}' ({} · bucket {}); keys stored in the OS keychain.{}",
+            args.name,
+            summary.endpoint,
+            summary.bucket,
+            if summary.is_default { " It is the default profile." } else { "" }
+        )
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+fn keys_from_stdin() -> Result<Credentials> {
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut next = |what: &str| -> Result<String> {
+        match lines.next() {
+            Some(Ok(line)) if !line.trim().is_empty() => Ok(line.trim().to_string()),
+            Some(Err(e)) => Err(Error::io("cannot read stdin", e)),
+            _ => Err(Error::invalid(format!(
+                "--secret-stdin expects two lines on stdin: the access key ID, then the secret; the {what} is missing"
+            ))),
+        }
+    };
+    let id = next("access key ID")?;
+    let secret = next("secret")?;
+    Ok(Credentials::new(id, Secret::new(secret)))
+}
+
+fn keys_from_prompt() -> Result<Credentials> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::invalid(
+            "no terminal to ask for the keys: pass --secret-stdin and pipe the access key ID and secret, one per line",
+        ));
+    }
+    eprint!("Access key ID: ");
+    let _ = std::io::stderr().flush();
+    let mut id = String::new();
+    std::io::stdin().read_line(&mut id).map_err(|e| Error::io("cannot read the access key ID", e))?;
+    let secret = rpassword::prompt_password("Secret access key (not shown): ")
+        .map_err(|e| Error::io("cannot read the secret", e))?;
+    if id.trim().is_empty() || secret.trim().is_empty() {
+        return Err(Error::invalid("both the access key ID and the secret access key are needed"));
+    }
+    Ok(Credentials::new(id.trim(), Secret::new(secret.trim())))
+}
+
+fn show(ctx: &Ctx, name: Option<&str>) -> Result<ExitCode> {
+    let config = Config::load(&ctx.dirs)?;
+    let name = resolve::active_name(&config, name, &ctx.env);
+    let profile = match name.as_str() {
+        resolve::ENV_PROFILE => {
+            resolve::profile_from_vars(resolve::ENV_PROFILE, &ctx.env, Origin::Env)?.0
+        }
+        sandbox::PROFILE_NAME => sandbox::profile(&config, &ctx.env),
+        _ => config.profile(&name).cloned().ok_or_else(|| Error::ProfileNotFound(name.clone()))?,
+    };
+    let keys = match profile.kind() {
+        ProfileKind::Env => "from CLOUDFLARE_R2_* environment variables".to_string(),
+        _ => match ctx.store.get(&name) {
+            Ok(Some(c)) => format!("in the OS keychain (access key {})", c.short_key_id()),
+            Ok(None) if profile.kind() == ProfileKind::Sandbox => "generated on first use".into(),
+            Ok(None) => "missing from the keychain: add the profile again".into(),
+            Err(e) => e.to_string(),
+        },
+    };
+    let summary = ProfileSummary::of(&profile, resolve::active_name(&config, None, &ctx.env) == name);
+    let value = serde_json::json!({
+        "profile": summary,
+        "account_id": profile.account_id,
+        "jurisdiction": profile.jurisdiction,
+        "signed_url_expiry": profile.signed_url_expiry,
+        "direct_upload": profile.direct_upload,
+        "keys": keys,
+    });
+    ctx.emit(&value, || {
+        let mut lines = vec![
+            format!("Profile      {}{}", name, if summary.is_default { " (default)" } else { "" }),
+            format!("Kind         {}", ProfileKindLabel(summary.kind)),
+            format!("Endpoint     {}", summary.endpoint),
+            format!("Bucket       {}", summary.bucket),
+        ];
+        if let Some(url) = &summary.public_url {
+            lines.push(format!("Public URL   {url}"));
+        }
+        lines.push(format!("Link expiry  {} s", profile.signed_url_expiry));
+        lines.push(format!("Direct upload {}", if profile.direct_upload { "enabled" } else { "disabled" }));
+        lines.push(format!("Keys         {keys}"));
+        lines.join("\n")
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn test(ctx: &Ctx, name: Option<&str>, write: bool) -> Result<ExitCode> {
+    let config = Config::load(&ctx.dirs)?;
+    let resolved = resolve::resolve(&ctx.dirs, &config, &ctx.store, name, &ctx.env)?;
+    let _sandbox = match resolved.profile.kind() {
+        ProfileKind::Sandbox => crate::sandbox_cmd::ensure(ctx, &config, None).await?,
+        _ => None,
+    };
+    let bucket = Bucket::connect(&resolved.profile, &resolved.credentials)?;
+    let report = probe(&bucket, ProbeOptions { write }).await;
+    ctx.emit(&report, || render(&report));
+    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(exit_code_for(report.code.as_deref().unwrap_or("storage"))) })
+}
+
+fn render(report: &ConnectionReport) -> String {
+    let mut lines: Vec<String> = report
+        .steps
+        .iter()
+        .map(|s| {
+            let mark = match s.status {
+                StepStatus::Ok => "✓",
+                StepStatus::Failed => "✗",
+                StepStatus::Skipped => "–",
+            };
+            match &s.detail {
+                Some(d) => format!("{mark} {}: {d}", s.label),
+                None => format!("{mark} {}", s.label),
+            }
+        })
+        .collect();
+    lines.push(report.summary.clone());
+    lines.join("\n")
+}

@@ -1,0 +1,99 @@
+//! Demo data for the sandbox: two tenants with receipts, images and PDFs laid out as the seed's
+//! backend lays them out, so a newcomer sees a real tree on first launch.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::distr::{Alphanumeric, SampleString};
+
+use crate::storage::Bucket;
+use crate::Result;
+
+const RECEIPT_JPG: &[u8] = include_bytes!("../assets/demo/receipt.jpg");
+const STOREFRONT_PNG: &[u8] = include_bytes!("../assets/demo/storefront.png");
+
+pub const TENANTS: [&str; 2] = ["acme-corp", "globex"];
+
+/// `{tenant}/{category}/{YYYYMMDD_HHMMSS}_{6 lowercase alphanumerics}_{name}`, the seed's scheme.
+pub fn scheme_key(tenant: &str, category: &str, at: DateTime<Utc>, name: &str) -> String {
+    let tag = Alphanumeric.sample_string(&mut rand::rng(), 6).to_ascii_lowercase();
+    format!("{tenant}/{category}/{}_{tag}_{name}", at.format("%Y%m%d_%H%M%S"))
+}
+
+/// Uploads the demo objects; returns how many were written.
+pub async fn seed(bucket: &Bucket, now: DateTime<Utc>) -> Result<usize> {
+    let mut written = 0;
+    for (t, tenant) in TENANTS.iter().enumerate() {
+        let day = |d: i64| now - Duration::days(d + t as i64) - Duration::minutes(17 * d);
+        let objects: Vec<(String, Vec<u8>, &str)> = vec![
+            (scheme_key(tenant, "documents", day(0), "receipt.jpg"), RECEIPT_JPG.to_vec(), "image/jpeg"),
+            (scheme_key(tenant, "documents", day(1), "invoice.pdf"), pdf(&format!("Invoice for {tenant}")), "application/pdf"),
+            (scheme_key(tenant, "documents", day(3), "expenses-q1.csv"), csv(), "text/csv"),
+            (scheme_key(tenant, "images", day(2), "storefront.png"), STOREFRONT_PNG.to_vec(), "image/png"),
+            (scheme_key(tenant, "uploads", day(4), "contract-signed.pdf"), pdf("Signed contract"), "application/pdf"),
+        ];
+        for (key, body, content_type) in objects {
+            bucket.put(&key, body, Some(content_type)).await?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+fn csv() -> Vec<u8> {
+    b"date,merchant,amount\n2025-01-27,Corner Cafe,8.80\n2025-01-28,Office Supplies Ltd,42.15\n".to_vec()
+}
+
+/// A small valid one-page PDF with a line of text (base-14 font, so no font is embedded).
+fn pdf(text: &str) -> Vec<u8> {
+    let text: String = text.chars().filter(|c| c.is_ascii() && !matches!(c, '(' | ')' | '\\')).collect();
+    let stream = format!("BT /F1 24 Tf 72 720 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_the_seed_scheme() {
+        let at = DateTime::parse_from_rfc3339("2025-01-27T12:34:56Z").unwrap().with_timezone(&Utc);
+        let key = scheme_key("acme", "documents", at, "receipt.jpg");
+        let (head, name) = key.rsplit_once('_').unwrap();
+        assert_eq!(name, "receipt.jpg");
+        assert!(head.starts_with("acme/documents/20250127_123456_"), "{key}");
+        let tag = &head["acme/documents/20250127_123456_".len()..];
+        assert_eq!(tag.len(), 6);
+        assert!(tag.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "{tag}");
+    }
+
+    #[test]
+    fn pdf_xref_offsets_point_at_objects() {
+        let doc = pdf("Hello");
+        let text = String::from_utf8(doc.clone()).unwrap();
+        assert!(text.starts_with("%PDF-1.4") && text.ends_with("%%EOF\n"));
+        let start: usize = text.lines().rev().nth(1).unwrap().parse().unwrap();
+        assert!(text[start..].starts_with("xref"));
+        let first: usize = text[start..].lines().nth(3).unwrap()[..10].parse().unwrap();
+        assert!(text[first..].starts_with("1 0 obj"));
+    }
+}
