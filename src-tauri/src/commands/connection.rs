@@ -1,0 +1,172 @@
+//! The Connect screen and the profile switcher: test, save, import, choose, remove.
+
+use std::path::PathBuf;
+
+use cubby_core::probe::{probe, ConnectionReport, ProbeOptions};
+use cubby_core::profile::{normalize_public_url, Jurisdiction, Origin, Profile, DEFAULT_EXPIRY_SECS};
+use cubby_core::profiles::{self, ProfileSummary};
+use cubby_core::{resolve, sandbox, Bucket, CredentialStore, Credentials, Error, ProfileKind, Secret};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::error::IpcResult;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct KeychainStatus {
+    pub available: bool,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct AppStatus {
+    pub version: String,
+    pub profiles: Vec<ProfileSummary>,
+    pub active: Option<ProfileSummary>,
+    /// True until the user has connected somewhere or chosen the sandbox.
+    pub first_run: bool,
+    pub keychain: KeychainStatus,
+}
+
+/// What the Connect form sends. The secret arrives once and goes to the keychain; no reply
+/// ever carries it back.
+#[derive(Clone, Deserialize, specta::Type)]
+pub struct ConnectForm {
+    pub name: String,
+    pub account_id: Option<String>,
+    pub jurisdiction: Option<String>,
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    pub public_url: Option<String>,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl ConnectForm {
+    fn into_parts(self) -> cubby_core::Result<(Profile, Credentials)> {
+        let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let jurisdiction = clean(self.jurisdiction).map(|j| j.parse::<Jurisdiction>()).transpose()?;
+        let profile = Profile {
+            name: self.name.trim().to_string(),
+            account_id: clean(self.account_id),
+            jurisdiction,
+            endpoint: clean(self.endpoint),
+            bucket: self.bucket.trim().to_string(),
+            public_url: clean(self.public_url).map(|u| normalize_public_url(&u)).transpose()?,
+            signed_url_expiry: DEFAULT_EXPIRY_SECS,
+            direct_upload: false,
+            origin: Origin::Stored,
+        };
+        profile.validate()?;
+        let (id, secret) = (self.access_key_id.trim().to_string(), self.secret_access_key.trim().to_string());
+        if id.is_empty() || secret.is_empty() {
+            return Err(Error::invalid("enter both the access key ID and the secret access key"));
+        }
+        Ok((profile, Credentials::new(id, Secret::new(secret))))
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
+    let config = state.config()?;
+    let profiles = profiles::summaries(&config, &state.env);
+    let active = profiles.iter().find(|p| p.is_default).cloned();
+    let keychain = match state.store.get("__cubby_probe__") {
+        Ok(_) => KeychainStatus { available: true, detail: None },
+        Err(e) => KeychainStatus { available: false, detail: Some(e.to_string()) },
+    };
+    if active.as_ref().is_some_and(|p| p.kind == ProfileKind::Sandbox) && state.dirs.config_file().exists() {
+        state.ensure_sandbox().await?;
+    }
+    Ok(AppStatus {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        first_run: !state.dirs.config_file().exists(),
+        profiles,
+        active,
+        keychain,
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn test_connection(form: ConnectForm) -> IpcResult<ConnectionReport> {
+    let (profile, credentials) = form.into_parts()?;
+    let bucket = Bucket::connect(&profile, &credentials)?;
+    Ok(probe(&bucket, ProbeOptions { write: true }).await)
+}
+
+/// Tests the form's settings and, only when they work, stores the profile as the default.
+#[tauri::command]
+#[specta::specta]
+pub async fn connect(state: State<'_, AppState>, form: ConnectForm) -> IpcResult<ConnectionReport> {
+    let (profile, credentials) = form.into_parts()?;
+    let bucket = Bucket::connect(&profile, &credentials)?;
+    let report = probe(&bucket, ProbeOptions { write: true }).await;
+    if report.ok {
+        profiles::save(&state.dirs, state.store.as_ref(), &profile, &credentials, true)?;
+    }
+    Ok(report)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn import_env(
+    state: State<'_, AppState>,
+    path: String,
+    name: Option<String>,
+) -> IpcResult<ProfileSummary> {
+    let name = name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "r2".to_string());
+    let profile = profiles::import_env(&state.dirs, state.store.as_ref(), &PathBuf::from(path), &name, true)?;
+    Ok(ProfileSummary::of(&profile, true))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn test_profile(state: State<'_, AppState>, name: String) -> IpcResult<ConnectionReport> {
+    let config = state.config()?;
+    let resolved = resolve::resolve(&state.dirs, &config, state.store.as_ref(), Some(&name), &state.env)?;
+    if resolved.profile.kind() == ProfileKind::Sandbox {
+        state.ensure_sandbox().await?;
+    }
+    let bucket = Bucket::connect(&resolved.profile, &resolved.credentials)?;
+    Ok(probe(&bucket, ProbeOptions { write: true }).await)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn use_profile(state: State<'_, AppState>, name: String) -> IpcResult<ProfileSummary> {
+    let config = profiles::set_default(&state.dirs, &name)?;
+    summary_of(&state, &config, &name).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn use_sandbox(state: State<'_, AppState>, seed_demo: bool) -> IpcResult<ProfileSummary> {
+    let config = profiles::set_default(&state.dirs, sandbox::PROFILE_NAME)?;
+    state.ensure_sandbox().await?;
+    if seed_demo {
+        let profile = sandbox::profile(&config, &state.env);
+        let bucket = Bucket::connect(&profile, &sandbox::credentials(&state.dirs, state.store.as_ref())?)?;
+        cubby_core::demo::seed(&bucket, chrono_now()).await?;
+    }
+    summary_of(&state, &config, sandbox::PROFILE_NAME).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_profile(state: State<'_, AppState>, name: String) -> IpcResult<()> {
+    Ok(profiles::remove(&state.dirs, state.store.as_ref(), &name)?)
+}
+
+async fn summary_of(state: &AppState, config: &cubby_core::Config, name: &str) -> IpcResult<ProfileSummary> {
+    let summary = profiles::summaries(config, &state.env).into_iter().find(|p| p.name == name);
+    if summary.as_ref().is_some_and(|p| p.kind == ProfileKind::Sandbox) {
+        state.ensure_sandbox().await?;
+    }
+    Ok(summary.ok_or_else(|| Error::ProfileNotFound(name.to_string()))?)
+}
+
+fn chrono_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}

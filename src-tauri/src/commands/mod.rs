@@ -1,0 +1,4 @@
+//! IPC commands, one file per area of the window. Each parses its input, calls cubby-core and
+//! maps the result; nothing here decides anything about storage.
+
+pub mod connection;

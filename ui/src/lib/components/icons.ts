@@ -1,0 +1,23 @@
+// The icons Cubby uses, in one place: components import from here, so the set
+// stays small and consistent and a swap of icon library touches one file.
+// Lucide icons are decorative (aria-hidden) unless given an aria-label.
+
+export { default as IconArrowLeft } from '@lucide/svelte/icons/arrow-left';
+export { default as IconCheck } from '@lucide/svelte/icons/check';
+export { default as IconChevronDown } from '@lucide/svelte/icons/chevron-down';
+export { default as IconCloud } from '@lucide/svelte/icons/cloud';
+export { default as IconFileText } from '@lucide/svelte/icons/file-text';
+export { default as IconFileUp } from '@lucide/svelte/icons/file-up';
+export { default as IconHardDrive } from '@lucide/svelte/icons/hard-drive';
+export { default as IconInbox } from '@lucide/svelte/icons/inbox';
+export { default as IconLoader } from '@lucide/svelte/icons/loader-circle';
+export { default as IconMinus } from '@lucide/svelte/icons/minus';
+export { default as IconPlus } from '@lucide/svelte/icons/plus';
+export { default as IconSearch } from '@lucide/svelte/icons/search';
+export { default as IconServer } from '@lucide/svelte/icons/server';
+export { default as IconTrash } from '@lucide/svelte/icons/trash-2';
+export { default as IconUpload } from '@lucide/svelte/icons/upload';
+export { default as IconWarning } from '@lucide/svelte/icons/triangle-alert';
+export { default as IconX } from '@lucide/svelte/icons/x';
+export { default as IconCircleX } from '@lucide/svelte/icons/circle-x';
+export { default as IconCircleCheck } from '@lucide/svelte/icons/circle-check';

@@ -1,0 +1,76 @@
+// What the Connect screen holds while the user types, and how it becomes the
+// ConnectForm the core expects. Pure: no IPC, no Svelte.
+
+import type { ConnectForm } from '../ipc';
+
+/** "r2": Cloudflare R2 addressed by account ID; "endpoint": any other S3-compatible URL. */
+export type ConnectMode = 'r2' | 'endpoint';
+
+/** R2 jurisdictions; '' means the default (no jurisdiction-specific endpoint). */
+export type Jurisdiction = '' | 'eu' | 'fedramp';
+
+export const JURISDICTIONS: ReadonlyArray<{ value: Jurisdiction; label: string }> = [
+  { value: '', label: 'None (default)' },
+  { value: 'eu', label: 'EU' },
+  { value: 'fedramp', label: 'FedRAMP' },
+];
+
+export const DEFAULT_PROFILE_NAME = 'r2';
+
+export interface ConnectFormState {
+  mode: ConnectMode;
+  name: string;
+  accountId: string;
+  jurisdiction: Jurisdiction;
+  endpoint: string;
+  bucket: string;
+  publicUrl: string;
+  accessKeyId: string;
+  secret: string;
+}
+
+/** `base`, or `base-2`, `base-3`… when that name is already taken, so adding never replaces by accident. */
+export function freeProfileName(base: string, existingNames: readonly string[]): string {
+  if (!existingNames.includes(base)) return base;
+  let n = 2;
+  while (existingNames.includes(`${base}-${n}`)) n += 1;
+  return `${base}-${n}`;
+}
+
+export function emptyFormState(existingNames: readonly string[] = []): ConnectFormState {
+  return {
+    mode: 'r2',
+    name: freeProfileName(DEFAULT_PROFILE_NAME, existingNames),
+    accountId: '',
+    jurisdiction: '',
+    endpoint: '',
+    bucket: '',
+    publicUrl: '',
+    accessKeyId: '',
+    secret: '',
+  };
+}
+
+function optional(value: string): string | null {
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+/**
+ * Builds the wire form: every value trimmed (pasted keys often carry a trailing
+ * newline), empty optional fields as null, and only the fields of the chosen mode
+ * filled in, so the core never has to guess between account ID and endpoint.
+ */
+export function buildConnectForm(state: ConnectFormState): ConnectForm {
+  const r2 = state.mode === 'r2';
+  return {
+    name: state.name.trim(),
+    account_id: r2 ? optional(state.accountId) : null,
+    jurisdiction: r2 ? optional(state.jurisdiction) : null,
+    endpoint: r2 ? null : optional(state.endpoint)?.replace(/\/+$/, '') ?? null,
+    bucket: state.bucket.trim(),
+    public_url: optional(state.publicUrl)?.replace(/\/+$/, '') ?? null,
+    access_key_id: state.accessKeyId.trim(),
+    secret_access_key: state.secret.trim(),
+  };
+}

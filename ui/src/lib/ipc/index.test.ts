@@ -1,0 +1,104 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const mocks = vi.hoisted(() => ({
+  appStatus: vi.fn(),
+  connect: vi.fn(),
+  removeProfile: vi.fn(),
+  open: vi.fn(),
+}));
+
+vi.mock('./bindings', () => ({
+  commands: {
+    appStatus: mocks.appStatus,
+    connect: mocks.connect,
+    removeProfile: mocks.removeProfile,
+  },
+}));
+vi.mock('@tauri-apps/plugin-dialog', () => ({ open: mocks.open }));
+
+import { IpcFailure, appStatus, connect, errorMessage, pickEnvFile, removeProfile } from './index';
+import type { ConnectForm } from './index';
+
+const form: ConnectForm = {
+  name: 'r2',
+  account_id: null,
+  jurisdiction: null,
+  endpoint: 'http://127.0.0.1:9000',
+  bucket: 'b',
+  public_url: null,
+  access_key_id: 'AK',
+  secret_access_key: 'SK',
+};
+
+beforeEach(() => {
+  vi.clearAllMocks();
+});
+
+describe('command wrappers', () => {
+  it('return the data of an ok result', async () => {
+    const report = { ok: true, summary: 'All good', steps: [] };
+    mocks.connect.mockResolvedValue({ status: 'ok', data: report });
+    await expect(connect(form)).resolves.toEqual(report);
+    expect(mocks.connect).toHaveBeenCalledWith(form);
+  });
+
+  it('throw IpcFailure carrying code and message for an error result', async () => {
+    mocks.appStatus.mockResolvedValue({
+      status: 'error',
+      error: { code: 'keychain_unavailable', message: 'No keychain service is running.' },
+    });
+    const thrown = await appStatus().catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(IpcFailure);
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as IpcFailure).code).toBe('keychain_unavailable');
+    expect((thrown as IpcFailure).message).toBe('No keychain service is running.');
+  });
+
+  it('accept a bare string rejection from Tauri itself', async () => {
+    mocks.removeProfile.mockResolvedValue({ status: 'error', error: 'command remove_profile not found' });
+    const thrown = await removeProfile('x').catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(IpcFailure);
+    expect((thrown as IpcFailure).code).toBe('ipc');
+    expect((thrown as IpcFailure).message).toBe('command remove_profile not found');
+  });
+
+  it('resolve to undefined for a unit command', async () => {
+    mocks.removeProfile.mockResolvedValue({ status: 'ok', data: null });
+    await expect(removeProfile('x')).resolves.toBeUndefined();
+    expect(mocks.removeProfile).toHaveBeenCalledWith('x');
+  });
+
+  it('let plain Errors (e.g. no Tauri runtime) through unchanged', async () => {
+    const boom = new TypeError('window.__TAURI_INTERNALS__ is undefined');
+    mocks.appStatus.mockRejectedValue(boom);
+    await expect(appStatus()).rejects.toBe(boom);
+  });
+});
+
+describe('errorMessage', () => {
+  it('prefers the message over the code', () => {
+    expect(errorMessage(new IpcFailure({ code: 'not_found', message: 'No profile named x.' }))).toBe(
+      'No profile named x.',
+    );
+  });
+
+  it('falls back to a sentence for shapeless errors', () => {
+    expect(errorMessage(undefined)).toMatch(/went wrong/);
+    expect(errorMessage('plain text')).toBe('plain text');
+  });
+});
+
+describe('pickEnvFile', () => {
+  it('returns the chosen path', async () => {
+    mocks.open.mockResolvedValue('/home/me/project/.env');
+    await expect(pickEnvFile()).resolves.toBe('/home/me/project/.env');
+    const options = mocks.open.mock.calls[0][0];
+    expect(options.multiple).toBe(false);
+    expect(options.filters.map((f: { extensions: string[] }) => f.extensions)).toEqual([['env'], ['*']]);
+  });
+
+  it('returns null when the dialog is cancelled', async () => {
+    mocks.open.mockResolvedValue(null);
+    await expect(pickEnvFile()).resolves.toBeNull();
+  });
+});

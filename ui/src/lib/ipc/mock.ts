@@ -1,0 +1,111 @@
+// A fake core for working on the window in a plain browser (`npm run dev`, then
+// open /?mock). Development only: main.ts loads it behind import.meta.env.DEV.
+// Query flags: ?mock&returning (profiles exist), ?mock&nokeychain.
+// A secret of "wrong" fails the credentials step; a bucket of "readonly" fails write;
+// a bucket of "error" makes the command itself fail with an IpcError.
+
+import { mockIPC } from '@tauri-apps/api/mocks';
+import type { AppStatus, ConnectForm, ConnectionReport, ProfileSummary } from './index';
+
+const DELAY_MS = 700;
+
+function report(form: Pick<ConnectForm, 'secret_access_key' | 'bucket'>): ConnectionReport {
+  const badSecret = form.secret_access_key === 'wrong';
+  const readOnly = form.bucket === 'readonly';
+  const steps: ConnectionReport['steps'] = [
+    { id: 'reach', label: 'Reach the endpoint', status: 'ok', detail: 'Answered in 84 ms.' },
+    badSecret
+      ? { id: 'credentials', label: 'Check the credentials', status: 'failed', detail: 'The secret access key does not match this access key ID. Copy it again from the dashboard.' }
+      : { id: 'credentials', label: 'Check the credentials', status: 'ok', detail: null },
+    badSecret
+      ? { id: 'bucket', label: 'Open the bucket', status: 'skipped', detail: 'Skipped because the credentials failed.' }
+      : { id: 'bucket', label: 'Open the bucket', status: 'ok', detail: `Bucket “${form.bucket}” exists.` },
+    badSecret
+      ? { id: 'write', label: 'Write permission', status: 'skipped', detail: null }
+      : readOnly
+        ? { id: 'write', label: 'Write permission', status: 'failed', detail: 'This key can read but not write. Give it “Object Read & Write”.' }
+        : { id: 'write', label: 'Write permission', status: 'ok', detail: 'Wrote and deleted a test object.' },
+  ];
+  const ok = steps.every((step) => step.status === 'ok');
+  return { ok, summary: ok ? 'Connected: Cubby can read and write this bucket.' : 'Cubby cannot use this bucket yet.', steps, code: ok ? null : 'wrong_secret' };
+}
+
+export function installMockCore(flags: URLSearchParams): void {
+  const sandbox: ProfileSummary = {
+    name: 'sandbox',
+    kind: 'sandbox',
+    endpoint: 'http://127.0.0.1:39123',
+    bucket: 'cubby-sandbox',
+    public_url: null,
+    is_default: false,
+  };
+  let profiles: ProfileSummary[] = flags.has('returning')
+    ? [{ name: 'oasys-prod', kind: 'r2', endpoint: 'https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com', bucket: 'oasys-prod', public_url: null, is_default: true }, sandbox]
+    : [];
+  let firstRun = profiles.length === 0;
+
+  const save = (profile: ProfileSummary): ProfileSummary => {
+    profiles = [...profiles.filter((p) => p.name !== profile.name).map((p) => ({ ...p, is_default: false })), { ...profile, is_default: true }];
+    firstRun = false;
+    return profile;
+  };
+  const makeDefault = (name: string): ProfileSummary => {
+    const found = profiles.find((p) => p.name === name);
+    if (!found) throw { code: 'not_found', message: `There is no connection named “${name}”.` };
+    profiles = profiles.map((p) => ({ ...p, is_default: p.name === name }));
+    return { ...found, is_default: true };
+  };
+  const status = (): AppStatus => ({
+    version: '0.1.0-mock',
+    profiles,
+    active: profiles.find((p) => p.is_default) ?? null,
+    first_run: firstRun,
+    keychain: flags.has('nokeychain')
+      ? { available: false, detail: 'org.freedesktop.secrets: no Secret Service is running on this session bus.' }
+      : { available: true, detail: null },
+  });
+
+  mockIPC(async (cmd, payload) => {
+    await new Promise((resolve) => setTimeout(resolve, cmd === 'app_status' ? 150 : DELAY_MS));
+    const args = (payload ?? {}) as Record<string, unknown>;
+    switch (cmd) {
+      case 'app_status':
+        return status();
+      case 'test_connection':
+        return report(args.form as ConnectForm);
+      case 'connect': {
+        const form = args.form as ConnectForm;
+        if (form.bucket === 'error') {
+          throw { code: 'keychain_unavailable', message: 'The system keychain refused to store the secret: no Secret Service is running.' };
+        }
+        const result = report(form);
+        if (result.ok) {
+          save({
+            name: form.name,
+            kind: form.account_id ? 'r2' : 's3',
+            endpoint: form.endpoint ?? `https://${form.account_id}.r2.cloudflarestorage.com`,
+            bucket: form.bucket,
+            public_url: form.public_url,
+            is_default: true,
+          });
+        }
+        return result;
+      }
+      case 'plugin:dialog|open':
+        return '/home/me/project/.env';
+      case 'import_env':
+        return save({ name: (args.name as string | null) ?? 'env', kind: 'env', endpoint: 'https://0123.r2.cloudflarestorage.com', bucket: 'from-env', public_url: null, is_default: true });
+      case 'test_profile':
+        return report({ secret_access_key: 'ok', bucket: 'from-env' });
+      case 'use_profile':
+        return makeDefault(args.name as string);
+      case 'use_sandbox':
+        return save(sandbox);
+      case 'remove_profile':
+        profiles = profiles.filter((p) => p.name !== args.name);
+        return null;
+      default:
+        throw { code: 'unknown_command', message: `The mock core has no command ${cmd}.` };
+    }
+  });
+}

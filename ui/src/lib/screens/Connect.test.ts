@@ -1,0 +1,44 @@
+// Server-renders the Connect screen and checks the stable selectors the
+// end-to-end tests rely on, so a refactor cannot silently rename them.
+import { render } from 'svelte/server';
+import { describe, expect, it } from 'vitest';
+import Connect from './Connect.svelte';
+
+describe('Connect screen', () => {
+  const body = render(Connect).body;
+
+  it.each([
+    'mode-r2',
+    'mode-endpoint',
+    'connect-name',
+    'connect-account-id',
+    'connect-jurisdiction',
+    'connect-bucket',
+    'connect-public-url',
+    'connect-access-key-id',
+    'connect-secret',
+    'connect-test',
+    'connect-submit',
+    'import-env',
+    'use-sandbox',
+    'seed-demo',
+  ])('has #%s', (id) => {
+    expect(body).toContain(`id="${id}"`);
+  });
+
+  it('starts in R2 mode with the profile name "r2"', () => {
+    expect(body).toMatch(/id="mode-r2"[^>]*checked/);
+    expect(body).toMatch(/id="connect-name"[^>]*value="r2"/);
+  });
+
+  it('masks the secret and submits with the Connect button', () => {
+    expect(body).toMatch(/id="connect-secret"[^>]*type="password"|type="password"[^>]*id="connect-secret"/);
+    expect(body).toMatch(/type="submit"[^>]*id="connect-submit"|id="connect-submit"[^>]*type="submit"/);
+  });
+
+  it('labels every input', () => {
+    for (const id of ['connect-name', 'connect-account-id', 'connect-jurisdiction', 'connect-bucket', 'connect-public-url', 'connect-access-key-id', 'connect-secret']) {
+      expect(body).toContain(`for="${id}"`);
+    }
+  });
+});
