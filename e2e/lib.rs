@@ -1,1 +1,149 @@
-//! End-to-end tests live in tests/.
+//! Drives the real cubby-desktop window: Xvfb, the private keychain and SeaweedFS from
+//! cubby-testkit, tauri-driver + WebKitWebDriver, and a WebDriver client (fantoccini).
+//!
+//! The app binary must be built first (`make e2e` does: `cargo build -p cubby-desktop` after
+//! `npm run build` in ui/).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use cubby_testkit::{command, free_ports, repo_root, tool, PrivateKeyring, Xvfb};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// A running app with its own display, keychain and folders, driven over WebDriver.
+pub struct App {
+    pub client: Client,
+    pub config_dir: tempfile::TempDir,
+    pub data_dir: tempfile::TempDir,
+    pub keyring: PrivateKeyring,
+    _driver: Driver,
+    _xvfb: Xvfb,
+}
+
+struct Driver(std::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub const KEYCHAIN_SERVICE: &str = "cubby-e2e";
+
+pub fn app_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target"));
+    let binary = target.join("debug/cubby-desktop");
+    assert!(binary.is_file(), "{} is missing: run `make e2e` (or `cargo build -p cubby-desktop`)", binary.display());
+    binary
+}
+
+impl App {
+    pub async fn launch() -> App {
+        let xvfb = Xvfb::start();
+        let keyring = PrivateKeyring::start();
+        let config_dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let ports = free_ports(3);
+        let (port, native_port, sandbox_port) = (ports[0], ports[1], ports[2]);
+        let log = std::fs::File::create(data_dir.path().join("driver.log")).expect("log");
+        let driver = command(tool("tauri-driver"))
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", &xvfb.display)
+            .envs(keyring.env())
+            .env("CUBBY_CONFIG_DIR", config_dir.path())
+            .env("CUBBY_DATA_DIR", data_dir.path())
+            .env("CUBBY_KEYCHAIN_SERVICE", KEYCHAIN_SERVICE)
+            .env("CUBBY_SANDBOX_PORT", sandbox_port.to_string())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start tauri-driver");
+        let driver = Driver(driver);
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), "wry".into());
+        capabilities.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary().display().to_string() }),
+        );
+        let mut last_error = None;
+        let mut client = None;
+        for _ in 0..100 {
+            match ClientBuilder::rustls()
+                .expect("tls")
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(e) => {
+                    last_error = Some(e.to_string());
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+        let client = client.unwrap_or_else(|| panic!("no WebDriver session: {last_error:?}"));
+        App { client, config_dir, data_dir, keyring, _driver: driver, _xvfb: xvfb }
+    }
+
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let field = self.wait_for(css).await;
+        field.clear().await.expect("clear");
+        field.send_keys(text).await.expect("type");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.wait_for(css).await.text().await.expect("text")
+    }
+
+    /// Waits until the element's text (trimmed) equals `expected`; the UI may render the element
+    /// before its data arrives.
+    pub async fn wait_for_text(&self, css: &str, expected: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let mut seen = String::new();
+        while std::time::Instant::now() < deadline {
+            // textContent, not WebDriver's rendered text: WebKitWebDriver reports "" for some
+            // inline elements inside buttons.
+            let script = "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;";
+            if let Ok(serde_json::Value::String(text)) = self.client.execute(script, vec![css.into()]).await {
+                seen = text.trim().to_string();
+                if seen == expected {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} shows {seen:?}, expected {expected:?}");
+    }
+
+    /// Saves a screenshot under e2e/artifacts/ for people to look at after a run.
+    pub async fn screenshot(&self, name: &str) {
+        if let Ok(png) = self.client.screenshot().await {
+            let dir = repo_root().join("e2e/artifacts");
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        }
+    }
+
+    pub async fn quit(self) {
+        let _ = self.client.close().await;
+    }
+}

@@ -265,20 +265,40 @@ pub struct Xvfb {
 }
 
 impl Xvfb {
+    /// Tries display numbers until one Xvfb of ours owns its lock file: parallel tests and
+    /// other X servers can hold any number.
     pub fn start() -> Xvfb {
-        let n = (90..400)
-            .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists())
-            .expect("no free X display");
-        let child = command(tool("Xvfb"))
-            .arg(format!(":{n}"))
-            .args(["-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start Xvfb (apt package xvfb)");
-        let guard = Guard(child);
-        wait_until("Xvfb", Duration::from_secs(20), || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists());
-        Xvfb { _child: guard, display: format!(":{n}") }
+        for n in 90..400 {
+            let lock = format!("/tmp/.X{n}-lock");
+            if Path::new(&lock).exists() || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                continue;
+            }
+            let child = command(tool("Xvfb"))
+                .arg(format!(":{n}"))
+                .args(["-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start Xvfb (apt package xvfb)");
+            let pid = child.id();
+            let mut guard = Guard(child);
+            let start = Instant::now();
+            let ours = loop {
+                if let Ok(Some(_)) = guard.0.try_wait() {
+                    break false; // lost the display to someone else
+                }
+                let owner = std::fs::read_to_string(&lock).ok().and_then(|s| s.trim().parse::<u32>().ok());
+                if owner == Some(pid) && Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                    break true;
+                }
+                assert!(start.elapsed() < Duration::from_secs(20), "Xvfb :{n} did not start");
+                std::thread::sleep(Duration::from_millis(50));
+            };
+            if ours {
+                return Xvfb { _child: guard, display: format!(":{n}") };
+            }
+        }
+        panic!("no free X display between :90 and :399");
     }
 }
 
