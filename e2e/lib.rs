@@ -33,9 +33,15 @@ impl Drop for Driver {
 pub const KEYCHAIN_SERVICE: &str = "cubby-e2e";
 
 pub fn app_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
     let binary = target.join("debug/cubby-desktop");
-    assert!(binary.is_file(), "{} is missing: run `make e2e` (or `cargo build -p cubby-desktop`)", binary.display());
+    assert!(
+        binary.is_file(),
+        "{} is missing: run `make e2e` (or `cargo build -p cubby-desktop`)",
+        binary.display()
+    );
     binary
 }
 
@@ -49,7 +55,12 @@ impl App {
         let (port, native_port, sandbox_port) = (ports[0], ports[1], ports[2]);
         let log = std::fs::File::create(data_dir.path().join("driver.log")).expect("log");
         let driver = command(tool("tauri-driver"))
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .env("DISPLAY", &xvfb.display)
             .envs(keyring.env())
             .env("CUBBY_CONFIG_DIR", config_dir.path())
@@ -88,7 +99,14 @@ impl App {
             }
         }
         let client = client.unwrap_or_else(|| panic!("no WebDriver session: {last_error:?}"));
-        App { client, config_dir, data_dir, keyring, _driver: driver, _xvfb: xvfb }
+        App {
+            client,
+            config_dir,
+            data_dir,
+            keyring,
+            _driver: driver,
+            _xvfb: xvfb,
+        }
     }
 
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
@@ -107,7 +125,11 @@ impl App {
     }
 
     pub async fn click(&self, css: &str) {
-        self.wait_for(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.wait_for(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     pub async fn text(&self, css: &str) -> String {

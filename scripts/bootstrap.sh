@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TOOLS="${CUBBY_TOOLS:-$PWD/.tools}"
+
+for tool in cargo node npm python3; do
+  command -v "$tool" >/dev/null || { echo "bootstrap: $tool is missing; install Rust (rustup), Node.js 20+ and Python 3 first" >&2; exit 1; }
+done
 mkdir -p "$TOOLS/bin"
 
 need_apt=()
@@ -35,10 +39,8 @@ if [ ! -x "$TOOLS/bin/tauri-driver" ]; then
   cargo install -q --locked --root "$TOOLS" tauri-driver@2.1.0
 fi
 
-# UI and e2e node packages.
-if [ -f ui/package.json ] && [ ! -d ui/node_modules ]; then
+# The UI's node packages, reinstalled when the lock file changes.
+if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  echo "bootstrap: installing the UI's npm packages"
   (cd ui && npm ci --no-audit --no-fund --loglevel=error)
-fi
-if [ -f e2e/package.json ] && [ ! -d e2e/node_modules ]; then
-  (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi

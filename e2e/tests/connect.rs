@@ -24,7 +24,9 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_form_reports_wrong_secret_then_connects() {
-    let server = tokio::task::spawn_blocking(|| SeaweedFs::start(&[BUCKET])).await.expect("seaweedfs");
+    let server = tokio::task::spawn_blocking(|| SeaweedFs::start(&[BUCKET]))
+        .await
+        .expect("seaweedfs");
     let app = App::launch().await;
 
     app.wait_for("#connect-submit").await;
@@ -36,11 +38,20 @@ async fn connect_form_reports_wrong_secret_then_connects() {
     app.fill("#connect-secret", "definitely-not-the-secret").await;
     app.click("#connect-submit").await;
 
-    app.wait_for("[data-testid='connect-report'][data-ok='false']").await;
+    app.wait_for("[data-testid='connect-report'][data-ok='false']")
+        .await;
     let summary = app.text("[data-testid='connect-summary']").await;
-    assert!(summary.contains("wrong secret for access key"), "plain-words error, got: {summary}");
+    assert!(
+        summary.contains("wrong secret for access key"),
+        "plain-words error, got: {summary}"
+    );
     assert_eq!(
-        app.wait_for("[data-step='credentials']").await.attr("data-status").await.expect("attr").as_deref(),
+        app.wait_for("[data-step='credentials']")
+            .await
+            .attr("data-status")
+            .await
+            .expect("attr")
+            .as_deref(),
         Some("failed")
     );
     app.screenshot("connect-wrong-secret").await;
@@ -57,8 +68,13 @@ async fn connect_form_reports_wrong_secret_then_connects() {
 
     // The secret is in the real Secret Service, and in no file Cubby wrote.
     let stored = app.keyring.search(KEYCHAIN_SERVICE);
-    assert!(stored.contains(&server.secret_key), "keychain holds the secret: {stored}");
-    let files = files_under(app.config_dir.path()).into_iter().chain(files_under(app.data_dir.path()));
+    assert!(
+        stored.contains(&server.secret_key),
+        "keychain holds the secret: {stored}"
+    );
+    let files = files_under(app.config_dir.path())
+        .into_iter()
+        .chain(files_under(app.data_dir.path()));
     for file in files {
         let bytes = std::fs::read(&file).unwrap_or_default();
         assert!(
@@ -68,7 +84,10 @@ async fn connect_form_reports_wrong_secret_then_connects() {
         );
     }
     let toml = std::fs::read_to_string(app.config_dir.path().join("profiles.toml")).expect("profile saved");
-    assert!(toml.contains("[profiles.seaweed]") && toml.contains(BUCKET), "{toml}");
+    assert!(
+        toml.contains("[profiles.seaweed]") && toml.contains(BUCKET),
+        "{toml}"
+    );
     app.quit().await;
 }
 
@@ -81,7 +100,11 @@ async fn sandbox_with_demo_data_opens_the_main_layout() {
     // "Load demo data" is on by default: both demo tenants are in the sandbox's folder.
     let bucket = app.data_dir.path().join("sandbox/buckets/cubby-sandbox");
     for tenant in ["acme-corp", "globex"] {
-        assert!(bucket.join(tenant).join("documents").is_dir(), "demo tenant {tenant} missing in {}", bucket.display());
+        assert!(
+            bucket.join(tenant).join("documents").is_dir(),
+            "demo tenant {tenant} missing in {}",
+            bucket.display()
+        );
     }
     app.screenshot("sandbox").await;
     app.quit().await;

@@ -11,7 +11,10 @@ pub struct IpcError {
 
 impl From<cubby_core::Error> for IpcError {
     fn from(e: cubby_core::Error) -> Self {
-        IpcError { code: e.code().to_string(), message: e.to_string() }
+        IpcError {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
     }
 }
 

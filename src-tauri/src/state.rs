@@ -45,7 +45,9 @@ impl AppState {
             access_key: credentials.access_key_id.clone(),
             secret_key: credentials.secret.expose().to_string(),
         };
-        *running = cubby_sandbox::ensure_running(options).await.map_err(|e| Error::Unreachable(e.to_string()))?;
+        *running = cubby_sandbox::ensure_running(options)
+            .await
+            .map_err(|e| Error::Unreachable(e.to_string()))?;
         Ok(())
     }
 }

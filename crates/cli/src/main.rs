@@ -14,7 +14,11 @@ mod profile_cmd;
 mod sandbox_cmd;
 
 #[derive(Parser)]
-#[command(name = "cubby", version, about = "Cubby: a file manager for Cloudflare R2 tenant storage")]
+#[command(
+    name = "cubby",
+    version,
+    about = "Cubby: a file manager for Cloudflare R2 tenant storage"
+)]
 struct Cli {
     /// Profile to use: a stored one, `env` (CLOUDFLARE_R2_* variables) or `sandbox`.
     #[arg(long, global = true, env = "CUBBY_PROFILE")]
@@ -42,9 +46,7 @@ enum Command {
     /// Print the version.
     Version,
     /// Print a shell completion script, e.g. `cubby completions bash > /etc/bash_completion.d/cubby`.
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Subcommand)]
@@ -174,7 +176,9 @@ fn main() -> ExitCode {
             Command::Sandbox(args) => sandbox_cmd::run(&ctx, args.port, args.seed_demo).await,
             Command::Version => {
                 let version = env!("CARGO_PKG_VERSION");
-                ctx.emit(&serde_json::json!({ "version": version }), || format!("cubby {version}"));
+                ctx.emit(&serde_json::json!({ "version": version }), || {
+                    format!("cubby {version}")
+                });
                 Ok(ExitCode::SUCCESS)
             }
             Command::Completions { shell } => {
@@ -194,7 +198,10 @@ fn fail(err: &Error, json: bool) -> ExitCode {
     let message = err.to_string().replace('\n', " ");
     eprintln!("error: {message}");
     if json {
-        println!("{}", serde_json::json!({ "error": { "code": err.code(), "message": message } }));
+        println!(
+            "{}",
+            serde_json::json!({ "error": { "code": err.code(), "message": message } })
+        );
     }
     ExitCode::from(exit_code(err))
 }
@@ -214,7 +221,10 @@ mod tests {
         assert_eq!(exit_code(&Error::NotConfigured { missing: vec![] }), 3);
         assert_eq!(exit_code(&Error::ProfileNotFound("x".into())), 3);
         assert_eq!(
-            exit_code(&Error::Auth { kind: cubby_core::error::AuthFailure::WrongSecret, message: String::new() }),
+            exit_code(&Error::Auth {
+                kind: cubby_core::error::AuthFailure::WrongSecret,
+                message: String::new()
+            }),
             4
         );
         assert_eq!(exit_code(&Error::NotFound("x".into())), 5);

@@ -7,7 +7,9 @@ use clap::Args;
 use cubby_core::probe::{probe, ConnectionReport, ProbeOptions, StepStatus};
 use cubby_core::profile::{normalize_public_url, Config, Jurisdiction, Origin, Profile, DEFAULT_EXPIRY_SECS};
 use cubby_core::profiles::{self, ProfileSummary};
-use cubby_core::{resolve, sandbox, Bucket, Credentials, CredentialStore, Error, ProfileKind, Result, Secret};
+use cubby_core::{
+    resolve, sandbox, Bucket, CredentialStore, Credentials, Error, ProfileKind, Result, Secret,
+};
 
 use crate::{exit_code_for, Ctx, ProfileCommand};
 
@@ -100,10 +102,14 @@ pub async fn run(ctx: &Ctx, cmd: ProfileCommand) -> Result<ExitCode> {
         }
         ProfileCommand::Use { name } => {
             profiles::set_default(&ctx.dirs, &name)?;
-            ctx.emit(&serde_json::json!({ "default": name }), || format!("'{name}' is now the default profile."));
+            ctx.emit(&serde_json::json!({ "default": name }), || {
+                format!("'{name}' is now the default profile.")
+            });
             Ok(ExitCode::SUCCESS)
         }
-        ProfileCommand::Test { name, write } => test(ctx, name.as_deref().or(ctx.profile.as_deref()), write).await,
+        ProfileCommand::Test { name, write } => {
+            test(ctx, name.as_deref().or(ctx.profile.as_deref()), write).await
+        }
     }
 }
 
@@ -121,7 +127,11 @@ fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
     };
     // Check everything that can be checked before asking for keys.
     profile.validate()?;
-    let credentials = if args.secret_stdin { keys_from_stdin()? } else { keys_from_prompt()? };
+    let credentials = if args.secret_stdin {
+        keys_from_stdin()?
+    } else {
+        keys_from_prompt()?
+    };
     let config = profiles::save(&ctx.dirs, &ctx.store, &profile, &credentials, args.default)?;
     let summary = ProfileSummary::of(&profile, config.default.as_deref() == Some(&args.name));
     ctx.emit(&summary, || {
@@ -130,7 +140,11 @@ fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
             args.name,
             summary.endpoint,
             summary.bucket,
-            if summary.is_default { " It is the default profile." } else { "" }
+            if summary.is_default {
+                " It is the default profile."
+            } else {
+                ""
+            }
         )
     });
     Ok(ExitCode::SUCCESS)
@@ -162,11 +176,15 @@ fn keys_from_prompt() -> Result<Credentials> {
     eprint!("Access key ID: ");
     let _ = std::io::stderr().flush();
     let mut id = String::new();
-    std::io::stdin().read_line(&mut id).map_err(|e| Error::io("cannot read the access key ID", e))?;
+    std::io::stdin()
+        .read_line(&mut id)
+        .map_err(|e| Error::io("cannot read the access key ID", e))?;
     let secret = rpassword::prompt_password("Secret access key (not shown): ")
         .map_err(|e| Error::io("cannot read the secret", e))?;
     if id.trim().is_empty() || secret.trim().is_empty() {
-        return Err(Error::invalid("both the access key ID and the secret access key are needed"));
+        return Err(Error::invalid(
+            "both the access key ID and the secret access key are needed",
+        ));
     }
     Ok(Credentials::new(id.trim(), Secret::new(secret.trim())))
 }
@@ -175,11 +193,12 @@ fn show(ctx: &Ctx, name: Option<&str>) -> Result<ExitCode> {
     let config = Config::load(&ctx.dirs)?;
     let name = resolve::active_name(&config, name, &ctx.env);
     let profile = match name.as_str() {
-        resolve::ENV_PROFILE => {
-            resolve::profile_from_vars(resolve::ENV_PROFILE, &ctx.env, Origin::Env)?.0
-        }
+        resolve::ENV_PROFILE => resolve::profile_from_vars(resolve::ENV_PROFILE, &ctx.env, Origin::Env)?.0,
         sandbox::PROFILE_NAME => sandbox::profile(&config, &ctx.env),
-        _ => config.profile(&name).cloned().ok_or_else(|| Error::ProfileNotFound(name.clone()))?,
+        _ => config
+            .profile(&name)
+            .cloned()
+            .ok_or_else(|| Error::ProfileNotFound(name.clone()))?,
     };
     let keys = match profile.kind() {
         ProfileKind::Env => "from CLOUDFLARE_R2_* environment variables".to_string(),
@@ -201,7 +220,11 @@ fn show(ctx: &Ctx, name: Option<&str>) -> Result<ExitCode> {
     });
     ctx.emit(&value, || {
         let mut lines = vec![
-            format!("Profile      {}{}", name, if summary.is_default { " (default)" } else { "" }),
+            format!(
+                "Profile      {}{}",
+                name,
+                if summary.is_default { " (default)" } else { "" }
+            ),
             format!("Kind         {}", ProfileKindLabel(summary.kind)),
             format!("Endpoint     {}", summary.endpoint),
             format!("Bucket       {}", summary.bucket),
@@ -210,7 +233,14 @@ fn show(ctx: &Ctx, name: Option<&str>) -> Result<ExitCode> {
             lines.push(format!("Public URL   {url}"));
         }
         lines.push(format!("Link expiry  {} s", profile.signed_url_expiry));
-        lines.push(format!("Direct upload {}", if profile.direct_upload { "enabled" } else { "disabled" }));
+        lines.push(format!(
+            "Direct upload {}",
+            if profile.direct_upload {
+                "enabled"
+            } else {
+                "disabled"
+            }
+        ));
         lines.push(format!("Keys         {keys}"));
         lines.join("\n")
     });
@@ -227,7 +257,11 @@ async fn test(ctx: &Ctx, name: Option<&str>, write: bool) -> Result<ExitCode> {
     let bucket = Bucket::connect(&resolved.profile, &resolved.credentials)?;
     let report = probe(&bucket, ProbeOptions { write }).await;
     ctx.emit(&report, || render(&report));
-    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(exit_code_for(report.code.as_deref().unwrap_or("storage"))) })
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit_code_for(report.code.as_deref().unwrap_or("storage")))
+    })
 }
 
 fn render(report: &ConnectionReport) -> String {

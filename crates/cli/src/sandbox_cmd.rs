@@ -40,9 +40,15 @@ pub async fn run(ctx: &Ctx, port: Option<u16>, seed_demo: bool) -> Result<ExitCo
         if let Some(server) = running {
             server.stop().await;
         }
-        ctx.emit(&serde_json::json!({ "seeded": count, "tenants": cubby_core::demo::TENANTS }), || {
-            format!("Added {count} demo objects for tenants {}.", cubby_core::demo::TENANTS.join(", "))
-        });
+        ctx.emit(
+            &serde_json::json!({ "seeded": count, "tenants": cubby_core::demo::TENANTS }),
+            || {
+                format!(
+                    "Added {count} demo objects for tenants {}.",
+                    cubby_core::demo::TENANTS.join(", ")
+                )
+            },
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let options = options(ctx, &config, port)?;
@@ -64,7 +70,9 @@ pub async fn run(ctx: &Ctx, port: Option<u16>, seed_demo: bool) -> Result<ExitCo
             )
         },
     );
-    tokio::signal::ctrl_c().await.map_err(|e| Error::io("cannot wait for Ctrl-C", e))?;
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| Error::io("cannot wait for Ctrl-C", e))?;
     server.stop().await;
     Ok(ExitCode::SUCCESS)
 }

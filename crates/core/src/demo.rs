@@ -14,7 +14,9 @@ pub const TENANTS: [&str; 2] = ["acme-corp", "globex"];
 
 /// `{tenant}/{category}/{YYYYMMDD_HHMMSS}_{6 lowercase alphanumerics}_{name}`, the seed's scheme.
 pub fn scheme_key(tenant: &str, category: &str, at: DateTime<Utc>, name: &str) -> String {
-    let tag = Alphanumeric.sample_string(&mut rand::rng(), 6).to_ascii_lowercase();
+    let tag = Alphanumeric
+        .sample_string(&mut rand::rng(), 6)
+        .to_ascii_lowercase();
     format!("{tenant}/{category}/{}_{tag}_{name}", at.format("%Y%m%d_%H%M%S"))
 }
 
@@ -24,11 +26,31 @@ pub async fn seed(bucket: &Bucket, now: DateTime<Utc>) -> Result<usize> {
     for (t, tenant) in TENANTS.iter().enumerate() {
         let day = |d: i64| now - Duration::days(d + t as i64) - Duration::minutes(17 * d);
         let objects: Vec<(String, Vec<u8>, &str)> = vec![
-            (scheme_key(tenant, "documents", day(0), "receipt.jpg"), RECEIPT_JPG.to_vec(), "image/jpeg"),
-            (scheme_key(tenant, "documents", day(1), "invoice.pdf"), pdf(&format!("Invoice for {tenant}")), "application/pdf"),
-            (scheme_key(tenant, "documents", day(3), "expenses-q1.csv"), csv(), "text/csv"),
-            (scheme_key(tenant, "images", day(2), "storefront.png"), STOREFRONT_PNG.to_vec(), "image/png"),
-            (scheme_key(tenant, "uploads", day(4), "contract-signed.pdf"), pdf("Signed contract"), "application/pdf"),
+            (
+                scheme_key(tenant, "documents", day(0), "receipt.jpg"),
+                RECEIPT_JPG.to_vec(),
+                "image/jpeg",
+            ),
+            (
+                scheme_key(tenant, "documents", day(1), "invoice.pdf"),
+                pdf(&format!("Invoice for {tenant}")),
+                "application/pdf",
+            ),
+            (
+                scheme_key(tenant, "documents", day(3), "expenses-q1.csv"),
+                csv(),
+                "text/csv",
+            ),
+            (
+                scheme_key(tenant, "images", day(2), "storefront.png"),
+                STOREFRONT_PNG.to_vec(),
+                "image/png",
+            ),
+            (
+                scheme_key(tenant, "uploads", day(4), "contract-signed.pdf"),
+                pdf("Signed contract"),
+                "application/pdf",
+            ),
         ];
         for (key, body, content_type) in objects {
             bucket.put(&key, body, Some(content_type)).await?;
@@ -44,7 +66,10 @@ fn csv() -> Vec<u8> {
 
 /// A small valid one-page PDF with a line of text (base-14 font, so no font is embedded).
 fn pdf(text: &str) -> Vec<u8> {
-    let text: String = text.chars().filter(|c| c.is_ascii() && !matches!(c, '(' | ')' | '\\')).collect();
+    let text: String = text
+        .chars()
+        .filter(|c| c.is_ascii() && !matches!(c, '(' | ')' | '\\'))
+        .collect();
     let stream = format!("BT /F1 24 Tf 72 720 Td ({text}) Tj ET");
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
@@ -65,7 +90,11 @@ fn pdf(text: &str) -> Vec<u8> {
         out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
     }
     out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
     );
     out
 }
@@ -76,14 +105,19 @@ mod tests {
 
     #[test]
     fn keys_follow_the_seed_scheme() {
-        let at = DateTime::parse_from_rfc3339("2025-01-27T12:34:56Z").unwrap().with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2025-01-27T12:34:56Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let key = scheme_key("acme", "documents", at, "receipt.jpg");
         let (head, name) = key.rsplit_once('_').unwrap();
         assert_eq!(name, "receipt.jpg");
         assert!(head.starts_with("acme/documents/20250127_123456_"), "{key}");
         let tag = &head["acme/documents/20250127_123456_".len()..];
         assert_eq!(tag.len(), 6);
-        assert!(tag.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "{tag}");
+        assert!(
+            tag.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+            "{tag}"
+        );
     }
 
     #[test]

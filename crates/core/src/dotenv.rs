@@ -26,7 +26,10 @@ pub fn parse(text: &str) -> Result<Vars> {
         };
         let key = key.trim();
         if !valid_key(key) {
-            return Err(bad(number, &format!("'{}' is not a valid variable name", printable(key))));
+            return Err(bad(
+                number,
+                &format!("'{}' is not a valid variable name", printable(key)),
+            ));
         }
         let rest = rest.trim_start();
         let value = match rest.chars().next() {
@@ -108,7 +111,9 @@ fn printable(s: &str) -> String {
 }
 
 fn bad(line: usize, what: &str) -> Error {
-    Error::invalid(format!(".env line {line}: {what}; lines must look like NAME=value"))
+    Error::invalid(format!(
+        ".env line {line}: {what}; lines must look like NAME=value"
+    ))
 }
 
 #[cfg(test)]

@@ -67,7 +67,11 @@ pub enum Error {
 }
 
 fn join(missing: &[Missing]) -> String {
-    missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    missing
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Error {
@@ -78,10 +82,22 @@ impl Error {
             Error::InvalidInput(_) => "invalid_input",
             Error::ProfileNotFound(_) => "profile_not_found",
             Error::KeychainUnavailable(_) => "keychain_unavailable",
-            Error::Auth { kind: AuthFailure::UnknownAccessKey, .. } => "unknown_access_key",
-            Error::Auth { kind: AuthFailure::WrongSecret, .. } => "wrong_secret",
-            Error::Auth { kind: AuthFailure::AccessDenied, .. } => "access_denied",
-            Error::Auth { kind: AuthFailure::ClockSkew, .. } => "clock_skew",
+            Error::Auth {
+                kind: AuthFailure::UnknownAccessKey,
+                ..
+            } => "unknown_access_key",
+            Error::Auth {
+                kind: AuthFailure::WrongSecret,
+                ..
+            } => "wrong_secret",
+            Error::Auth {
+                kind: AuthFailure::AccessDenied,
+                ..
+            } => "access_denied",
+            Error::Auth {
+                kind: AuthFailure::ClockSkew,
+                ..
+            } => "clock_skew",
             Error::NotFound(_) => "not_found",
             Error::Unreachable(_) => "unreachable",
             Error::Storage(_) => "storage",
@@ -91,7 +107,10 @@ impl Error {
     }
 
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { context: context.into(), source }
+        Error::Io {
+            context: context.into(),
+            source,
+        }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -107,8 +126,14 @@ mod tests {
     fn not_configured_names_each_missing_item_like_the_seed() {
         let e = Error::NotConfigured {
             missing: vec![
-                Missing { var: "CLOUDFLARE_R2_BUCKET_NAME", what: "bucket" },
-                Missing { var: "CLOUDFLARE_R2_SECRET_ACCESS_KEY", what: "secret" },
+                Missing {
+                    var: "CLOUDFLARE_R2_BUCKET_NAME",
+                    what: "bucket",
+                },
+                Missing {
+                    var: "CLOUDFLARE_R2_SECRET_ACCESS_KEY",
+                    what: "secret",
+                },
             ],
         };
         assert_eq!(

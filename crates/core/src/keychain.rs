@@ -28,7 +28,9 @@ pub struct OsKeychain {
 impl OsKeychain {
     /// `service` namespaces entries; dev and test runs use their own (`CUBBY_KEYCHAIN_SERVICE`).
     pub fn new(service: impl Into<String>) -> Self {
-        OsKeychain { service: service.into() }
+        OsKeychain {
+            service: service.into(),
+        }
     }
 
     pub fn service(&self) -> &str {
@@ -87,7 +89,9 @@ impl CredentialStore for OsKeychain {
     }
 
     fn set(&self, profile: &str, credentials: &Credentials) -> Result<()> {
-        self.entry(profile)?.set_password(&encode(credentials)).map_err(|e| self.map_err(e))
+        self.entry(profile)?
+            .set_password(&encode(credentials))
+            .map_err(|e| self.map_err(e))
     }
 
     fn delete(&self, profile: &str) -> Result<()> {
@@ -117,9 +121,20 @@ impl CredentialStore for MemoryKeychain {
     }
 
     fn delete(&self, profile: &str) -> Result<()> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(profile);
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(profile);
         Ok(())
     }
+}
+
+/// The keychain service for this run: `cubby`, or `CUBBY_KEYCHAIN_SERVICE` for dev and test
+/// runs that must not touch the real entries.
+pub fn service_name(env: &crate::Env) -> String {
+    env.get("CUBBY_KEYCHAIN_SERVICE")
+        .unwrap_or(DEFAULT_SERVICE)
+        .to_string()
 }
 
 #[cfg(test)]
@@ -144,10 +159,4 @@ mod tests {
         assert!(!err.to_string().contains("hunter2"));
         assert_eq!(err.code(), "keychain_unavailable");
     }
-}
-
-/// The keychain service for this run: `cubby`, or `CUBBY_KEYCHAIN_SERVICE` for dev and test
-/// runs that must not touch the real entries.
-pub fn service_name(env: &crate::Env) -> String {
-    env.get("CUBBY_KEYCHAIN_SERVICE").unwrap_or(DEFAULT_SERVICE).to_string()
 }

@@ -5,8 +5,8 @@
 //! of Tauri, clap or any UI: hosts pass in directories, environment and credential stores, call
 //! one function, and map the result (`Error::code` is the stable wire code).
 
-pub mod dotenv;
 pub mod demo;
+pub mod dotenv;
 pub mod error;
 pub mod keychain;
 pub mod paths;

@@ -14,7 +14,10 @@ pub struct Dirs {
 
 impl Dirs {
     pub fn new(config: impl Into<PathBuf>, data: impl Into<PathBuf>) -> Self {
-        Dirs { config: config.into(), data: data.into() }
+        Dirs {
+            config: config.into(),
+            data: data.into(),
+        }
     }
 
     /// The platform directories, overridden by `CUBBY_CONFIG_DIR` and `CUBBY_DATA_DIR`.
@@ -24,7 +27,9 @@ impl Dirs {
             match env.get(var) {
                 Some(dir) => Ok(PathBuf::from(dir)),
                 None => platform.map(Path::to_path_buf).ok_or_else(|| {
-                    Error::Config(format!("cannot find a home directory: set {var} to a folder Cubby may use"))
+                    Error::Config(format!(
+                        "cannot find a home directory: set {var} to a folder Cubby may use"
+                    ))
                 }),
             }
         };

@@ -62,7 +62,10 @@ pub async fn probe(bucket: &Bucket, options: ProbeOptions) -> ConnectionReport {
     let mut steps = vec![
         step(StepId::Reach, format!("Reach {endpoint}")),
         step(StepId::Credentials, "Credentials accepted".into()),
-        step(StepId::Bucket, format!("Bucket '{}' exists and is readable", bucket.name())),
+        step(
+            StepId::Bucket,
+            format!("Bucket '{}' exists and is readable", bucket.name()),
+        ),
     ];
     if options.write {
         steps.push(step(StepId::Write, "Write permission".into()));
@@ -85,7 +88,10 @@ pub async fn probe(bucket: &Bucket, options: ProbeOptions) -> ConnectionReport {
         Err(e) => {
             match &e {
                 Error::Unreachable(m) => set(StepId::Reach, StepStatus::Failed, Some(m.clone())),
-                Error::Auth { kind: AuthFailure::AccessDenied, message } => {
+                Error::Auth {
+                    kind: AuthFailure::AccessDenied,
+                    message,
+                } => {
                     set(StepId::Reach, StepStatus::Ok, None);
                     set(StepId::Credentials, StepStatus::Ok, None);
                     set(StepId::Bucket, StepStatus::Failed, Some(message.clone()));
@@ -118,12 +124,20 @@ pub async fn probe(bucket: &Bucket, options: ProbeOptions) -> ConnectionReport {
 
     let mut summary = format!("Connected to bucket '{}' at {endpoint}.", bucket.name());
     if options.write {
-        let key = format!(".cubby/connection-test-{}", Alphanumeric.sample_string(&mut rand::rng(), 12));
-        match bucket.put(&key, b"cubby connection test".to_vec(), Some("text/plain")).await {
+        let key = format!(
+            ".cubby/connection-test-{}",
+            Alphanumeric.sample_string(&mut rand::rng(), 12)
+        );
+        match bucket
+            .put(&key, b"cubby connection test".to_vec(), Some("text/plain"))
+            .await
+        {
             Ok(_) => {
                 let detail = match bucket.delete(&key).await {
                     Ok(()) => None,
-                    Err(e) => Some(format!("wrote a test object but could not delete it ({e}): remove {key}")),
+                    Err(e) => Some(format!(
+                        "wrote a test object but could not delete it ({e}): remove {key}"
+                    )),
                 };
                 set(StepId::Write, StepStatus::Ok, detail);
             }
@@ -136,9 +150,19 @@ pub async fn probe(bucket: &Bucket, options: ProbeOptions) -> ConnectionReport {
             }
         }
     }
-    ConnectionReport { ok: true, summary, steps, code: None }
+    ConnectionReport {
+        ok: true,
+        summary,
+        steps,
+        code: None,
+    }
 }
 
 fn step(id: StepId, label: String) -> ConnectionStep {
-    ConnectionStep { id, label, status: StepStatus::Skipped, detail: None }
+    ConnectionStep {
+        id,
+        label,
+        status: StepStatus::Skipped,
+        detail: None,
+    }
 }

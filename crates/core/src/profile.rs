@@ -165,7 +165,9 @@ impl Profile {
 pub fn validate_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !ok {
         return Err(Error::invalid(format!(
             "profile name '{}' is not allowed: use 1-64 letters, digits, '-' or '_'",
@@ -191,7 +193,9 @@ pub fn validate_account_id(account: &str) -> Result<()> {
 pub fn validate_bucket(bucket: &str) -> Result<()> {
     let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     let ok = (3..=63).contains(&bucket.len())
-        && bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
         && edge_ok(bucket.chars().next())
         && edge_ok(bucket.chars().last());
     if !ok {
@@ -205,13 +209,21 @@ pub fn validate_bucket(bucket: &str) -> Result<()> {
 
 fn parse_http_url(text: &str, what: &str) -> Result<Url> {
     let url = Url::parse(text.trim()).map_err(|e| {
-        Error::invalid(format!("{what} '{}' is not a URL ({e}): write it like https://host", text.escape_default()))
+        Error::invalid(format!(
+            "{what} '{}' is not a URL ({e}): write it like https://host",
+            text.escape_default()
+        ))
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid(format!("{what} '{}' must start with http:// or https://", text.escape_default())));
+        return Err(Error::invalid(format!(
+            "{what} '{}' must start with http:// or https://",
+            text.escape_default()
+        )));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid(format!("{what} must not contain a user name or password")));
+        return Err(Error::invalid(format!(
+            "{what} must not contain a user name or password"
+        )));
     }
     Ok(url)
 }
@@ -301,7 +313,10 @@ mod tests {
     #[test]
     fn account_endpoint_follows_jurisdiction() {
         let mut p = r2("prod");
-        assert_eq!(p.endpoint_url().unwrap().as_str(), "https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com/");
+        assert_eq!(
+            p.endpoint_url().unwrap().as_str(),
+            "https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com/"
+        );
         p.jurisdiction = Some(Jurisdiction::Eu);
         assert_eq!(
             p.endpoint_url().unwrap().host_str(),

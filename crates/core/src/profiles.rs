@@ -31,7 +31,10 @@ impl ProfileSummary {
         ProfileSummary {
             name: profile.name.clone(),
             kind: profile.kind(),
-            endpoint: profile.endpoint_url().map(|u| u.as_str().trim_end_matches('/').to_string()).unwrap_or_default(),
+            endpoint: profile
+                .endpoint_url()
+                .map(|u| u.as_str().trim_end_matches('/').to_string())
+                .unwrap_or_default(),
             bucket: profile.bucket.clone(),
             public_url: profile.public_url.clone(),
             is_default,
@@ -56,7 +59,9 @@ pub fn save(
     }
     profile.validate()?;
     if credentials.access_key_id.trim().is_empty() || credentials.secret.is_empty() {
-        return Err(Error::invalid("both the access key ID and the secret access key are needed"));
+        return Err(Error::invalid(
+            "both the access key ID and the secret access key are needed",
+        ));
     }
     let mut config = Config::load(dirs)?;
     store.set(&profile.name, credentials)?;
@@ -79,9 +84,8 @@ pub fn import_env(
     make_default: bool,
 ) -> Result<Profile> {
     validate_name(name)?;
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::io(format!("cannot read {}", path.display()), e)
-    })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
     let vars = Env::from_pairs(dotenv::parse(&text)?);
     let (profile, credentials) = profile_from_vars(name, &vars, Origin::Stored)?;
     save(dirs, store, &profile, &credentials, make_default)?;
@@ -115,8 +119,11 @@ pub fn set_default(dirs: &Dirs, name: &str) -> Result<Config> {
 /// Every profile the user can pick: stored ones, the sandbox, and `env` when its variables are set.
 pub fn summaries(config: &Config, env: &Env) -> Vec<ProfileSummary> {
     let active = active_name(config, None, env);
-    let mut list: Vec<ProfileSummary> =
-        config.profiles.values().map(|p| ProfileSummary::of(p, p.name == active)).collect();
+    let mut list: Vec<ProfileSummary> = config
+        .profiles
+        .values()
+        .map(|p| ProfileSummary::of(p, p.name == active))
+        .collect();
     if env.has_r2_settings() {
         if let Ok((p, _)) = profile_from_vars(ENV_PROFILE, env, Origin::Env) {
             list.push(ProfileSummary::of(&p, active == ENV_PROFILE));
@@ -156,8 +163,15 @@ mod tests {
         let creds = store.get("prod").unwrap().unwrap();
         assert_eq!(creds.secret.expose(), "very-secret-value-42");
         let toml = std::fs::read_to_string(dirs.config_file()).unwrap();
-        assert!(!toml.contains("very-secret-value-42") && !toml.contains("AKIDIMPORT"), "{toml}");
-        assert_eq!(Config::load(&dirs).unwrap().default.as_deref(), Some("prod"), "first profile is default");
+        assert!(
+            !toml.contains("very-secret-value-42") && !toml.contains("AKIDIMPORT"),
+            "{toml}"
+        );
+        assert_eq!(
+            Config::load(&dirs).unwrap().default.as_deref(),
+            Some("prod"),
+            "first profile is default"
+        );
     }
 
     #[test]
@@ -166,7 +180,14 @@ mod tests {
         let store = MemoryKeychain::default();
         let mut p = sandbox::profile(&Config::default(), &Env::default());
         p.origin = Origin::Stored;
-        let err = save(&dirs(&dir), &store, &p, &Credentials::new("a", Secret::new("b")), false).unwrap_err();
+        let err = save(
+            &dirs(&dir),
+            &store,
+            &p,
+            &Credentials::new("a", Secret::new("b")),
+            false,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("built-in"), "{err}");
     }
 
@@ -184,7 +205,10 @@ mod tests {
         assert!(store.get("local").unwrap().is_none());
         let config = Config::load(&dirs).unwrap();
         assert!(config.default.is_none() && config.profiles.is_empty());
-        assert_eq!(remove(&dirs, &store, "local").unwrap_err().code(), "profile_not_found");
+        assert_eq!(
+            remove(&dirs, &store, "local").unwrap_err().code(),
+            "profile_not_found"
+        );
     }
 
     #[test]

@@ -36,7 +36,9 @@ impl Env {
     }
 
     pub fn has_r2_settings(&self) -> bool {
-        self.0.keys().any(|k| k.starts_with("CLOUDFLARE_R2_") && self.get(k).is_some())
+        self.0
+            .keys()
+            .any(|k| k.starts_with("CLOUDFLARE_R2_") && self.get(k).is_some())
     }
 }
 
@@ -59,19 +61,31 @@ pub fn profile_from_vars(name: &str, vars: &Env, origin: Origin) -> Result<(Prof
     let account_id = vars.get("CLOUDFLARE_R2_ACCOUNT_ID").map(str::to_string);
     let endpoint = vars.get("CLOUDFLARE_R2_ENDPOINT").map(str::to_string);
     if account_id.is_none() && endpoint.is_none() {
-        missing.push(Missing { var: "CLOUDFLARE_R2_ACCOUNT_ID", what: "account" });
+        missing.push(Missing {
+            var: "CLOUDFLARE_R2_ACCOUNT_ID",
+            what: "account",
+        });
     }
     let key_id = vars.get("CLOUDFLARE_R2_ACCESS_KEY_ID");
     if key_id.is_none() {
-        missing.push(Missing { var: "CLOUDFLARE_R2_ACCESS_KEY_ID", what: "access key" });
+        missing.push(Missing {
+            var: "CLOUDFLARE_R2_ACCESS_KEY_ID",
+            what: "access key",
+        });
     }
     let secret = vars.get("CLOUDFLARE_R2_SECRET_ACCESS_KEY");
     if secret.is_none() {
-        missing.push(Missing { var: "CLOUDFLARE_R2_SECRET_ACCESS_KEY", what: "secret" });
+        missing.push(Missing {
+            var: "CLOUDFLARE_R2_SECRET_ACCESS_KEY",
+            what: "secret",
+        });
     }
     let bucket = vars.get("CLOUDFLARE_R2_BUCKET_NAME");
     if bucket.is_none() {
-        missing.push(Missing { var: "CLOUDFLARE_R2_BUCKET_NAME", what: "bucket" });
+        missing.push(Missing {
+            var: "CLOUDFLARE_R2_BUCKET_NAME",
+            what: "bucket",
+        });
     }
     if !missing.is_empty() {
         // Keep the seed's order: account, access key, secret, bucket read better as bucket first.
@@ -101,11 +115,17 @@ pub fn profile_from_vars(name: &str, vars: &Env, origin: Origin) -> Result<(Prof
             ))
         })?,
     };
-    let public_url = vars.get("CLOUDFLARE_R2_PUBLIC_URL").map(normalize_public_url).transpose()?;
+    let public_url = vars
+        .get("CLOUDFLARE_R2_PUBLIC_URL")
+        .map(normalize_public_url)
+        .transpose()?;
     let profile = Profile {
         name: name.to_string(),
         account_id,
-        jurisdiction: vars.get("CLOUDFLARE_R2_JURISDICTION").map(str::parse).transpose()?,
+        jurisdiction: vars
+            .get("CLOUDFLARE_R2_JURISDICTION")
+            .map(str::parse)
+            .transpose()?,
         endpoint,
         bucket: bucket.unwrap_or_default().to_string(),
         public_url,
@@ -114,7 +134,10 @@ pub fn profile_from_vars(name: &str, vars: &Env, origin: Origin) -> Result<(Prof
         origin,
     };
     profile.validate()?;
-    let credentials = Credentials::new(key_id.unwrap_or_default(), Secret::new(secret.unwrap_or_default()));
+    let credentials = Credentials::new(
+        key_id.unwrap_or_default(),
+        Secret::new(secret.unwrap_or_default()),
+    );
     Ok((profile, credentials))
 }
 
@@ -158,14 +181,21 @@ pub fn resolve(
             credentials: sandbox::credentials(dirs, store)?,
         }),
         _ => {
-            let profile = config.profile(&name).cloned().ok_or_else(|| Error::ProfileNotFound(name.clone()))?;
-            let credentials = store.get(&name)?.ok_or_else(|| {
-                Error::NotConfigured {
-                    missing: vec![
-                        Missing { var: "CLOUDFLARE_R2_ACCESS_KEY_ID", what: "access key" },
-                        Missing { var: "CLOUDFLARE_R2_SECRET_ACCESS_KEY", what: "secret" },
-                    ],
-                }
+            let profile = config
+                .profile(&name)
+                .cloned()
+                .ok_or_else(|| Error::ProfileNotFound(name.clone()))?;
+            let credentials = store.get(&name)?.ok_or_else(|| Error::NotConfigured {
+                missing: vec![
+                    Missing {
+                        var: "CLOUDFLARE_R2_ACCESS_KEY_ID",
+                        what: "access key",
+                    },
+                    Missing {
+                        var: "CLOUDFLARE_R2_SECRET_ACCESS_KEY",
+                        what: "secret",
+                    },
+                ],
             })?;
             Ok(Resolved { profile, credentials })
         }
@@ -201,7 +231,10 @@ mod tests {
 
     #[test]
     fn missing_settings_are_all_named() {
-        let env = Env::from_pairs([("CLOUDFLARE_R2_ACCOUNT_ID", "abc"), ("CLOUDFLARE_R2_ACCESS_KEY_ID", "k")]);
+        let env = Env::from_pairs([
+            ("CLOUDFLARE_R2_ACCOUNT_ID", "abc"),
+            ("CLOUDFLARE_R2_ACCESS_KEY_ID", "k"),
+        ]);
         let err = profile_from_vars("env", &env, Origin::Env).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -235,6 +268,9 @@ mod tests {
         let sandbox = resolve(&dirs, &config, &store, Some("sandbox"), &empty).unwrap();
         assert_eq!(sandbox.profile.bucket, crate::sandbox::BUCKET);
         let again = resolve(&dirs, &config, &store, Some("sandbox"), &empty).unwrap();
-        assert_eq!(sandbox.credentials, again.credentials, "sandbox keys are generated once");
+        assert_eq!(
+            sandbox.credentials, again.credentials,
+            "sandbox keys are generated once"
+        );
     }
 }

@@ -17,7 +17,10 @@ pub const BUCKET: &str = "cubby-sandbox";
 pub const DEFAULT_PORT: u16 = 39461;
 
 pub fn port(config: &Config, env: &Env) -> u16 {
-    env.get("CUBBY_SANDBOX_PORT").and_then(|p| p.parse().ok()).or(config.sandbox_port).unwrap_or(DEFAULT_PORT)
+    env.get("CUBBY_SANDBOX_PORT")
+        .and_then(|p| p.parse().ok())
+        .or(config.sandbox_port)
+        .unwrap_or(DEFAULT_PORT)
 }
 
 pub fn profile(config: &Config, env: &Env) -> Profile {
@@ -72,7 +75,10 @@ fn from_file(dirs: &Dirs) -> Result<Credentials> {
     match std::fs::read_to_string(&path) {
         Ok(text) => {
             let value: serde_json::Value = serde_json::from_str(&text).map_err(|_| {
-                Error::Config(format!("{} is damaged: delete it and Cubby makes new sandbox keys", path.display()))
+                Error::Config(format!(
+                    "{} is damaged: delete it and Cubby makes new sandbox keys",
+                    path.display()
+                ))
             })?;
             let field = |n: &str| value.get(n).and_then(|v| v.as_str()).map(str::to_string);
             match (field("access_key_id"), field("secret_access_key")) {
@@ -135,6 +141,9 @@ mod tests {
         assert_eq!(port(&config, &Env::default()), DEFAULT_PORT);
         config.sandbox_port = Some(4000);
         assert_eq!(port(&config, &Env::default()), 4000);
-        assert_eq!(port(&config, &Env::from_pairs([("CUBBY_SANDBOX_PORT", "4001")])), 4001);
+        assert_eq!(
+            port(&config, &Env::from_pairs([("CUBBY_SANDBOX_PORT", "4001")])),
+            4001
+        );
     }
 }

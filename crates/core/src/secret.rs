@@ -37,7 +37,10 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn new(access_key_id: impl Into<String>, secret: Secret) -> Self {
-        Credentials { access_key_id: access_key_id.into(), secret }
+        Credentials {
+            access_key_id: access_key_id.into(),
+            secret,
+        }
     }
 
     /// The first characters of the access key ID, enough to recognise it, e.g. `3f9a…`.

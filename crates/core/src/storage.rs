@@ -7,7 +7,8 @@
 use std::time::Duration;
 
 use aws_sdk_s3::config::{
-    BehaviorVersion, Region, RequestChecksumCalculation, ResponseChecksumValidation, StalledStreamProtectionConfig,
+    BehaviorVersion, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+    StalledStreamProtectionConfig,
 };
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
@@ -189,9 +190,22 @@ impl Bucket {
                 })
             })
             .collect();
-        let prefixes = out.common_prefixes.unwrap_or_default().into_iter().filter_map(|p| p.prefix).collect();
-        let next_token = if out.is_truncated.unwrap_or(false) { out.next_continuation_token } else { None };
-        Ok(ListPage { objects, prefixes, next_token })
+        let prefixes = out
+            .common_prefixes
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| p.prefix)
+            .collect();
+        let next_token = if out.is_truncated.unwrap_or(false) {
+            out.next_continuation_token
+        } else {
+            None
+        };
+        Ok(ListPage {
+            objects,
+            prefixes,
+            next_token,
+        })
     }
 
     pub async fn delete(&self, key: &str) -> Result<()> {
@@ -257,13 +271,19 @@ impl Bucket {
         let port = self.endpoint.port().map(|p| format!(":{p}")).unwrap_or_default();
         match &err {
             SdkError::DispatchFailure(failure) => {
-                let why = if failure.is_timeout() { "timed out".to_string() } else { root_cause(&err) };
+                let why = if failure.is_timeout() {
+                    "timed out".to_string()
+                } else {
+                    root_cause(&err)
+                };
                 return Error::Unreachable(format!(
                     "cannot reach {host}{port} ({why}): check the endpoint or account ID and your network"
                 ));
             }
             SdkError::TimeoutError(_) => {
-                return Error::Unreachable(format!("{host}{port} did not answer in time: check your network"));
+                return Error::Unreachable(format!(
+                    "{host}{port} did not answer in time: check your network"
+                ));
             }
             _ => {}
         }
@@ -272,7 +292,9 @@ impl Bucket {
         let server_message = err.message().unwrap_or("").to_string();
         let key_hint = &self.key_hint;
         let bucket = &self.name;
-        let what = key.map(|k| format!("'{k}'")).unwrap_or_else(|| format!("bucket '{bucket}'"));
+        let what = key
+            .map(|k| format!("'{k}'"))
+            .unwrap_or_else(|| format!("bucket '{bucket}'"));
         match (code, status) {
             ("InvalidAccessKeyId", _) => Error::Auth {
                 kind: AuthFailure::UnknownAccessKey,
@@ -362,7 +384,10 @@ mod tests {
 
     #[test]
     fn keys_encode_for_url_paths() {
-        assert_eq!(encode_key("acme/documents/a b+c.pdf"), "acme/documents/a%20b%2Bc.pdf");
+        assert_eq!(
+            encode_key("acme/documents/a b+c.pdf"),
+            "acme/documents/a%20b%2Bc.pdf"
+        );
         assert_eq!(encode_key("t/ü.jpg"), "t/%C3%BC.jpg");
     }
 

@@ -45,7 +45,13 @@ async fn suite(endpoint: &str, key: &str, secret: &str) {
 
 async fn round_trip_keeps_bytes_and_content_type(b: &Bucket) {
     let body: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-    b.put("acme/documents/receipt.pdf", body.clone(), Some("application/pdf")).await.expect("put");
+    b.put(
+        "acme/documents/receipt.pdf",
+        body.clone(),
+        Some("application/pdf"),
+    )
+    .await
+    .expect("put");
     assert_eq!(b.get("acme/documents/receipt.pdf").await.expect("get"), body);
     let info = b.head("acme/documents/receipt.pdf").await.expect("head");
     assert_eq!(info.size, 100_000);
@@ -55,7 +61,13 @@ async fn round_trip_keeps_bytes_and_content_type(b: &Bucket) {
 }
 
 async fn delimiter_listing_separates_objects_and_prefixes(b: &Bucket) {
-    for key in ["tree/a.txt", "tree/b.txt", "tree/sub/c.txt", "tree/sub/deeper/d.txt", "treehouse.txt"] {
+    for key in [
+        "tree/a.txt",
+        "tree/b.txt",
+        "tree/sub/c.txt",
+        "tree/sub/deeper/d.txt",
+        "treehouse.txt",
+    ] {
         b.put(key, b"x".to_vec(), Some("text/plain")).await.expect("put");
     }
     let page = b.list_page("tree/", Some("/"), None, None).await.expect("list");
@@ -63,8 +75,15 @@ async fn delimiter_listing_separates_objects_and_prefixes(b: &Bucket) {
     assert_eq!(keys, ["tree/a.txt", "tree/b.txt"]);
     assert_eq!(page.prefixes, ["tree/sub/"]);
     assert_eq!(page.next_token, None);
-    let all = b.list_page("tree/", None, None, None).await.expect("list recursive");
-    assert_eq!(all.objects.len(), 4, "recursive listing sees nested keys but not 'treehouse.txt'");
+    let all = b
+        .list_page("tree/", None, None, None)
+        .await
+        .expect("list recursive");
+    assert_eq!(
+        all.objects.len(),
+        4,
+        "recursive listing sees nested keys but not 'treehouse.txt'"
+    );
 }
 
 async fn pagination_crosses_the_1000_key_page(b: &Bucket) {
@@ -108,54 +127,107 @@ async fn delete_makes_object_not_found(b: &Bucket) {
 }
 
 async fn copy_keeps_bytes_and_content_type(b: &Bucket) {
-    b.put("copy/src file ü.jpg", vec![0xFF, 0xD8, 0xFF, 1, 2, 3], Some("image/jpeg")).await.expect("put");
+    b.put(
+        "copy/src file ü.jpg",
+        vec![0xFF, 0xD8, 0xFF, 1, 2, 3],
+        Some("image/jpeg"),
+    )
+    .await
+    .expect("put");
     b.copy("copy/src file ü.jpg", "copy/dst.jpg").await.expect("copy");
-    assert_eq!(b.get("copy/dst.jpg").await.expect("get"), vec![0xFF, 0xD8, 0xFF, 1, 2, 3]);
-    assert_eq!(b.head("copy/dst.jpg").await.expect("head").content_type.as_deref(), Some("image/jpeg"));
+    assert_eq!(
+        b.get("copy/dst.jpg").await.expect("get"),
+        vec![0xFF, 0xD8, 0xFF, 1, 2, 3]
+    );
+    assert_eq!(
+        b.head("copy/dst.jpg")
+            .await
+            .expect("head")
+            .content_type
+            .as_deref(),
+        Some("image/jpeg")
+    );
 }
 
 async fn presigned_get_works_with_any_http_client(b: &Bucket) {
-    b.put("share/hello.txt", b"hello world".to_vec(), Some("text/plain")).await.expect("put");
-    let url = b.presign_get("share/hello.txt", Duration::from_secs(300)).await.expect("presign");
+    b.put("share/hello.txt", b"hello world".to_vec(), Some("text/plain"))
+        .await
+        .expect("put");
+    let url = b
+        .presign_get("share/hello.txt", Duration::from_secs(300))
+        .await
+        .expect("presign");
     assert!(url.contains("X-Amz-Signature="), "{url}");
     let (status, body) = http("GET", &url, &[], b"");
     assert_eq!(status, 200);
     assert_eq!(body, b"hello world");
     let tampered = url.replace("hello.txt", "hellO.txt");
-    assert_eq!(http("GET", &tampered, &[], b"").0, 403, "a tampered link is refused");
+    assert_eq!(
+        http("GET", &tampered, &[], b"").0,
+        403,
+        "a tampered link is refused"
+    );
 }
 
 async fn presigned_put_signs_the_content_type(b: &Bucket) {
-    let url = b.presign_put("upload/receipt.jpg", "image/jpeg", Duration::from_secs(300)).await.expect("presign");
+    let url = b
+        .presign_put("upload/receipt.jpg", "image/jpeg", Duration::from_secs(300))
+        .await
+        .expect("presign");
     let (status, _) = http("PUT", &url, &[("Content-Type", "text/plain")], b"not a jpeg");
-    assert_eq!(status, 403, "another Content-Type must be refused, as the seed's guide says");
-    let (status, _) = http("PUT", &url, &[("Content-Type", "image/jpeg")], b"\xFF\xD8\xFFjpeg");
+    assert_eq!(
+        status, 403,
+        "another Content-Type must be refused, as the seed's guide says"
+    );
+    let (status, _) = http(
+        "PUT",
+        &url,
+        &[("Content-Type", "image/jpeg")],
+        b"\xFF\xD8\xFFjpeg",
+    );
     assert_eq!(status, 200);
-    assert_eq!(b.get("upload/receipt.jpg").await.expect("get"), b"\xFF\xD8\xFFjpeg");
+    assert_eq!(
+        b.get("upload/receipt.jpg").await.expect("get"),
+        b"\xFF\xD8\xFFjpeg"
+    );
 }
 
 async fn wrong_credentials_are_refused_in_plain_words(endpoint: &str, key: &str, secret: &str) {
     let wrong_secret = bucket(endpoint, key, &format!("{secret}-wrong"));
-    let err = wrong_secret.list_page("", None, None, Some(1)).await.expect_err("wrong secret");
+    let err = wrong_secret
+        .list_page("", None, None, Some(1))
+        .await
+        .expect_err("wrong secret");
     assert_eq!(err.code(), "wrong_secret", "{err}");
     assert!(err.to_string().contains("wrong secret for access key"), "{err}");
-    assert!(!err.to_string().contains(secret), "the secret never appears in an error");
+    assert!(
+        !err.to_string().contains(secret),
+        "the secret never appears in an error"
+    );
 
     let unknown = bucket(endpoint, "NOSUCHKEYID000000000", secret);
-    let err = unknown.list_page("", None, None, Some(1)).await.expect_err("unknown key");
+    let err = unknown
+        .list_page("", None, None, Some(1))
+        .await
+        .expect_err("unknown key");
     assert_eq!(err.code(), "unknown_access_key", "{err}");
 }
 
 async fn connection_probe_passes_every_step(b: &Bucket) {
     let report = probe(b, ProbeOptions { write: true }).await;
     assert!(report.ok, "{report:?}");
-    assert!(report.steps.iter().all(|s| s.status == StepStatus::Ok), "{report:?}");
+    assert!(
+        report.steps.iter().all(|s| s.status == StepStatus::Ok),
+        "{report:?}"
+    );
     assert_eq!(report.steps.last().map(|s| s.id), Some(StepId::Write));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seaweedfs_conforms() {
-    let server = tokio::task::spawn_blocking(|| SeaweedFs::start(&[BUCKET])).await.expect("start");
+    let server = tokio::task::spawn_blocking(|| SeaweedFs::start(&[BUCKET]))
+        .await
+        .expect("start");
     suite(&server.endpoint, &server.access_key, &server.secret_key).await;
 }
 

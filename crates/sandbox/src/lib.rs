@@ -11,8 +11,8 @@ use std::time::Duration;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use s3s::auth::{S3Auth, SecretKey};
-use s3s::{s3_error, S3Result};
 use s3s::service::S3ServiceBuilder;
+use s3s::{s3_error, S3Result};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -58,7 +58,10 @@ impl S3Auth for SingleKey {
         if access_key == self.access_key {
             Ok(self.secret_key.clone())
         } else {
-            Err(s3_error!(InvalidAccessKeyId, "The access key ID you provided does not exist in our records."))
+            Err(s3_error!(
+                InvalidAccessKeyId,
+                "The access key ID you provided does not exist in our records."
+            ))
         }
     }
 }
@@ -78,16 +81,21 @@ impl Sandbox {
         let fs = s3s_fs::FileSystem::new(&options.root).map_err(|e| Error::Start(format!("{e:?}")))?;
         let service = {
             let mut builder = S3ServiceBuilder::new(fs);
-            builder.set_auth(SingleKey { access_key: options.access_key, secret_key: options.secret_key.into() });
+            builder.set_auth(SingleKey {
+                access_key: options.access_key,
+                secret_key: options.secret_key.into(),
+            });
             builder.build()
         };
-        let listener = TcpListener::bind(("127.0.0.1", options.port)).await.map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AddrInUse {
-                Error::PortInUse(options.port)
-            } else {
-                Error::Start(e.to_string())
-            }
-        })?;
+        let listener = TcpListener::bind(("127.0.0.1", options.port))
+            .await
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AddrInUse {
+                    Error::PortInUse(options.port)
+                } else {
+                    Error::Start(e.to_string())
+                }
+            })?;
         let addr = listener.local_addr().map_err(|e| Error::Start(e.to_string()))?;
         let (shutdown, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
@@ -116,7 +124,11 @@ impl Sandbox {
                 () = tokio::time::sleep(Duration::from_secs(5)) => {}
             }
         });
-        Ok(Sandbox { addr, shutdown, task: Some(task) })
+        Ok(Sandbox {
+            addr,
+            shutdown,
+            task: Some(task),
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -145,7 +157,11 @@ impl Drop for Sandbox {
 /// True when something already listens on the port, e.g. a `cubby sandbox` in another terminal.
 pub async fn is_listening(port: u16) -> bool {
     matches!(
-        tokio::time::timeout(Duration::from_millis(300), tokio::net::TcpStream::connect(("127.0.0.1", port))).await,
+        tokio::time::timeout(
+            Duration::from_millis(300),
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+        )
+        .await,
         Ok(Ok(_))
     )
 }

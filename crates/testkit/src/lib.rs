@@ -25,14 +25,21 @@ pub fn free_port() -> u16 {
 
 /// Several distinct free ports (all bound at once, so they differ).
 pub fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> =
-        (0..n).map(|_| TcpListener::bind("127.0.0.1:0").expect("no free port")).collect();
-    listeners.iter().map(|l| l.local_addr().expect("bound").port()).collect()
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("no free port"))
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().expect("bound").port())
+        .collect()
 }
 
 /// The repository root, from this crate's manifest dir.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 /// Finds a tool on PATH or in `.tools/bin`, or panics with the command that installs it.
@@ -68,7 +75,10 @@ pub fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
 fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ready() {
-        assert!(start.elapsed() < timeout, "{what} did not become ready within {timeout:?}");
+        assert!(
+            start.elapsed() < timeout,
+            "{what} did not become ready within {timeout:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -81,7 +91,11 @@ fn port_open(port: u16) -> bool {
 fn http_status(port: u16, path: &str) -> Option<u16> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n").ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n"
+    )
+    .ok()?;
     let mut head = String::new();
     BufReader::new(stream).read_line(&mut head).ok()?;
     head.split_whitespace().nth(1)?.parse().ok()
@@ -189,13 +203,18 @@ impl PrivateKeyring {
         }
         let mut bus = command("dbus-daemon")
             .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
-            .arg(format!("--address=unix:path={}", dir.path().join("bus").display()))
+            .arg(format!(
+                "--address=unix:path={}",
+                dir.path().join("bus").display()
+            ))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("start dbus-daemon (apt package dbus)");
         let mut address = String::new();
-        BufReader::new(bus.stdout.take().expect("stdout")).read_line(&mut address).expect("bus address");
+        BufReader::new(bus.stdout.take().expect("stdout"))
+            .read_line(&mut address)
+            .expect("bus address");
         let bus_address = address.trim().to_string();
         let bus = Guard(bus);
 
@@ -215,20 +234,29 @@ impl PrivateKeyring {
             stdin.write_all(b"cubby-test-keyring").expect("unlock password");
         }
         let keyring = Guard(keyring);
-        let ring = PrivateKeyring { _keyring: keyring, _bus: bus, dir, bus_address };
-        wait_until("the Secret Service on the private bus", Duration::from_secs(20), || {
-            ring.command("dbus-send")
-                .args([
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus",
-                    "org.freedesktop.DBus.NameHasOwner",
-                    "string:org.freedesktop.secrets",
-                ])
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
-                .unwrap_or(false)
-        });
+        let ring = PrivateKeyring {
+            _keyring: keyring,
+            _bus: bus,
+            dir,
+            bus_address,
+        };
+        wait_until(
+            "the Secret Service on the private bus",
+            Duration::from_secs(20),
+            || {
+                ring.command("dbus-send")
+                    .args([
+                        "--print-reply",
+                        "--dest=org.freedesktop.DBus",
+                        "/org/freedesktop/DBus",
+                        "org.freedesktop.DBus.NameHasOwner",
+                        "string:org.freedesktop.secrets",
+                    ])
+                    .output()
+                    .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+                    .unwrap_or(false)
+            },
+        );
         ring
     }
 
@@ -236,7 +264,10 @@ impl PrivateKeyring {
     pub fn env(&self) -> Vec<(String, String)> {
         vec![
             ("DBUS_SESSION_BUS_ADDRESS".into(), self.bus_address.clone()),
-            ("XDG_RUNTIME_DIR".into(), self.dir.path().join("run").display().to_string()),
+            (
+                "XDG_RUNTIME_DIR".into(),
+                self.dir.path().join("run").display().to_string(),
+            ),
         ]
     }
 
@@ -254,7 +285,11 @@ impl PrivateKeyring {
             .args(["search", "--all", "--unlock", "service", service])
             .output()
             .expect("secret-tool (apt package libsecret-tools)");
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     }
 }
 
@@ -287,15 +322,23 @@ impl Xvfb {
                 if let Ok(Some(_)) = guard.0.try_wait() {
                     break false; // lost the display to someone else
                 }
-                let owner = std::fs::read_to_string(&lock).ok().and_then(|s| s.trim().parse::<u32>().ok());
+                let owner = std::fs::read_to_string(&lock)
+                    .ok()
+                    .and_then(|s| s.trim().parse::<u32>().ok());
                 if owner == Some(pid) && Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
                     break true;
                 }
-                assert!(start.elapsed() < Duration::from_secs(20), "Xvfb :{n} did not start");
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "Xvfb :{n} did not start"
+                );
                 std::thread::sleep(Duration::from_millis(50));
             };
             if ours {
-                return Xvfb { _child: guard, display: format!(":{n}") };
+                return Xvfb {
+                    _child: guard,
+                    display: format!(":{n}"),
+                };
             }
         }
         panic!("no free X display between :90 and :399");
@@ -303,9 +346,17 @@ impl Xvfb {
 }
 
 /// Runs a process to completion with a deadline, returning (status, stdout, stderr).
-pub fn run_with_timeout(mut cmd: Command, stdin: Option<&[u8]>, timeout: Duration) -> (Option<i32>, String, String) {
+pub fn run_with_timeout(
+    cmd: &mut Command,
+    stdin: Option<&[u8]>,
+    timeout: Duration,
+) -> (Option<i32>, String, String) {
     let mut child = cmd
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -337,17 +388,29 @@ pub fn run_with_timeout(mut cmd: Command, stdin: Option<&[u8]>, timeout: Duratio
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    (status, out_thread.join().unwrap_or_default(), err_thread.join().unwrap_or_default())
+    (
+        status,
+        out_thread.join().unwrap_or_default(),
+        err_thread.join().unwrap_or_default(),
+    )
 }
 
 /// A plain HTTP/1.0 request to a loopback URL (presigned links are just URLs: any client must
 /// work with them). Returns the status and the body.
 pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, Vec<u8>) {
     let rest = url.strip_prefix("http://").expect("http:// URL");
-    let (authority, path) = rest.split_once('/').map(|(a, p)| (a, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let (authority, path) = rest
+        .split_once('/')
+        .map(|(a, p)| (a, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
     let mut stream = TcpStream::connect(authority).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
-    let mut request = format!("{method} {path} HTTP/1.0\r\nHost: {authority}\r\nContent-Length: {}\r\n", body.len());
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut request = format!(
+        "{method} {path} HTTP/1.0\r\nHost: {authority}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -356,8 +419,15 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (
     stream.write_all(body).expect("send body");
     let mut response = Vec::new();
     stream.read_to_end(&mut response).expect("read");
-    let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("HTTP response head");
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("HTTP response head");
     let head = String::from_utf8_lossy(&response[..split]).to_string();
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
     (status, response[split + 4..].to_vec())
 }

@@ -45,22 +45,31 @@ pub struct ConnectForm {
 impl ConnectForm {
     fn into_parts(self) -> cubby_core::Result<(Profile, Credentials)> {
         let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        let jurisdiction = clean(self.jurisdiction).map(|j| j.parse::<Jurisdiction>()).transpose()?;
+        let jurisdiction = clean(self.jurisdiction)
+            .map(|j| j.parse::<Jurisdiction>())
+            .transpose()?;
         let profile = Profile {
             name: self.name.trim().to_string(),
             account_id: clean(self.account_id),
             jurisdiction,
             endpoint: clean(self.endpoint),
             bucket: self.bucket.trim().to_string(),
-            public_url: clean(self.public_url).map(|u| normalize_public_url(&u)).transpose()?,
+            public_url: clean(self.public_url)
+                .map(|u| normalize_public_url(&u))
+                .transpose()?,
             signed_url_expiry: DEFAULT_EXPIRY_SECS,
             direct_upload: false,
             origin: Origin::Stored,
         };
         profile.validate()?;
-        let (id, secret) = (self.access_key_id.trim().to_string(), self.secret_access_key.trim().to_string());
+        let (id, secret) = (
+            self.access_key_id.trim().to_string(),
+            self.secret_access_key.trim().to_string(),
+        );
         if id.is_empty() || secret.is_empty() {
-            return Err(Error::invalid("enter both the access key ID and the secret access key"));
+            return Err(Error::invalid(
+                "enter both the access key ID and the secret access key",
+            ));
         }
         Ok((profile, Credentials::new(id, Secret::new(secret))))
     }
@@ -73,8 +82,14 @@ pub async fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
     let profiles = profiles::summaries(&config, &state.env);
     let active = profiles.iter().find(|p| p.is_default).cloned();
     let keychain = match state.store.get("__cubby_probe__") {
-        Ok(_) => KeychainStatus { available: true, detail: None },
-        Err(e) => KeychainStatus { available: false, detail: Some(e.to_string()) },
+        Ok(_) => KeychainStatus {
+            available: true,
+            detail: None,
+        },
+        Err(e) => KeychainStatus {
+            available: false,
+            detail: Some(e.to_string()),
+        },
     };
     if active.as_ref().is_some_and(|p| p.kind == ProfileKind::Sandbox) && state.dirs.config_file().exists() {
         state.ensure_sandbox().await?;
@@ -116,8 +131,16 @@ pub async fn import_env(
     path: String,
     name: Option<String>,
 ) -> IpcResult<ProfileSummary> {
-    let name = name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "r2".to_string());
-    let profile = profiles::import_env(&state.dirs, state.store.as_ref(), &PathBuf::from(path), &name, true)?;
+    let name = name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "r2".to_string());
+    let profile = profiles::import_env(
+        &state.dirs,
+        state.store.as_ref(),
+        &PathBuf::from(path),
+        &name,
+        true,
+    )?;
     Ok(ProfileSummary::of(&profile, true))
 }
 
@@ -125,7 +148,13 @@ pub async fn import_env(
 #[specta::specta]
 pub async fn test_profile(state: State<'_, AppState>, name: String) -> IpcResult<ConnectionReport> {
     let config = state.config()?;
-    let resolved = resolve::resolve(&state.dirs, &config, state.store.as_ref(), Some(&name), &state.env)?;
+    let resolved = resolve::resolve(
+        &state.dirs,
+        &config,
+        state.store.as_ref(),
+        Some(&name),
+        &state.env,
+    )?;
     if resolved.profile.kind() == ProfileKind::Sandbox {
         state.ensure_sandbox().await?;
     }
@@ -147,7 +176,10 @@ pub async fn use_sandbox(state: State<'_, AppState>, seed_demo: bool) -> IpcResu
     state.ensure_sandbox().await?;
     if seed_demo {
         let profile = sandbox::profile(&config, &state.env);
-        let bucket = Bucket::connect(&profile, &sandbox::credentials(&state.dirs, state.store.as_ref())?)?;
+        let bucket = Bucket::connect(
+            &profile,
+            &sandbox::credentials(&state.dirs, state.store.as_ref())?,
+        )?;
         cubby_core::demo::seed(&bucket, chrono_now()).await?;
     }
     summary_of(&state, &config, sandbox::PROFILE_NAME).await
@@ -160,7 +192,9 @@ pub async fn remove_profile(state: State<'_, AppState>, name: String) -> IpcResu
 }
 
 async fn summary_of(state: &AppState, config: &cubby_core::Config, name: &str) -> IpcResult<ProfileSummary> {
-    let summary = profiles::summaries(config, &state.env).into_iter().find(|p| p.name == name);
+    let summary = profiles::summaries(config, &state.env)
+        .into_iter()
+        .find(|p| p.name == name);
     if summary.as_ref().is_some_and(|p| p.kind == ProfileKind::Sandbox) {
         state.ensure_sandbox().await?;
     }

@@ -1,0 +1,62 @@
+# Cubby's two commands are `make run` and `make test`; both install what is missing first.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(CURDIR)/.tools/bin:$(HOME)/.cargo/bin:$(PATH)
+
+# `make run` uses its own folders and keychain namespace, never your real profiles.
+DEV := $(CURDIR)/.dev
+DEV_ENV := CUBBY_CONFIG_DIR=$(DEV)/config CUBBY_DATA_DIR=$(DEV)/data CUBBY_KEYCHAIN_SERVICE=cubby-dev
+
+.PHONY: run test deps ui app lint rust-test e2e bindings dev clean
+
+deps:
+	@bash scripts/bootstrap.sh
+
+ui: deps
+	cd ui && npm run build
+
+app: ui
+	cargo build -p cubby-desktop -p cubby-cli
+
+## Opens the app on the local sandbox, filled with demo data on first use.
+run: app
+	$(DEV_ENV) ./target/debug/cubby -q profile use sandbox
+	@if [ ! -d "$(DEV)/data/sandbox/buckets/cubby-sandbox/acme-corp" ]; then $(DEV_ENV) ./target/debug/cubby sandbox --seed-demo; fi
+	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+		$(DEV_ENV) ./target/debug/cubby-desktop; \
+	else \
+		echo "No display found (DISPLAY is unset): running the app under Xvfb; set DISPLAY to see the window."; \
+		$(DEV_ENV) xvfb-run -a -s "-screen 0 1280x800x24" ./target/debug/cubby-desktop; \
+	fi
+
+## Every check CI runs.
+test: deps lint ui rust-test
+	@echo "make test: all checks passed"
+
+lint: deps
+	cargo fmt --all -- --check
+	cd ui && npm run check
+	cd ui && npm test
+	# clippy needs ui/dist to exist for the embedded assets.
+	cd ui && npm run build
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+## Rust unit, integration, conformance and end-to-end tests (the e2e tests drive the built app).
+rust-test: ui
+	cargo build --locked -p cubby-desktop
+	cargo test --workspace --locked
+
+e2e: app
+	cargo test -p cubby-e2e
+
+## Regenerates ui/src/lib/ipc/bindings.ts from the Rust commands.
+bindings:
+	CUBBY_UPDATE_BINDINGS=1 cargo test -p cubby-desktop bindings_are_current
+
+## The app with Vite's dev server (hot reload); needs a display.
+dev: deps
+	cd ui && npm run dev & trap 'kill %1' EXIT; $(DEV_ENV) cargo run -p cubby-desktop --no-default-features
+
+clean:
+	cargo clean
+	rm -rf ui/dist ui/node_modules .tools .dev e2e/artifacts
