@@ -47,6 +47,8 @@ pub fn app_binary() -> PathBuf {
 
 impl App {
     pub async fn launch() -> App {
+        // Fails harmlessly when another test in this process installed it first.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let xvfb = Xvfb::start();
         let keyring = PrivateKeyring::start();
         let config_dir = tempfile::tempdir().expect("tempdir");

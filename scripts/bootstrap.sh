@@ -33,6 +33,12 @@ if ! command -v weed >/dev/null && [ ! -x "$TOOLS/bin/weed" ]; then
   ln -sf "$w" "$TOOLS/bin/weed"
 fi
 
+# boto3, the independent client tests use to check what Cubby wrote.
+if ! python3 -c "import boto3" 2>/dev/null && ! PYTHONPATH="$TOOLS/py" python3 -c "import boto3" 2>/dev/null; then
+  echo "bootstrap: installing boto3"
+  python3 -m pip install -q --target "$TOOLS/py" boto3
+fi
+
 # tauri-driver, the WebDriver bridge for end-to-end tests.
 if [ ! -x "$TOOLS/bin/tauri-driver" ]; then
   echo "bootstrap: installing tauri-driver"

@@ -10,8 +10,12 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use cubby_core::{keychain, Dirs, Env, Error, OsKeychain};
 
+mod browse_cmd;
+mod format;
 mod profile_cmd;
 mod sandbox_cmd;
+mod session;
+mod transfer_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -43,6 +47,95 @@ enum Command {
     Profile(ProfileCommand),
     /// Run the local sandbox S3 server in the foreground, or fill it with demo data.
     Sandbox(SandboxArgs),
+    /// List tenants (the bucket's top-level folders).
+    Tenants,
+    /// List a tenant, folder or prefix: `cubby ls acme/documents/`.
+    Ls {
+        /// TENANT[/PREFIX]; the bucket's top level when left out.
+        path: Option<String>,
+        /// Every key below, not just one level.
+        #[arg(short, long)]
+        recursive: bool,
+        /// Only names containing this text, or matching this glob (`*.pdf`, `2025*`).
+        #[arg(long)]
+        filter: Option<String>,
+        /// Sort by name, size or date (collects the whole listing first).
+        #[arg(long)]
+        sort: Option<cubby_core::listing::SortKey>,
+        /// Reverse the sort order.
+        #[arg(long, requires = "sort")]
+        reverse: bool,
+    },
+    /// Count objects and bytes under a prefix.
+    Du {
+        #[arg(default_value = "")]
+        prefix: String,
+    },
+    /// Show an object's size, ETag, Content-Type, modification time and metadata.
+    Stat { key: String },
+    /// Upload files or folders to a tenant, routed to documents/, images/ or uploads/ by type.
+    Put {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        tenant: String,
+        /// auto (by content), documents, images or uploads.
+        #[arg(long, default_value = "auto")]
+        category: String,
+        /// Exact key for a single file instead of the generated one.
+        #[arg(long)]
+        key: Option<String>,
+        /// Replace an existing object with the same key.
+        #[arg(long)]
+        overwrite: bool,
+        /// Files at least this large go up in parallel parts.
+        #[arg(long, default_value = "64MiB", value_parser = format::parse_size)]
+        multipart_threshold: u64,
+        /// Files uploaded at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
+    /// Download keys, or everything under --prefix, into a folder.
+    Get {
+        keys: Vec<String>,
+        #[arg(long, conflicts_with = "keys")]
+        prefix: Option<String>,
+        /// Destination folder (created if missing).
+        #[arg(long)]
+        to: PathBuf,
+        /// Replace existing local files instead of adding " (1)".
+        #[arg(long)]
+        overwrite: bool,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
+    /// Delete keys, or everything under --prefix (asks, or needs --yes).
+    Rm {
+        keys: Vec<String>,
+        #[arg(long, conflicts_with = "keys")]
+        prefix: Option<String>,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Copy an object (server-side; metadata and Content-Type kept).
+    Cp {
+        from: String,
+        to: String,
+        /// Allow the copy to land in another tenant.
+        #[arg(long)]
+        cross_tenant: bool,
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Move (rename) an object: copy, verify, delete the original.
+    Mv {
+        from: String,
+        to: String,
+        #[arg(long)]
+        cross_tenant: bool,
+        #[arg(long)]
+        overwrite: bool,
+    },
     /// Print the version.
     Version,
     /// Print a shell completion script, e.g. `cubby completions bash > /etc/bash_completion.d/cubby`.
@@ -132,6 +225,8 @@ pub fn exit_code_for(code: &str) -> u8 {
         "unknown_access_key" | "wrong_secret" | "access_denied" | "clock_skew" => 4,
         "not_found" => 5,
         "unreachable" => 6,
+        "already_exists" => 7,
+        "cancelled" => 130,
         _ => 1,
     }
 }
@@ -174,6 +269,83 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Profile(cmd) => profile_cmd::run(&ctx, cmd).await,
             Command::Sandbox(args) => sandbox_cmd::run(&ctx, args.port, args.seed_demo).await,
+            Command::Tenants => browse_cmd::tenants(&ctx).await,
+            Command::Ls {
+                path,
+                recursive,
+                filter,
+                sort,
+                reverse,
+            } => {
+                browse_cmd::ls(
+                    &ctx,
+                    browse_cmd::LsArgs {
+                        path,
+                        recursive,
+                        filter,
+                        sort,
+                        reverse,
+                    },
+                )
+                .await
+            }
+            Command::Du { prefix } => browse_cmd::du(&ctx, &prefix).await,
+            Command::Stat { key } => browse_cmd::stat(&ctx, &key).await,
+            Command::Put {
+                files,
+                tenant,
+                category,
+                key,
+                overwrite,
+                multipart_threshold,
+                concurrency,
+            } => {
+                transfer_cmd::put(
+                    &ctx,
+                    transfer_cmd::PutArgs {
+                        files,
+                        tenant,
+                        category,
+                        key,
+                        overwrite,
+                        multipart_threshold,
+                        concurrency,
+                    },
+                )
+                .await
+            }
+            Command::Get {
+                keys,
+                prefix,
+                to,
+                overwrite,
+                concurrency,
+            } => {
+                transfer_cmd::get(
+                    &ctx,
+                    transfer_cmd::GetArgs {
+                        keys,
+                        prefix,
+                        to,
+                        overwrite,
+                        concurrency,
+                    },
+                )
+                .await
+            }
+            Command::Rm { keys, prefix, yes } => transfer_cmd::rm(&ctx, keys, prefix, yes).await,
+            Command::Cp {
+                from,
+                to,
+                cross_tenant,
+                overwrite,
+            } => transfer_cmd::copy_or_move(&ctx, &from, &to, cross_tenant, overwrite, false).await,
+            Command::Mv {
+                from,
+                to,
+                cross_tenant,
+                overwrite,
+            } => transfer_cmd::copy_or_move(&ctx, &from, &to, cross_tenant, overwrite, true).await,
             Command::Version => {
                 let version = env!("CARGO_PKG_VERSION");
                 ctx.emit(&serde_json::json!({ "version": version }), || {

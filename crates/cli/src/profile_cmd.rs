@@ -7,9 +7,7 @@ use clap::Args;
 use cubby_core::probe::{probe, ConnectionReport, ProbeOptions, StepStatus};
 use cubby_core::profile::{normalize_public_url, Config, Jurisdiction, Origin, Profile, DEFAULT_EXPIRY_SECS};
 use cubby_core::profiles::{self, ProfileSummary};
-use cubby_core::{
-    resolve, sandbox, Bucket, CredentialStore, Credentials, Error, ProfileKind, Result, Secret,
-};
+use cubby_core::{resolve, sandbox, CredentialStore, Credentials, Error, ProfileKind, Result, Secret};
 
 use crate::{exit_code_for, Ctx, ProfileCommand};
 
@@ -248,14 +246,8 @@ fn show(ctx: &Ctx, name: Option<&str>) -> Result<ExitCode> {
 }
 
 async fn test(ctx: &Ctx, name: Option<&str>, write: bool) -> Result<ExitCode> {
-    let config = Config::load(&ctx.dirs)?;
-    let resolved = resolve::resolve(&ctx.dirs, &config, &ctx.store, name, &ctx.env)?;
-    let _sandbox = match resolved.profile.kind() {
-        ProfileKind::Sandbox => crate::sandbox_cmd::ensure(ctx, &config, None).await?,
-        _ => None,
-    };
-    let bucket = Bucket::connect(&resolved.profile, &resolved.credentials)?;
-    let report = probe(&bucket, ProbeOptions { write }).await;
+    let session = crate::session::open(ctx, name).await?;
+    let report = probe(&session.bucket, ProbeOptions { write }).await;
     ctx.emit(&report, || render(&report));
     Ok(if report.ok {
         ExitCode::SUCCESS

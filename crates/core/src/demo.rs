@@ -2,9 +2,10 @@
 //! backend lays them out, so a newcomer sees a real tree on first launch.
 
 use chrono::{DateTime, Duration, Utc};
-use rand::distr::{Alphanumeric, SampleString};
 
+use crate::keys::scheme_key;
 use crate::storage::Bucket;
+use crate::tenant::{Category, ObjectKey, TenantId};
 use crate::Result;
 
 const RECEIPT_JPG: &[u8] = include_bytes!("../assets/demo/receipt.jpg");
@@ -12,48 +13,41 @@ const STOREFRONT_PNG: &[u8] = include_bytes!("../assets/demo/storefront.png");
 
 pub const TENANTS: [&str; 2] = ["acme-corp", "globex"];
 
-/// `{tenant}/{category}/{YYYYMMDD_HHMMSS}_{6 lowercase alphanumerics}_{name}`, the seed's scheme.
-pub fn scheme_key(tenant: &str, category: &str, at: DateTime<Utc>, name: &str) -> String {
-    let tag = Alphanumeric
-        .sample_string(&mut rand::rng(), 6)
-        .to_ascii_lowercase();
-    format!("{tenant}/{category}/{}_{tag}_{name}", at.format("%Y%m%d_%H%M%S"))
-}
-
 /// Uploads the demo objects; returns how many were written.
 pub async fn seed(bucket: &Bucket, now: DateTime<Utc>) -> Result<usize> {
     let mut written = 0;
     for (t, tenant) in TENANTS.iter().enumerate() {
+        let tenant = TenantId::parse(tenant)?;
         let day = |d: i64| now - Duration::days(d + t as i64) - Duration::minutes(17 * d);
-        let objects: Vec<(String, Vec<u8>, &str)> = vec![
+        let objects: Vec<(ObjectKey, Vec<u8>, &str)> = vec![
             (
-                scheme_key(tenant, "documents", day(0), "receipt.jpg"),
+                scheme_key(&tenant, Category::Documents, day(0), "receipt.jpg")?,
                 RECEIPT_JPG.to_vec(),
                 "image/jpeg",
             ),
             (
-                scheme_key(tenant, "documents", day(1), "invoice.pdf"),
+                scheme_key(&tenant, Category::Documents, day(1), "invoice.pdf")?,
                 pdf(&format!("Invoice for {tenant}")),
                 "application/pdf",
             ),
             (
-                scheme_key(tenant, "documents", day(3), "expenses-q1.csv"),
+                scheme_key(&tenant, Category::Documents, day(3), "expenses-q1.csv")?,
                 csv(),
                 "text/csv",
             ),
             (
-                scheme_key(tenant, "images", day(2), "storefront.png"),
+                scheme_key(&tenant, Category::Images, day(2), "storefront.png")?,
                 STOREFRONT_PNG.to_vec(),
                 "image/png",
             ),
             (
-                scheme_key(tenant, "uploads", day(4), "contract-signed.pdf"),
+                scheme_key(&tenant, Category::Uploads, day(4), "contract-signed.pdf")?,
                 pdf("Signed contract"),
                 "application/pdf",
             ),
         ];
         for (key, body, content_type) in objects {
-            bucket.put(&key, body, Some(content_type)).await?;
+            bucket.put(key.as_str(), body, Some(content_type)).await?;
             written += 1;
         }
     }
@@ -104,20 +98,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_follow_the_seed_scheme() {
-        let at = DateTime::parse_from_rfc3339("2025-01-27T12:34:56Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let key = scheme_key("acme", "documents", at, "receipt.jpg");
-        let (head, name) = key.rsplit_once('_').unwrap();
-        assert_eq!(name, "receipt.jpg");
-        assert!(head.starts_with("acme/documents/20250127_123456_"), "{key}");
-        let tag = &head["acme/documents/20250127_123456_".len()..];
-        assert_eq!(tag.len(), 6);
-        assert!(
-            tag.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
-            "{tag}"
-        );
+    fn demo_tenants_are_valid_and_content_types_match_detection() {
+        use crate::detect::detect;
+        for tenant in TENANTS {
+            TenantId::parse(tenant).unwrap();
+        }
+        assert_eq!(detect(RECEIPT_JPG, "receipt.jpg").content_type, "image/jpeg");
+        assert_eq!(detect(STOREFRONT_PNG, "storefront.png").content_type, "image/png");
+        assert_eq!(detect(&pdf("x"), "invoice.pdf").content_type, "application/pdf");
+        assert_eq!(detect(&csv(), "expenses-q1.csv").content_type, "text/csv");
     }
 
     #[test]

@@ -64,6 +64,17 @@ pub enum Error {
 
     #[error("{0}")]
     Config(String),
+
+    /// The destination exists and overwriting was not asked for.
+    #[error("{0}")]
+    AlreadyExists(String),
+
+    /// What arrived is not what was sent: sizes or checksums disagree.
+    #[error("{0}")]
+    Integrity(String),
+
+    #[error("cancelled")]
+    Cancelled,
 }
 
 fn join(missing: &[Missing]) -> String {
@@ -103,6 +114,9 @@ impl Error {
             Error::Storage(_) => "storage",
             Error::Io { .. } => "io",
             Error::Config(_) => "config",
+            Error::AlreadyExists(_) => "already_exists",
+            Error::Integrity(_) => "integrity",
+            Error::Cancelled => "cancelled",
         }
     }
 

@@ -6,9 +6,14 @@
 //! one function, and map the result (`Error::code` is the stable wire code).
 
 pub mod demo;
+pub mod detect;
 pub mod dotenv;
 pub mod error;
 pub mod keychain;
+pub mod keys;
+pub mod listing;
+pub mod local_path;
+pub mod objects;
 pub mod paths;
 pub mod probe;
 pub mod profile;
@@ -17,6 +22,8 @@ pub mod resolve;
 pub mod sandbox;
 pub mod secret;
 pub mod storage;
+pub mod tenant;
+pub mod transfer;
 
 pub use error::{Error, Result};
 pub use keychain::{CredentialStore, MemoryKeychain, OsKeychain};
@@ -25,3 +32,4 @@ pub use profile::{Config, Jurisdiction, Profile, ProfileKind};
 pub use resolve::{Env, Resolved};
 pub use secret::{Credentials, Secret};
 pub use storage::Bucket;
+pub use tenant::{Category, CategoryChoice, ObjectKey, Prefix, TenantId};

@@ -262,6 +262,243 @@ impl Bucket {
         Ok(request.uri().to_string())
     }
 
+    /// Uploads a file in one PUT with its Content-MD5, so the server refuses a corrupted body.
+    /// `if_absent` makes it a conditional write (`If-None-Match: *`) where the server supports it.
+    pub async fn put_file(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+        size: u64,
+        content_type: &str,
+        content_md5: &str,
+        if_absent: bool,
+    ) -> Result<Option<String>> {
+        let body = ByteStream::read_from()
+            .path(path)
+            .length(aws_sdk_s3::primitives::Length::Exact(size))
+            .build()
+            .await
+            .map_err(|e| {
+                Error::io(
+                    format!("cannot read {}", path.display()),
+                    std::io::Error::other(e),
+                )
+            })?;
+        let out = self
+            .client
+            .put_object()
+            .bucket(&self.name)
+            .key(key)
+            .content_type(content_type)
+            .content_length(size as i64)
+            .content_md5(content_md5)
+            .set_if_none_match(if_absent.then(|| "*".to_string()))
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.map_err("upload", Some(key), e))?;
+        Ok(out.e_tag)
+    }
+
+    pub async fn create_multipart(
+        &self,
+        key: &str,
+        content_type: Option<&str>,
+        metadata: Option<std::collections::HashMap<String, String>>,
+    ) -> Result<String> {
+        let out = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.name)
+            .key(key)
+            .set_content_type(content_type.map(str::to_string))
+            .set_metadata(metadata)
+            .send()
+            .await
+            .map_err(|e| self.map_err("start multipart upload of", Some(key), e))?;
+        out.upload_id
+            .ok_or_else(|| Error::Storage(format!("the server started no multipart upload for '{key}'")))
+    }
+
+    pub async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: i32,
+        body: Vec<u8>,
+        content_md5: &str,
+    ) -> Result<String> {
+        let out = self
+            .client
+            .upload_part()
+            .bucket(&self.name)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .content_length(body.len() as i64)
+            .content_md5(content_md5)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| self.map_err("upload part of", Some(key), e))?;
+        out.e_tag.ok_or_else(|| {
+            Error::Storage(format!(
+                "the server returned no ETag for part {number} of '{key}'"
+            ))
+        })
+    }
+
+    /// Server-side copy of a byte range into a part (multipart copy of objects over 5 GiB).
+    pub async fn upload_part_copy(
+        &self,
+        from: &str,
+        key: &str,
+        upload_id: &str,
+        number: i32,
+        first: u64,
+        last: u64,
+    ) -> Result<String> {
+        let out = self
+            .client
+            .upload_part_copy()
+            .bucket(&self.name)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .copy_source(format!("{}/{}", self.name, encode_key(from)))
+            .copy_source_range(format!("bytes={first}-{last}"))
+            .send()
+            .await
+            .map_err(|e| self.map_err("copy part of", Some(from), e))?;
+        out.copy_part_result.and_then(|r| r.e_tag).ok_or_else(|| {
+            Error::Storage(format!(
+                "the server returned no ETag for copied part {number} of '{from}'"
+            ))
+        })
+    }
+
+    pub async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: Vec<(i32, String)>,
+        if_absent: bool,
+    ) -> Result<Option<String>> {
+        use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+        let parts = parts
+            .into_iter()
+            .map(|(n, etag)| CompletedPart::builder().part_number(n).e_tag(etag).build())
+            .collect();
+        let out = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.name)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+            .set_if_none_match(if_absent.then(|| "*".to_string()))
+            .send()
+            .await
+            .map_err(|e| self.map_err("finish multipart upload of", Some(key), e))?;
+        Ok(out.e_tag)
+    }
+
+    pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<()> {
+        self.client
+            .abort_multipart_upload()
+            .bucket(&self.name)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await
+            .map_err(|e| self.map_err("abort multipart upload of", Some(key), e))?;
+        Ok(())
+    }
+
+    /// The size of part 1 and the number of parts, for verifying a multipart ETag.
+    pub async fn head_part(&self, key: &str, number: i32) -> Result<(u64, Option<u32>)> {
+        let out = self
+            .client
+            .head_object()
+            .bucket(&self.name)
+            .key(key)
+            .part_number(number)
+            .send()
+            .await
+            .map_err(|e| self.map_err("stat", Some(key), e))?;
+        Ok((
+            out.content_length.unwrap_or(0).max(0) as u64,
+            out.parts_count.map(|n| n.max(0) as u32),
+        ))
+    }
+
+    /// A streaming GET from byte `start`, only while the object still has `etag`.
+    pub async fn get_stream(&self, key: &str, start: u64, etag: Option<&str>) -> Result<(ByteStream, u64)> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.name)
+            .key(key)
+            .set_range((start > 0).then(|| format!("bytes={start}-")))
+            .set_if_match(etag.map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| self.map_err("download", Some(key), e))?;
+        Ok((out.body, out.content_length.unwrap_or(0).max(0) as u64))
+    }
+
+    /// DeleteObjects for up to 1,000 keys; returns the keys that failed with the server's reason.
+    pub async fn delete_batch(&self, keys: &[String]) -> Result<Vec<(String, String)>> {
+        use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+        let objects = keys
+            .iter()
+            .map(|k| ObjectIdentifier::builder().key(k).build())
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::invalid(format!("cannot build a delete request: {e}")))?;
+        let delete = Delete::builder()
+            .set_objects(Some(objects))
+            .quiet(true)
+            .build()
+            .map_err(|e| Error::invalid(format!("cannot build a delete request: {e}")))?;
+        let out = self
+            .client
+            .delete_objects()
+            .bucket(&self.name)
+            .delete(delete)
+            .send()
+            .await
+            .map_err(|e| self.map_err("delete", None, e))?;
+        Ok(out
+            .errors
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| {
+                let reason = match (e.code, e.message) {
+                    (Some(c), Some(m)) => format!("{c}: {m}"),
+                    (Some(c), None) => c,
+                    (None, Some(m)) => m,
+                    (None, None) => "refused".into(),
+                };
+                (e.key.unwrap_or_default(), reason)
+            })
+            .collect())
+    }
+
+    /// Server-side copy that refuses to replace an existing object unless `overwrite`.
+    pub async fn copy_guarded(&self, from: &str, to: &str, overwrite: bool) -> Result<Option<String>> {
+        let out = self
+            .client
+            .copy_object()
+            .bucket(&self.name)
+            .key(to)
+            .copy_source(format!("{}/{}", self.name, encode_key(from)))
+            .set_if_none_match((!overwrite).then(|| "*".to_string()))
+            .send()
+            .await
+            .map_err(|e| self.map_err("copy", Some(from), e))?;
+        Ok(out.copy_object_result.and_then(|r| r.e_tag))
+    }
+
     /// Turns an SDK failure into words a person can act on.
     fn map_err<E>(&self, op: &str, key: Option<&str>, err: SdkError<E, HttpResponse>) -> Error
     where
@@ -314,6 +551,9 @@ impl Bucket {
                 kind: AuthFailure::ClockSkew,
                 message: "this computer's clock is too far from the server's: set the system time automatically (NTP) and retry".into(),
             },
+            ("PreconditionFailed", _) | (_, Some(412)) => Error::AlreadyExists(format!(
+                "{what} already exists in bucket '{bucket}' (or changed meanwhile): pass --overwrite to replace it"
+            )),
             ("NoSuchBucket", _) => Error::NotFound(format!(
                 "bucket '{bucket}' does not exist at {host}{port}: check the bucket name"
             )),

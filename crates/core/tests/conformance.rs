@@ -4,10 +4,18 @@
 
 use std::time::Duration;
 
+use std::path::Path;
+use std::sync::Arc;
+
+use cubby_core::listing::{self, Listing};
+use cubby_core::objects;
 use cubby_core::probe::{probe, ProbeOptions, StepId, StepStatus};
 use cubby_core::profile::{Origin, DEFAULT_EXPIRY_SECS};
+use cubby_core::tenant::{CategoryChoice, ObjectKey, Prefix, TenantId};
+use cubby_core::transfer::{self, DownloadOptions, NoSink, TransferEvent, UploadOptions, MIB};
 use cubby_core::{Bucket, Credentials, Profile, Secret};
 use cubby_testkit::{http, SeaweedFs};
+use tokio_util::sync::CancellationToken;
 
 const BUCKET: &str = "conformance";
 
@@ -41,6 +49,15 @@ async fn suite(endpoint: &str, key: &str, secret: &str) {
     presigned_put_signs_the_content_type(&b).await;
     wrong_credentials_are_refused_in_plain_words(endpoint, key, secret).await;
     connection_probe_passes_every_step(&b).await;
+    upload_routes_by_content_under_the_key_scheme(&b).await;
+    listing_streams_3000_keys_and_tenant_shows_categories(&b).await;
+    folder_upload_recurses_and_skips_hidden_files(&b).await;
+    overwrite_needs_to_be_asked_for(&b).await;
+    multipart_round_trip_of_100_mib_verifies_checksums(&b).await;
+    interrupted_download_resumes_from_its_part_file(&b).await;
+    hostile_keys_never_leave_the_download_folder(&b).await;
+    prefix_delete_removes_more_than_one_batch(&b).await;
+    copy_and_move_keep_content_type_and_respect_tenants(&b).await;
 }
 
 async fn round_trip_keeps_bytes_and_content_type(b: &Bucket) {
@@ -221,6 +238,413 @@ async fn connection_probe_passes_every_step(b: &Bucket) {
         "{report:?}"
     );
     assert_eq!(report.steps.last().map(|s| s.id), Some(StepId::Write));
+}
+
+fn tenant(name: &str) -> TenantId {
+    TenantId::parse(name).expect("tenant")
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&path, bytes).expect("write");
+    path
+}
+
+async fn upload_files(
+    b: &Bucket,
+    files: &[std::path::PathBuf],
+    tenant: &TenantId,
+    options: &UploadOptions,
+) -> Vec<transfer::Uploaded> {
+    let plans =
+        transfer::plan_uploads(files, tenant, CategoryChoice::Auto, None, chrono::Utc::now()).expect("plan");
+    let mut done = Vec::new();
+    for plan in &plans {
+        done.push(
+            transfer::upload(b, plan, options, Arc::new(NoSink), &CancellationToken::new())
+                .await
+                .expect("upload"),
+        );
+    }
+    done
+}
+
+async fn upload_routes_by_content_under_the_key_scheme(b: &Bucket) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = vec![
+        write(dir.path(), "receipt.jpg", b"\xFF\xD8\xFF\xE0 jpeg body"),
+        // Content beats a lying extension: this is a PNG.
+        write(dir.path(), "scan.pdf", b"\x89PNG\r\n\x1a\n png body"),
+        write(dir.path(), "invoice.pdf", b"%PDF-1.4 body"),
+        write(dir.path(), "ledger.csv", b"a,b\n1,2\n"),
+        write(dir.path(), "My Receipt (copy) #2.bin", &[0u8, 1, 2, 3]),
+    ];
+    let t = tenant("route-test");
+    let done = upload_files(b, &files, &t, &UploadOptions::default()).await;
+    let key_of = |local: &str| {
+        done.iter()
+            .find(|u| u.local.ends_with(local))
+            .expect("uploaded")
+            .key
+            .clone()
+    };
+    assert!(
+        key_of("receipt.jpg").starts_with("route-test/images/"),
+        "{}",
+        key_of("receipt.jpg")
+    );
+    assert!(key_of("scan.pdf").starts_with("route-test/images/"));
+    assert!(key_of("invoice.pdf").starts_with("route-test/documents/"));
+    assert!(key_of("ledger.csv").starts_with("route-test/documents/"));
+    let odd = key_of("My Receipt (copy) #2.bin");
+    assert!(odd.starts_with("route-test/uploads/"), "{odd}");
+    let name = odd.rsplit('/').next().expect("name");
+    let (stamp, rest) = name.split_at(16);
+    assert!(stamp.chars().all(|c| c.is_ascii_digit() || c == '_'), "{name}");
+    assert!(!rest.contains(' ') && !rest.contains('#'), "sanitized: {name}");
+    assert_eq!(
+        b.head(&key_of("scan.pdf"))
+            .await
+            .expect("head")
+            .content_type
+            .as_deref(),
+        Some("image/png")
+    );
+    assert_eq!(
+        b.head(&key_of("invoice.pdf"))
+            .await
+            .expect("head")
+            .content_type
+            .as_deref(),
+        Some("application/pdf")
+    );
+}
+
+async fn listing_streams_3000_keys_and_tenant_shows_categories(b: &Bucket) {
+    let keys: Vec<String> = (0..3_000)
+        .map(|i| format!("big-tenant/documents/{i:05}.txt"))
+        .collect();
+    let work = |key: String| {
+        let b = b.clone();
+        async move { b.put(&key, vec![b'x'; 10], Some("text/plain")).await.map(|_| ()) }
+    };
+    for result in transfer::for_each_bounded(keys.clone(), 32, work).await {
+        result.expect("put");
+    }
+    let prefix = Prefix::parse("big-tenant/documents/").expect("prefix");
+    let mut listing = Listing::new(b, &prefix, true);
+    let mut pages = 0;
+    let mut seen = Vec::new();
+    while let Some(page) = listing.next_page().await.expect("page") {
+        pages += 1;
+        assert!(page.objects.len() <= 1_000, "bounded pages");
+        seen.extend(page.objects.into_iter().map(|o| o.key));
+    }
+    assert!(pages >= 3, "{pages} pages");
+    assert_eq!(seen, keys);
+    let usage = listing::usage(b, &prefix).await.expect("usage");
+    assert_eq!((usage.objects, usage.bytes), (3_000, 30_000));
+    let folders = listing::tenant_folders(b, &tenant("big-tenant"))
+        .await
+        .expect("folders");
+    let names: Vec<&str> = folders.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["documents", "images", "uploads"],
+        "categories always shown, empty or not"
+    );
+    let tenants = listing::tenants(b).await.expect("tenants");
+    assert!(tenants.contains(&tenant("big-tenant")), "{tenants:?}");
+}
+
+async fn folder_upload_recurses_and_skips_hidden_files(b: &Bucket) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "batch/a.txt", b"a");
+    write(dir.path(), "batch/sub/b.txt", b"b");
+    write(dir.path(), "batch/.hidden", b"secret");
+    let done = upload_files(
+        b,
+        &[dir.path().join("batch")],
+        &tenant("folder-test"),
+        &UploadOptions::default(),
+    )
+    .await;
+    let mut names: Vec<String> = done
+        .iter()
+        .map(|u| u.local.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a.txt", "b.txt"]);
+}
+
+async fn overwrite_needs_to_be_asked_for(b: &Bucket) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(dir.path(), "same.txt", b"first");
+    let t = tenant("overwrite-test");
+    let key = ObjectKey::parse("overwrite-test/documents/same.txt").expect("key");
+    let plan = |path: &Path| {
+        transfer::plan_uploads(
+            &[path.to_path_buf()],
+            &t,
+            CategoryChoice::Auto,
+            Some(&key),
+            chrono::Utc::now(),
+        )
+        .expect("plan")
+    };
+    let no = UploadOptions::default();
+    transfer::upload(
+        b,
+        &plan(&file)[0],
+        &no,
+        Arc::new(NoSink),
+        &CancellationToken::new(),
+    )
+    .await
+    .expect("first");
+    std::fs::write(&file, b"second").expect("rewrite");
+    let err = transfer::upload(
+        b,
+        &plan(&file)[0],
+        &no,
+        Arc::new(NoSink),
+        &CancellationToken::new(),
+    )
+    .await
+    .expect_err("exists");
+    assert_eq!(err.code(), "already_exists", "{err}");
+    assert_eq!(
+        b.get(key.as_str()).await.expect("get"),
+        b"first",
+        "nothing replaced"
+    );
+    let yes = UploadOptions {
+        overwrite: true,
+        ..UploadOptions::default()
+    };
+    transfer::upload(
+        b,
+        &plan(&file)[0],
+        &yes,
+        Arc::new(NoSink),
+        &CancellationToken::new(),
+    )
+    .await
+    .expect("overwrite");
+    assert_eq!(b.get(key.as_str()).await.expect("get"), b"second");
+}
+
+async fn multipart_round_trip_of_100_mib_verifies_checksums(b: &Bucket) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data: Vec<u8> = (0..100 * MIB as usize)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let file = write(dir.path(), "big.bin", &data);
+    let t = tenant("multipart-test");
+    let done = upload_files(b, &[file], &t, &UploadOptions::default()).await;
+    let uploaded = &done[0];
+    assert!(
+        uploaded.etag.ends_with("-7"),
+        "100 MiB in 16 MiB parts is 7 parts: {}",
+        uploaded.etag
+    );
+    let key = ObjectKey::parse(&uploaded.key).expect("key");
+    let out = tempfile::tempdir().expect("tempdir");
+    let target = transfer::target_for(out.path(), &key, "multipart-test/uploads/").expect("target");
+    let got = transfer::download(
+        b,
+        &key,
+        &target,
+        &DownloadOptions::default(),
+        Arc::new(NoSink),
+        &CancellationToken::new(),
+    )
+    .await
+    .expect("download");
+    assert!(got.checksum_verified);
+    assert!(std::fs::read(&got.path).expect("read") == data, "bytes identical");
+}
+
+async fn interrupted_download_resumes_from_its_part_file(b: &Bucket) {
+    let data: Vec<u8> = (0..(24 * MIB as usize)).map(|i| (i % 241) as u8).collect();
+    b.put("resume-test/uploads/big.bin", data.clone(), None)
+        .await
+        .expect("put");
+    let key = ObjectKey::parse("resume-test/uploads/big.bin").expect("key");
+    let out = tempfile::tempdir().expect("tempdir");
+    let target = transfer::target_for(out.path(), &key, "resume-test/uploads/").expect("target");
+    let cancel = CancellationToken::new();
+    let trip = cancel.clone();
+    // Cancel once a few MiB have arrived: a real interruption mid-stream.
+    let sink = Arc::new(move |e: TransferEvent| {
+        if let TransferEvent::Progress { done, .. } = e {
+            if done >= 4 * MIB {
+                trip.cancel();
+            }
+        }
+    });
+    let err = transfer::download(b, &key, &target, &DownloadOptions::default(), sink, &cancel)
+        .await
+        .expect_err("cancelled");
+    assert_eq!(err.code(), "cancelled");
+    assert!(
+        !target.path.exists(),
+        "no final file from an interrupted download"
+    );
+    let part_len = std::fs::metadata(out.path().join("big.bin.part"))
+        .expect(".part kept")
+        .len();
+    assert!(part_len > 0 && part_len < data.len() as u64, "{part_len}");
+    let done = transfer::download(
+        b,
+        &key,
+        &target,
+        &DownloadOptions::default(),
+        Arc::new(NoSink),
+        &CancellationToken::new(),
+    )
+    .await
+    .expect("resume");
+    assert!(done.resumed_from > 0, "resumed, not restarted");
+    assert!(
+        std::fs::read(&done.path).expect("read") == data,
+        "bytes identical after resume"
+    );
+    assert!(!out.path().join("big.bin.part").exists());
+}
+
+async fn hostile_keys_never_leave_the_download_folder(b: &Bucket) {
+    let hostile = [
+        "hostile/documents/..\\..\\evil.txt",
+        "hostile/documents/C:\\Windows\\system.ini",
+        "hostile/documents/CON.txt",
+        "hostile/documents/what?<is>this*.txt",
+        "hostile/documents/trailing dots...",
+    ];
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut tried = 0;
+    for (i, raw) in hostile.iter().enumerate() {
+        // Some servers refuse some of these keys outright, which is safe too; the mapping itself
+        // is covered for every input by local_path's own tests.
+        if b.put(raw, format!("payload {i}").into_bytes(), None)
+            .await
+            .is_err()
+        {
+            continue;
+        }
+        tried += 1;
+        let key = ObjectKey::parse(raw).expect("valid S3 key");
+        let target = transfer::target_for(out.path(), &key, "").expect("mappable");
+        assert!(
+            !target.adjusted.is_empty(),
+            "{raw} had to be neutralized and says so"
+        );
+        let done = transfer::download(
+            b,
+            &key,
+            &target,
+            &DownloadOptions::default(),
+            Arc::new(NoSink),
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("download");
+        let canonical = done.path.canonicalize().expect("exists");
+        assert!(
+            canonical.starts_with(out.path().canonicalize().expect("dir")),
+            "{raw} → {}",
+            canonical.display()
+        );
+        assert_eq!(
+            std::fs::read(&done.path).expect("read"),
+            format!("payload {i}").into_bytes()
+        );
+    }
+    assert!(tried >= 3, "the server accepted only {tried} of the hostile keys");
+    // The same key twice without --overwrite: the second lands beside the first.
+    let key = ObjectKey::parse(hostile[2]).expect("key");
+    let target = transfer::target_for(out.path(), &key, "").expect("target");
+    let again = transfer::download(
+        b,
+        &key,
+        &target,
+        &DownloadOptions::default(),
+        Arc::new(NoSink),
+        &CancellationToken::new(),
+    )
+    .await
+    .expect("again");
+    assert!(
+        again.path.to_string_lossy().contains(" (1)"),
+        "{}",
+        again.path.display()
+    );
+}
+
+async fn prefix_delete_removes_more_than_one_batch(b: &Bucket) {
+    let keys: Vec<String> = (0..1_200)
+        .map(|i| format!("delete-test/uploads/{i:04}.bin"))
+        .collect();
+    let work = |key: String| {
+        let b = b.clone();
+        async move { b.put(&key, vec![1, 2, 3], None).await.map(|_| ()) }
+    };
+    for r in transfer::for_each_bounded(keys, 32, work).await {
+        r.expect("put");
+    }
+    b.put("delete-test-sibling/keep.txt", b"keep".to_vec(), None)
+        .await
+        .expect("put");
+    let prefix = Prefix::parse("delete-test/").expect("prefix");
+    let contents = objects::list_prefix(b, &prefix).await.expect("list");
+    assert_eq!((contents.keys.len(), contents.bytes), (1_200, 3_600));
+    let report = objects::delete_keys(b, &contents.keys).await.expect("delete");
+    assert_eq!(report.deleted, 1_200, "{:?}", report.failed);
+    assert!(objects::list_prefix(b, &prefix)
+        .await
+        .expect("list")
+        .keys
+        .is_empty());
+    assert_eq!(
+        b.get("delete-test-sibling/keep.txt").await.expect("sibling kept"),
+        b"keep"
+    );
+}
+
+async fn copy_and_move_keep_content_type_and_respect_tenants(b: &Bucket) {
+    b.put(
+        "copy-a/images/logo.png",
+        b"\x89PNG logo".to_vec(),
+        Some("image/png"),
+    )
+    .await
+    .expect("put");
+    let from = ObjectKey::parse("copy-a/images/logo.png").expect("key");
+    let inside = ObjectKey::parse("copy-a/images/logo-2.png").expect("key");
+    let other = ObjectKey::parse("copy-b/images/logo.png").expect("key");
+    let err = objects::check_tenants(&from, &other, false).expect_err("cross-tenant refused");
+    assert!(err.to_string().contains("--cross-tenant"), "{err}");
+    objects::check_tenants(&from, &other, true).expect("allowed when asked");
+    objects::copy(b, &from, &inside, false).await.expect("copy");
+    assert_eq!(
+        b.head(inside.as_str())
+            .await
+            .expect("head")
+            .content_type
+            .as_deref(),
+        Some("image/png")
+    );
+    let err = objects::copy(b, &from, &inside, false)
+        .await
+        .expect_err("no silent overwrite");
+    assert_eq!(err.code(), "already_exists");
+    objects::rename(b, &inside, &other, false).await.expect("move");
+    assert_eq!(
+        b.head(inside.as_str()).await.expect_err("moved away").code(),
+        "not_found"
+    );
+    assert_eq!(b.get(other.as_str()).await.expect("moved"), b"\x89PNG logo");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

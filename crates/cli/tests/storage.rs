@@ -1,0 +1,202 @@
+//! Browsing and transfers through the `cubby` binary against SeaweedFS, with what Cubby wrote
+//! checked by an independent client (boto3).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use cubby_testkit::{repo_root, run_with_timeout, SeaweedFs};
+
+const BUCKET: &str = "cli-storage";
+
+struct Env<'a> {
+    server: &'a SeaweedFs,
+    home: tempfile::TempDir,
+}
+
+impl Env<'_> {
+    /// `cubby` on the `env` profile: the server's settings in CLOUDFLARE_R2_* variables.
+    fn cubby(&self, args: &[&str]) -> (i32, String, String) {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cubby"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("CUBBY_CONFIG_DIR", self.home.path().join("config"))
+            .env("CUBBY_DATA_DIR", self.home.path().join("data"))
+            .env("CLOUDFLARE_R2_ENDPOINT", &self.server.endpoint)
+            .env("CLOUDFLARE_R2_ACCESS_KEY_ID", &self.server.access_key)
+            .env("CLOUDFLARE_R2_SECRET_ACCESS_KEY", &self.server.secret_key)
+            .env("CLOUDFLARE_R2_BUCKET_NAME", BUCKET)
+            .args(args);
+        let (code, out, err) = run_with_timeout(&mut cmd, None, Duration::from_secs(120));
+        (code.unwrap_or(-1), out, err)
+    }
+
+    /// Runs a boto3 snippet with `s3` bound to a client for the server; returns stdout.
+    fn boto3(&self, code: &str) -> String {
+        let script = format!(
+            "import boto3, hashlib, json, sys\n\
+             from botocore.config import Config\n\
+             s3 = boto3.client('s3', endpoint_url='{}', aws_access_key_id='{}', aws_secret_access_key='{}', \
+             region_name='us-east-1', config=Config(s3={{'addressing_style': 'path'}}, signature_version='s3v4'))\n{code}",
+            self.server.endpoint, self.server.access_key, self.server.secret_key
+        );
+        let out = Command::new("python3")
+            .env("PYTHONPATH", repo_root().join(".tools/py"))
+            .args(["-c", &script])
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "boto3 failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+fn md5_hex(path: &Path) -> String {
+    let out = Command::new("md5sum").arg(path).output().expect("md5sum");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn put_ls_get_rm_round_trip_checked_by_boto3() {
+    let server = SeaweedFs::start(&[BUCKET]);
+    let env = Env {
+        server: &server,
+        home: tempfile::tempdir().expect("tempdir"),
+    };
+    let src = env.home.path().join("receipts");
+    std::fs::create_dir_all(src.join("march")).expect("mkdir");
+    std::fs::write(src.join("receipt 1.jpg"), b"\xFF\xD8\xFF\xE0fake jpeg").expect("write");
+    std::fs::write(src.join("march/invoice.pdf"), b"%PDF-1.4 fake pdf").expect("write");
+    std::fs::write(src.join("notes.bin"), [0u8, 159, 146, 150]).expect("write");
+
+    let (code, out, err) = env.cubby(&["--json", "put", src.to_str().expect("utf8"), "--tenant", "acme"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let put: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let uploaded = put["uploaded"].as_array().expect("uploaded");
+    assert_eq!(uploaded.len(), 3);
+
+    // What boto3 sees: the same bytes and the routed Content-Type, under the seed's key scheme.
+    for item in uploaded {
+        let key = item["key"].as_str().expect("key");
+        let local = Path::new(item["local"].as_str().expect("local"));
+        let seen = env.boto3(&format!(
+            "o = s3.get_object(Bucket='{BUCKET}', Key={key:?}); b = o['Body'].read()\n\
+             print(json.dumps({{'md5': hashlib.md5(b).hexdigest(), 'type': o['ContentType']}}))"
+        ));
+        let seen: serde_json::Value = serde_json::from_str(seen.trim()).expect("boto3 json");
+        assert_eq!(seen["md5"], md5_hex(local), "{key}");
+        let expected_type = match local.extension().and_then(|e| e.to_str()) {
+            Some("jpg") => "image/jpeg",
+            Some("pdf") => "application/pdf",
+            _ => "application/octet-stream",
+        };
+        assert_eq!(seen["type"], expected_type, "{key}");
+        let folder = match expected_type {
+            "image/jpeg" => "acme/images/",
+            "application/pdf" => "acme/documents/",
+            _ => "acme/uploads/",
+        };
+        assert!(key.starts_with(folder), "{key}");
+    }
+
+    let (code, out, _) = env.cubby(&["--json", "ls", "acme"]);
+    assert_eq!(code, 0);
+    let ls: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        ls["folders"],
+        serde_json::json!(["acme/documents/", "acme/images/", "acme/uploads/"])
+    );
+
+    let (code, out, _) = env.cubby(&["--json", "ls", "acme/", "--recursive", "--filter", "*.pdf"]);
+    assert_eq!(code, 0);
+    let ls: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(ls["objects"].as_array().expect("objects").len(), 1);
+
+    let (code, out, _) = env.cubby(&["--json", "du", "acme/"]);
+    assert_eq!(code, 0);
+    let du: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(du["objects"], 3);
+
+    let dest = env.home.path().join("download");
+    let (code, out, err) = env.cubby(&["get", "--prefix", "acme/", "--to", dest.to_str().expect("utf8")]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mut local_md5s: Vec<String> = ["receipt 1.jpg", "march/invoice.pdf", "notes.bin"]
+        .iter()
+        .map(|f| md5_hex(&src.join(f)))
+        .collect();
+    let mut got_md5s = Vec::new();
+    for folder in ["documents", "images", "uploads"] {
+        for entry in std::fs::read_dir(dest.join(folder)).expect("category folder") {
+            got_md5s.push(md5_hex(&entry.expect("entry").path()));
+        }
+    }
+    local_md5s.sort();
+    got_md5s.sort();
+    assert_eq!(local_md5s, got_md5s, "downloads are identical to the originals");
+
+    let (code, _, err) = env.cubby(&["rm", "--prefix", "acme/"]);
+    assert_eq!(
+        code, 2,
+        "a prefix delete without --yes (and no terminal) refuses: {err}"
+    );
+    assert!(err.contains("3 objects") && err.contains("--yes"), "{err}");
+    let (code, out, err) = env.cubby(&["rm", "--prefix", "acme/", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let left = env.boto3(&format!(
+        "print(s3.list_objects_v2(Bucket='{BUCKET}', Prefix='acme/').get('KeyCount', 0))"
+    ));
+    assert_eq!(left.trim(), "0");
+}
+
+#[test]
+fn guards_refuse_overwrites_cross_tenant_moves_and_bad_keys() {
+    let server = SeaweedFs::start(&[BUCKET]);
+    let env = Env {
+        server: &server,
+        home: tempfile::tempdir().expect("tempdir"),
+    };
+    let file = env.home.path().join("a.txt");
+    std::fs::write(&file, b"one").expect("write");
+    let f = file.to_str().expect("utf8");
+    assert_eq!(
+        env.cubby(&["put", f, "--tenant", "acme", "--key", "acme/documents/a.txt"])
+            .0,
+        0
+    );
+    let (code, _, err) = env.cubby(&["put", f, "--tenant", "acme", "--key", "acme/documents/a.txt"]);
+    assert_eq!(code, 7, "already exists: {err}");
+    let (code, _, err) = env.cubby(&["put", f, "--tenant", "acme", "--key", "globex/documents/a.txt"]);
+    assert_eq!(code, 2, "a key outside the tenant: {err}");
+    let (code, _, err) = env.cubby(&["mv", "acme/documents/a.txt", "globex/documents/a.txt"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--cross-tenant"), "{err}");
+    let (code, _, err) = env.cubby(&[
+        "mv",
+        "acme/documents/a.txt",
+        "globex/documents/a.txt",
+        "--cross-tenant",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = env.cubby(&["stat", "globex/documents/a.txt"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("text/plain"), "{out}");
+    assert_eq!(
+        env.cubby(&["stat", "acme/documents/a.txt"]).0,
+        5,
+        "moved away: not found"
+    );
+    for bad in ["../etc/passwd", "/abs/key", "a//b", "a/./b", "tab\there"] {
+        let (code, _, err) = env.cubby(&["stat", bad]);
+        assert_eq!(code, 2, "{bad:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    let (code, _, err) = env.cubby(&["put", f, "--tenant", "../acme"]);
+    assert_eq!(code, 2, "{err}");
+}

@@ -1,0 +1,520 @@
+//! Where a downloaded key may land on disk. Keys are text anyone with write access to the bucket
+//! chose, so "acme/../../.ssh/authorized_keys" or "C:\\Windows\\x" must still end up inside the
+//! download folder, under a name every desktop file system accepts. `map_key` guarantees that by
+//! construction: it only ever joins plain names onto the folder.
+//!
+//! Mapping is pure and says what it changed, so the UI can tell the user. Opening the file is
+//! the caller's job; `unique_path` only picks a free name, and the caller should still create
+//! the file with `create_new`, as another program may take the name in between.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::keys::{split_extension, truncate_to};
+use crate::tenant::escaped;
+use crate::{Error, Result};
+
+/// Longest file or folder name, in bytes: the limit of ext4, APFS and (in UTF-16 units, which
+/// never outnumber UTF-8 bytes) NTFS.
+pub const MAX_SEGMENT_BYTES: usize = 255;
+
+/// Where a key lands inside a download folder, and what had to change to keep it there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalTarget {
+    pub path: PathBuf,
+    /// One human note per neutralized problem, e.g. "'..' segment dropped"; empty when the key
+    /// mapped as is.
+    pub adjusted: Vec<String>,
+}
+
+/// Notes about what changed, each kind once however often it happened.
+#[derive(Default)]
+struct Notes(Vec<String>);
+
+impl Notes {
+    fn add(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        if !self.0.contains(&note) {
+            self.0.push(note);
+        }
+    }
+}
+
+/// Names Windows reserves for devices, whatever extension follows them.
+const RESERVED: &[&str] = &[
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6",
+    "COM7", "COM8", "COM9", "COM¹", "COM²", "COM³", "LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6",
+    "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
+];
+
+/// Characters Windows refuses in names (besides the separators, which never reach a segment).
+fn is_forbidden(c: char) -> bool {
+    matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*')
+}
+
+fn has_drive(text: &str) -> bool {
+    matches!(text.as_bytes(), [letter, b':', ..] if letter.is_ascii_alphabetic())
+}
+
+/// Maps a key path relative to the download (e.g. "documents/2025/a.pdf", or a full key) to a
+/// path under `dir` that can never leave `dir`, whatever the input contains: '..' and '.' and
+/// empty segments dropped, a leading '/' or '\\' or drive letter ("C:") dropped, backslashes
+/// treated as separators, NUL/control characters and the characters < > : " | ? * replaced by
+/// '_', trailing dots and spaces trimmed from each segment, reserved Windows device names (CON,
+/// PRN, AUX, NUL, COM1-9, LPT1-9, case-insensitive, also with an extension like "con.txt") get a
+/// '_' appended to the stem, each segment trimmed to at most 255 bytes on a char boundary
+/// keeping the extension. Errors when nothing usable remains. Pure: does not touch the file
+/// system.
+pub fn map_key(dir: &Path, relative_key: &str) -> Result<LocalTarget> {
+    if relative_key.is_empty() {
+        return Err(Error::invalid(
+            "key '' cannot be saved as a file: it is empty, so there is no name to save it under",
+        ));
+    }
+    let mut notes = Notes::default();
+    let mut rest = relative_key;
+    loop {
+        if let Some(stripped) = rest.strip_prefix(['/', '\\']) {
+            notes.add(format!("leading '{}' dropped", &rest[..1]));
+            rest = stripped;
+        } else if has_drive(rest) {
+            notes.add(format!("drive '{}' dropped", &rest[..2]));
+            rest = &rest[2..];
+        } else {
+            break;
+        }
+    }
+    if rest.contains('\\') {
+        notes.add("'\\' read as a folder separator");
+    }
+
+    let mut path = dir.to_path_buf();
+    let mut kept = 0;
+    for segment in rest.split(['/', '\\']) {
+        let name = match segment {
+            "" => {
+                notes.add("empty segment dropped");
+                continue;
+            }
+            "." => {
+                notes.add("'.' segment dropped");
+                continue;
+            }
+            ".." => {
+                notes.add("'..' segment dropped");
+                continue;
+            }
+            _ => match clean_segment(segment, &mut notes) {
+                Some(name) => name,
+                None => continue,
+            },
+        };
+        path.push(name);
+        kept += 1;
+    }
+
+    if kept == 0 {
+        return Err(Error::invalid(format!(
+            "key '{}' cannot be saved as a file: no usable name is left ({})",
+            escaped(relative_key),
+            notes.0.join(", ")
+        )));
+    }
+    Ok(LocalTarget {
+        path,
+        adjusted: notes.0,
+    })
+}
+
+/// One segment as a name every desktop file system accepts, or None when nothing is left.
+fn clean_segment(segment: &str, notes: &mut Notes) -> Option<String> {
+    let mut name = String::with_capacity(segment.len());
+    for c in segment.chars() {
+        if c.is_control() {
+            notes.add("control characters replaced by '_'");
+            name.push('_');
+        } else if is_forbidden(c) {
+            notes.add("characters Windows refuses (< > : \" | ? *) replaced by '_'");
+            name.push('_');
+        } else {
+            name.push(c);
+        }
+    }
+
+    // Windows drops trailing dots and spaces, so "a." and "a" would be one file there.
+    let trimmed_len = name.trim_end_matches(['.', ' ']).len();
+    if trimmed_len < name.len() {
+        notes.add("trailing dots and spaces trimmed");
+        name.truncate(trimmed_len);
+    }
+    if name.is_empty() {
+        notes.add("segment of only dots and spaces dropped");
+        return None;
+    }
+
+    // Windows reads "con.txt" as the console, and "nul .txt" too: the device name is what comes
+    // before the first dot, trailing spaces ignored.
+    let base = name.split('.').next().unwrap_or_default().trim_end_matches(' ');
+    if RESERVED.iter().any(|r| base.eq_ignore_ascii_case(r)) {
+        notes.add(format!("Windows device name '{base}' renamed to '{base}_'"));
+        name.insert(base.len(), '_');
+    }
+
+    if name.len() > MAX_SEGMENT_BYTES {
+        notes.add(format!("long names shortened to {MAX_SEGMENT_BYTES} bytes"));
+        name = match split_extension(&name) {
+            (stem, Some(ext)) => {
+                format!("{}.{ext}", truncate_to(stem, MAX_SEGMENT_BYTES - ext.len() - 1))
+            }
+            (whole, None) => truncate_to(whole, MAX_SEGMENT_BYTES)
+                .trim_end_matches(['.', ' '])
+                .to_string(),
+        };
+        if name.is_empty() {
+            notes.add("segment of only dots and spaces dropped");
+            return None;
+        }
+    }
+    Some(name)
+}
+
+/// The first of `path`, `stem (1).ext`, `stem (2).ext`, … that does not exist (this one checks
+/// the file system). A dangling symbolic link counts as existing: writing through it would
+/// create its target, wherever that is.
+pub fn unique_path(path: &Path) -> PathBuf {
+    let taken = |p: &Path| std::fs::symlink_metadata(p).is_ok();
+    if !taken(path) {
+        return path.to_path_buf();
+    }
+    (1u64..)
+        .map(|n| numbered(path, n))
+        .find(|candidate| !taken(candidate))
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
+/// `stem (n).ext`, keeping ".tar.gz" together and the name within 255 bytes.
+fn numbered(path: &Path, n: u64) -> PathBuf {
+    let suffix = format!(" ({n})");
+    let mut stem = path.file_stem().unwrap_or_default().to_os_string();
+    let mut ext = path.extension().map(|e| e.to_os_string());
+    if let (Some(s), Some(e)) = (stem.to_str(), ext.as_ref().and_then(|e| e.to_str())) {
+        if let Some((inner, tar)) = s.rsplit_once('.') {
+            if tar.eq_ignore_ascii_case("tar") && !inner.is_empty() {
+                ext = Some(format!("{tar}.{e}").into());
+                stem = inner.into();
+            }
+        }
+    }
+    let ext_len = ext.as_ref().map_or(0, |e| e.len() + 1);
+    let mut name = match stem.to_str() {
+        Some(s) => OsString::from(truncate_to(
+            s,
+            MAX_SEGMENT_BYTES.saturating_sub(suffix.len() + ext_len),
+        )),
+        None => stem,
+    };
+    name.push(&suffix);
+    if let Some(ext) = ext {
+        name.push(".");
+        name.push(ext);
+    }
+    path.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Component;
+
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+
+    fn dir() -> PathBuf {
+        std::env::temp_dir().join("cubby-downloads")
+    }
+
+    fn mapped(key: &str) -> (Vec<String>, Vec<String>) {
+        let target = map_key(&dir(), key).unwrap();
+        let parts = target
+            .path
+            .strip_prefix(dir())
+            .unwrap()
+            .components()
+            .map(|c| c.as_os_str().to_str().unwrap().to_string())
+            .collect();
+        (parts, target.adjusted)
+    }
+
+    fn parts(key: &str) -> Vec<String> {
+        mapped(key).0
+    }
+
+    #[test]
+    fn plain_keys_map_as_they_are() {
+        let (p, adjusted) = mapped("documents/2025/a.pdf");
+        assert_eq!(p, ["documents", "2025", "a.pdf"]);
+        assert!(adjusted.is_empty());
+        let (p, adjusted) = mapped("acme/images/日本 😀.png");
+        assert_eq!(p, ["acme", "images", "日本 😀.png"]);
+        assert!(adjusted.is_empty());
+        assert_eq!(parts(".hidden/..x/...a"), [".hidden", "..x", "...a"]);
+    }
+
+    #[test]
+    fn climbing_segments_are_dropped_and_noted() {
+        let (p, adjusted) = mapped("../../.ssh/authorized_keys");
+        assert_eq!(p, [".ssh", "authorized_keys"]);
+        assert_eq!(adjusted, ["'..' segment dropped"]);
+        assert_eq!(parts("a/./b//c/"), ["a", "b", "c"]);
+        assert_eq!(
+            mapped("a/./b//c/").1,
+            ["'.' segment dropped", "empty segment dropped"]
+        );
+    }
+
+    #[test]
+    fn roots_drives_and_backslashes_are_neutralized() {
+        let (p, adjusted) = mapped("/etc/passwd");
+        assert_eq!(p, ["etc", "passwd"]);
+        assert_eq!(adjusted, ["leading '/' dropped"]);
+        let (p, adjusted) = mapped("C:\\Windows\\System32\\x.dll");
+        assert_eq!(p, ["Windows", "System32", "x.dll"]);
+        assert!(
+            adjusted.contains(&"drive 'C:' dropped".to_string()),
+            "{adjusted:?}"
+        );
+        assert!(adjusted.iter().any(|n| n.contains("folder separator")));
+        assert!(
+            adjusted.contains(&"leading '\\' dropped".to_string()),
+            "{adjusted:?}"
+        );
+        assert_eq!(parts("\\\\server\\share\\f"), ["server", "share", "f"]);
+        assert_eq!(parts("c:relative"), ["relative"]);
+        assert_eq!(parts("/C:/D:/x"), ["x"]);
+        // Only a leading drive is a drive; elsewhere ':' is just a refused character.
+        assert_eq!(parts("a/C:/b"), ["a", "C_", "b"]);
+    }
+
+    #[test]
+    fn refused_characters_become_underscores() {
+        let (p, adjusted) = mapped("q?/a<b>c:d\"e|f*g.txt");
+        assert_eq!(p, ["q_", "a_b_c_d_e_f_g.txt"]);
+        assert_eq!(adjusted.len(), 1, "{adjusted:?}");
+        let (p, adjusted) = mapped("a\0b/c\nd\u{7f}\u{85}.txt");
+        assert_eq!(p, ["a_b", "c_d__.txt"]);
+        assert_eq!(adjusted, ["control characters replaced by '_'"]);
+    }
+
+    #[test]
+    fn trailing_dots_and_spaces_are_trimmed() {
+        assert_eq!(parts("folder. /file.txt. . "), ["folder", "file.txt"]);
+        assert_eq!(parts("a/.../b"), ["a", "b"]);
+        assert_eq!(parts("a/ . /b"), ["a", "b"]);
+        assert_eq!(parts(" lead/x"), [" lead", "x"]);
+    }
+
+    // Regression guard: Windows opens the console or the null device for these names,
+    // whatever the extension, so the download would silently go nowhere.
+    #[test]
+    fn windows_device_names_get_an_underscore() {
+        assert_eq!(parts("CON"), ["CON_"]);
+        assert_eq!(parts("docs/con.txt"), ["docs", "con_.txt"]);
+        assert_eq!(parts("Lpt1.tar.gz"), ["Lpt1_.tar.gz"]);
+        assert_eq!(parts("nul .txt"), ["nul_ .txt"]);
+        assert_eq!(parts("aux."), ["aux_"]);
+        assert_eq!(parts("COM¹.log"), ["COM¹_.log"]);
+        assert_eq!(parts("com10.txt"), ["com10.txt"]);
+        assert_eq!(parts("console.txt"), ["console.txt"]);
+        assert_eq!(parts("x.con"), ["x.con"]);
+        let (_, adjusted) = mapped("prn/x");
+        assert_eq!(adjusted, ["Windows device name 'prn' renamed to 'prn_'"]);
+    }
+
+    #[test]
+    fn long_segments_are_shortened_keeping_the_extension() {
+        let (p, adjusted) = mapped(&format!("d/{}.pdf", "x".repeat(400)));
+        assert_eq!(p[1].len(), 255);
+        assert!(p[1].ends_with("x.pdf"));
+        assert_eq!(adjusted, ["long names shortened to 255 bytes"]);
+        let p = parts(&"😀".repeat(100));
+        assert_eq!(p[0], "😀".repeat(63));
+        let p = parts(&format!("{}.verylongextension", "é".repeat(200)));
+        assert!(p[0].len() <= 255 && p[0].starts_with('é'));
+    }
+
+    #[test]
+    fn nothing_usable_is_an_error_that_says_why() {
+        for key in ["", "../..", "/", ".", "C:", "C:\\..\\", "... / . .", "//./../"] {
+            let e = map_key(&dir(), key).unwrap_err();
+            assert_eq!(e.code(), "invalid_input");
+            let text = e.to_string();
+            assert!(
+                text.starts_with("key '") && text.contains("cannot be saved as a file"),
+                "{text}"
+            );
+        }
+        let e = map_key(&dir(), "../..").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "key '../..' cannot be saved as a file: no usable name is left ('..' segment dropped)"
+        );
+        let e = map_key(&dir(), "").unwrap_err().to_string();
+        assert!(e.contains("it is empty"), "{e}");
+    }
+
+    const PIECES: &[&str] = &[
+        "..",
+        ".",
+        "",
+        "C:",
+        "c:",
+        "/",
+        "\\",
+        "//",
+        "\0",
+        "\u{1}",
+        "\u{7f}",
+        "\u{85}",
+        "\n",
+        "CON",
+        "con.txt",
+        "nul ",
+        "LPT1.tar.gz",
+        "COM¹",
+        "?",
+        "*",
+        "<>",
+        ":",
+        "\"",
+        "|",
+        " ",
+        "...",
+        "a",
+        "é",
+        "日本",
+        "😀",
+        "\u{202E}",
+        "~",
+        "$",
+        ".pdf",
+        "x.docx",
+    ];
+
+    fn hostile(rng: &mut StdRng) -> String {
+        let mut key = String::new();
+        for _ in 0..rng.random_range(1..10) {
+            match rng.random_range(0..20) {
+                0 => key.push_str(&"x".repeat(rng.random_range(200..400))),
+                1 => key.push_str(&"😀".repeat(rng.random_range(50..100))),
+                2 => key.push_str(&"é".repeat(rng.random_range(100..200))),
+                _ => key.push_str(PIECES[rng.random_range(0..PIECES.len())]),
+            }
+            match rng.random_range(0..4) {
+                0 => key.push('/'),
+                1 => key.push('\\'),
+                _ => {}
+            }
+        }
+        key
+    }
+
+    // The one guarantee that matters: whatever a key contains, the file lands inside `dir`.
+    #[test]
+    fn hostile_keys_never_leave_the_download_folder() {
+        let dir = dir();
+        let mut rng = StdRng::seed_from_u64(0xC0BB1E);
+        let (mut saved, mut refused) = (0, 0);
+        for _ in 0..5000 {
+            let key = hostile(&mut rng);
+            let target = match map_key(&dir, &key) {
+                Ok(target) => target,
+                Err(e) => {
+                    assert!(e.to_string().contains("cannot be saved"), "{key:?}: {e}");
+                    refused += 1;
+                    continue;
+                }
+            };
+            saved += 1;
+            assert!(target.path.starts_with(&dir), "{key:?} -> {:?}", target.path);
+            let inside = target.path.strip_prefix(&dir).unwrap();
+            let mut count = 0;
+            for component in inside.components() {
+                let Component::Normal(name) = component else {
+                    panic!("{key:?} -> {:?} has {component:?}", target.path);
+                };
+                let name = name.to_str().unwrap();
+                count += 1;
+                assert!(
+                    !name.is_empty() && name.len() <= MAX_SEGMENT_BYTES,
+                    "{key:?} -> {name:?}"
+                );
+                assert!(!name.ends_with(['.', ' ']), "{key:?} -> {name:?}");
+                assert!(
+                    !name
+                        .chars()
+                        .any(|c| c.is_control() || is_forbidden(c) || c == '\\'),
+                    "{key:?} -> {name:?}"
+                );
+                let base = name.split('.').next().unwrap().trim_end_matches(' ');
+                assert!(
+                    !RESERVED.iter().any(|r| base.eq_ignore_ascii_case(r)),
+                    "{key:?} -> {name:?}"
+                );
+            }
+            assert!(count >= 1, "{key:?}");
+            // Mapping is idempotent: the result, read back as a key, needs no more changes.
+            let again = inside
+                .components()
+                .map(|c| c.as_os_str().to_str().unwrap())
+                .collect::<Vec<_>>()
+                .join("/");
+            let second = map_key(&dir, &again).unwrap();
+            assert_eq!(second.path, target.path, "{key:?}");
+            assert!(second.adjusted.is_empty(), "{key:?}: {:?}", second.adjusted);
+        }
+        assert!(saved > 1000 && refused > 10, "saved {saved}, refused {refused}");
+    }
+
+    #[test]
+    fn unique_path_counts_up_past_taken_names() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("report.pdf");
+        assert_eq!(unique_path(&file), file);
+        std::fs::write(&file, b"1").unwrap();
+        assert_eq!(unique_path(&file), tmp.path().join("report (1).pdf"));
+        std::fs::write(tmp.path().join("report (1).pdf"), b"2").unwrap();
+        assert_eq!(unique_path(&file), tmp.path().join("report (2).pdf"));
+
+        let archive = tmp.path().join("logs.tar.gz");
+        std::fs::write(&archive, b"").unwrap();
+        assert_eq!(unique_path(&archive), tmp.path().join("logs (1).tar.gz"));
+
+        let bare = tmp.path().join(".env");
+        std::fs::write(&bare, b"").unwrap();
+        assert_eq!(unique_path(&bare), tmp.path().join(".env (1)"));
+
+        let folder = tmp.path().join("docs");
+        std::fs::create_dir(&folder).unwrap();
+        assert_eq!(unique_path(&folder), tmp.path().join("docs (1)"));
+    }
+
+    #[test]
+    fn numbered_names_stay_within_the_segment_limit() {
+        let long = format!("{}.pdf", "é".repeat(125));
+        assert_eq!(long.len(), 254);
+        let next = numbered(Path::new(&long), 12);
+        let name = next.file_name().unwrap().to_str().unwrap();
+        assert!(name.len() <= MAX_SEGMENT_BYTES, "{}", name.len());
+        assert!(name.ends_with("é (12).pdf"), "{name}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn dangling_symlinks_count_as_taken() {
+        let tmp = tempfile::tempdir().unwrap();
+        let link = tmp.path().join("a.txt");
+        std::os::unix::fs::symlink(tmp.path().join("elsewhere"), &link).unwrap();
+        assert_eq!(unique_path(&link), tmp.path().join("a (1).txt"));
+    }
+}

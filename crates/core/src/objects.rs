@@ -1,0 +1,147 @@
+//! Deleting, copying and moving objects, always through validated keys and with the tenant
+//! boundary enforced: crossing tenants needs an explicit yes from the caller.
+
+use serde::Serialize;
+
+use crate::listing::Listing;
+use crate::storage::Bucket;
+use crate::tenant::{ObjectKey, Prefix};
+use crate::transfer::{part_size_for, DEFAULT_PART_SIZE};
+use crate::{Error, Result};
+
+/// CopyObject copies at most 5 GiB; larger objects are copied part by part.
+const MAX_SINGLE_COPY: u64 = 5 * 1024 * 1024 * 1024;
+/// DeleteObjects takes at most 1,000 keys per request.
+const DELETE_BATCH: usize = 1_000;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DeleteReport {
+    pub deleted: u64,
+    pub failed: Vec<DeleteFailure>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeleteFailure {
+    pub key: String,
+    pub reason: String,
+}
+
+/// Deletes keys in batches of 1,000, reporting per-key failures instead of stopping.
+pub async fn delete_keys(bucket: &Bucket, keys: &[ObjectKey]) -> Result<DeleteReport> {
+    let mut report = DeleteReport::default();
+    for batch in keys.chunks(DELETE_BATCH) {
+        let names: Vec<String> = batch.iter().map(|k| k.as_str().to_string()).collect();
+        let failed = bucket.delete_batch(&names).await?;
+        report.deleted += (names.len() - failed.len()) as u64;
+        report.failed.extend(
+            failed
+                .into_iter()
+                .map(|(key, reason)| DeleteFailure { key, reason }),
+        );
+    }
+    Ok(report)
+}
+
+/// What a prefix delete would remove: shown to the user before they confirm.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PrefixContents {
+    pub keys: Vec<ObjectKey>,
+    pub bytes: u64,
+}
+
+pub async fn list_prefix(bucket: &Bucket, prefix: &Prefix) -> Result<PrefixContents> {
+    let mut contents = PrefixContents::default();
+    let mut listing = Listing::new(bucket, prefix, true);
+    while let Some(page) = listing.next_page().await? {
+        for object in page.objects {
+            // A key the server holds but Cubby would never write (e.g. "a//b") is still deleted
+            // by exact name; it cannot escape the prefix it was listed under.
+            if let Ok(key) = ObjectKey::parse(&object.key) {
+                contents.bytes += object.size;
+                contents.keys.push(key);
+            }
+        }
+    }
+    Ok(contents)
+}
+
+/// Refuses a copy or move between tenants unless the caller confirmed it.
+pub fn check_tenants(from: &ObjectKey, to: &ObjectKey, cross_tenant: bool) -> Result<()> {
+    let (a, b) = (from.tenant(), to.tenant());
+    if a != b && !cross_tenant {
+        let name =
+            |t: Option<crate::tenant::TenantId>| t.map(|t| t.to_string()).unwrap_or_else(|| "(none)".into());
+        return Err(Error::invalid(format!(
+            "'{from}' and '{to}' belong to different tenants ({} → {}): pass --cross-tenant if that is intended",
+            name(a),
+            name(b)
+        )));
+    }
+    Ok(())
+}
+
+/// Server-side copy keeping metadata and Content-Type; multipart copy above 5 GiB. Refuses to
+/// replace an existing destination unless `overwrite`.
+pub async fn copy(bucket: &Bucket, from: &ObjectKey, to: &ObjectKey, overwrite: bool) -> Result<()> {
+    if from == to {
+        return Err(Error::invalid(format!("'{from}' cannot be copied onto itself")));
+    }
+    let info = bucket.head(from.as_str()).await?;
+    if !overwrite {
+        match bucket.head(to.as_str()).await {
+            Ok(_) => {
+                return Err(Error::AlreadyExists(format!(
+                    "'{to}' already exists: pass --overwrite to replace it"
+                )))
+            }
+            Err(Error::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if info.size <= MAX_SINGLE_COPY {
+        bucket.copy_guarded(from.as_str(), to.as_str(), overwrite).await?;
+    } else {
+        let metadata = (!info.metadata.is_empty()).then(|| info.metadata.clone().into_iter().collect());
+        let upload_id = bucket
+            .create_multipart(to.as_str(), info.content_type.as_deref(), metadata)
+            .await?;
+        let part = part_size_for(info.size, DEFAULT_PART_SIZE.max(512 * 1024 * 1024));
+        let mut parts = Vec::new();
+        let mut offset = 0;
+        let mut number = 1;
+        let result: Result<()> = async {
+            while offset < info.size {
+                let last = (offset + part).min(info.size) - 1;
+                let etag = bucket
+                    .upload_part_copy(from.as_str(), to.as_str(), &upload_id, number, offset, last)
+                    .await?;
+                parts.push((number, etag));
+                offset = last + 1;
+                number += 1;
+            }
+            bucket
+                .complete_multipart(to.as_str(), &upload_id, parts, !overwrite)
+                .await?;
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            let _ = bucket.abort_multipart(to.as_str(), &upload_id).await;
+            return Err(e);
+        }
+    }
+    let copied = bucket.head(to.as_str()).await?;
+    if copied.size != info.size {
+        return Err(Error::Integrity(format!(
+            "the copy of '{from}' has {} bytes, the original {}: the original was kept",
+            copied.size, info.size
+        )));
+    }
+    Ok(())
+}
+
+/// Copy, verify, then delete the original: a failed copy never loses the source.
+pub async fn rename(bucket: &Bucket, from: &ObjectKey, to: &ObjectKey, overwrite: bool) -> Result<()> {
+    copy(bucket, from, to, overwrite).await?;
+    bucket.delete(from.as_str()).await
+}
