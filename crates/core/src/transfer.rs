@@ -419,10 +419,7 @@ pub fn plan_uploads(
                         .unwrap_or_default()
                 });
             let detected = detect(&head, &name);
-            let category = match choice {
-                CategoryChoice::Auto => detected.category,
-                CategoryChoice::Fixed(c) => c,
-            };
+            let category = choice.resolve(detected.category);
             let key = match explicit {
                 Some(key) if key.is_within(tenant) => key.clone(),
                 Some(key) => {
