@@ -15,6 +15,7 @@ mod format;
 mod profile_cmd;
 mod sandbox_cmd;
 mod session;
+mod share_cmd;
 mod transfer_cmd;
 
 #[derive(Parser)]
@@ -136,6 +137,62 @@ enum Command {
         #[arg(long)]
         overwrite: bool,
     },
+    /// Make an expiring share link (presigned GET) for an object.
+    Share {
+        key: String,
+        /// 90s, 30m, 1h, 7d or seconds (1 s to 7 days); default: the profile's expiry.
+        #[arg(long)]
+        expires: Option<String>,
+        /// Make browsers save the file under this name.
+        #[arg(long, conflicts_with = "inline")]
+        download_name: Option<String>,
+        /// Make browsers show the file instead of saving it.
+        #[arg(long)]
+        inline: bool,
+        /// Also print the link as a QR code.
+        #[arg(long)]
+        qr: bool,
+        /// A note for the link register ("for the auditor").
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Make a presigned upload URL in the backend's generate-url JSON shape, for direct uploads.
+    UploadUrl {
+        #[arg(long)]
+        tenant: String,
+        /// The client's file name (sanitized into the key).
+        #[arg(long)]
+        filename: String,
+        /// Signed into the URL: the upload must send exactly this Content-Type.
+        #[arg(long)]
+        content_type: String,
+        #[arg(long)]
+        expires: Option<String>,
+        #[arg(long, default_value = "auto")]
+        category: String,
+        /// Also sign the exact Content-Length in bytes.
+        #[arg(long)]
+        size: Option<u64>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The register of links issued; `cubby links revoke ID` kills one.
+    #[command(args_conflicts_with_subcommands = true)]
+    Links {
+        #[command(subcommand)]
+        action: Option<LinksAction>,
+        /// Only links still valid.
+        #[arg(long, conflicts_with = "expired")]
+        active: bool,
+        /// Only expired or revoked links.
+        #[arg(long)]
+        expired: bool,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Show or set the bucket's CORS rules for direct uploads from web and mobile origins.
+    #[command(subcommand)]
+    Cors(CorsCommand),
     /// Print the version.
     Version,
     /// Print a shell completion script, e.g. `cubby completions bash > /etc/bash_completion.d/cubby`.
@@ -172,6 +229,31 @@ enum ProfileCommand {
         /// Also check write permission (writes and deletes one small object under .cubby/).
         #[arg(long)]
         write: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum LinksAction {
+    /// Kill a share link by moving its object to a new key (other references to the old key break too).
+    Revoke {
+        id: i64,
+        /// Confirm: the object moves to a new key.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CorsCommand {
+    /// Print the bucket's CORS rules.
+    Show,
+    /// Allow direct PUT uploads (and GET/HEAD) from these origins.
+    AllowUploads {
+        #[arg(long = "origin", required = true)]
+        origins: Vec<String>,
+        /// How long browsers may cache the preflight answer, in seconds.
+        #[arg(long, default_value_t = 3600)]
+        max_age: i32,
     },
 }
 
@@ -346,6 +428,68 @@ fn main() -> ExitCode {
                 cross_tenant,
                 overwrite,
             } => transfer_cmd::copy_or_move(&ctx, &from, &to, cross_tenant, overwrite, true).await,
+            Command::Share {
+                key,
+                expires,
+                download_name,
+                inline,
+                qr,
+                note,
+            } => {
+                share_cmd::share_link(
+                    &ctx,
+                    share_cmd::ShareArgs {
+                        key,
+                        expires,
+                        download_name,
+                        inline,
+                        qr,
+                        note,
+                    },
+                )
+                .await
+            }
+            Command::UploadUrl {
+                tenant,
+                filename,
+                content_type,
+                expires,
+                category,
+                size,
+                note,
+            } => {
+                let args = share_cmd::UploadUrlArgs {
+                    tenant,
+                    filename,
+                    content_type,
+                    expires,
+                    category,
+                    size,
+                    note,
+                };
+                share_cmd::upload_url(&ctx, args).await
+            }
+            Command::Links {
+                action: Some(LinksAction::Revoke { id, yes }),
+                ..
+            } => share_cmd::revoke(&ctx, id, yes).await,
+            Command::Links {
+                action: None,
+                active,
+                expired,
+                tenant,
+            } => {
+                let state = match (active, expired) {
+                    (true, _) => cubby_core::links::LinkState::Active,
+                    (_, true) => cubby_core::links::LinkState::Expired,
+                    _ => cubby_core::links::LinkState::All,
+                };
+                share_cmd::list(&ctx, state, tenant)
+            }
+            Command::Cors(CorsCommand::Show) => share_cmd::cors_show(&ctx).await,
+            Command::Cors(CorsCommand::AllowUploads { origins, max_age }) => {
+                share_cmd::cors_allow_uploads(&ctx, origins, max_age).await
+            }
             Command::Version => {
                 let version = env!("CARGO_PKG_VERSION");
                 ctx.emit(&serde_json::json!({ "version": version }), || {

@@ -8,6 +8,9 @@ use crate::Ctx;
 
 pub struct Session {
     pub bucket: Bucket,
+    pub profile: cubby_core::Profile,
+    /// True when the sandbox runs only inside this command: links die with it.
+    pub ephemeral_sandbox: bool,
     // Held for the command's lifetime; stops the in-process sandbox when dropped.
     _sandbox: Option<cubby_sandbox::Sandbox>,
 }
@@ -27,6 +30,8 @@ pub async fn open(ctx: &Ctx, name: Option<&str>) -> Result<Session> {
     };
     Ok(Session {
         bucket: Bucket::connect(&resolved.profile, &resolved.credentials)?,
+        ephemeral_sandbox: sandbox.is_some(),
+        profile: resolved.profile,
         _sandbox: sandbox,
     })
 }

@@ -200,3 +200,119 @@ fn guards_refuse_overwrites_cross_tenant_moves_and_bad_keys() {
     let (code, _, err) = env.cubby(&["put", f, "--tenant", "../acme"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn share_upload_url_links_and_cors_through_the_cli() {
+    let server = SeaweedFs::start(&[BUCKET]);
+    let env = Env {
+        server: &server,
+        home: tempfile::tempdir().expect("tempdir"),
+    };
+    let file = env.home.path().join("r.pdf");
+    std::fs::write(&file, b"%PDF-1.4 receipt").expect("write");
+    let f = file.to_str().expect("utf8");
+    assert_eq!(
+        env.cubby(&["put", f, "--tenant", "acme", "--key", "acme/documents/r.pdf"])
+            .0,
+        0
+    );
+
+    for bad in ["0", "8d", "1w", "soon"] {
+        let (code, _, err) = env.cubby(&["share", "acme/documents/r.pdf", "--expires", bad]);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains("expiry"), "{err}");
+    }
+    let (code, out, err) = env.cubby(&[
+        "--json",
+        "share",
+        "acme/documents/r.pdf",
+        "--expires",
+        "30m",
+        "--note",
+        "auditor",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let shared: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let url = shared["link"]["url"].as_str().expect("url");
+    let got = Command::new("curl").args(["-sS", url]).output().expect("curl");
+    assert_eq!(got.stdout, b"%PDF-1.4 receipt");
+
+    let (code, out, err) = env.cubby(&[
+        "upload-url",
+        "--tenant",
+        "acme",
+        "--filename",
+        "../../photo 1.jpg",
+        "--content-type",
+        "image/jpeg",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let contract: serde_json::Value =
+        serde_json::from_str(&out).expect("the seed's JSON, even without --json");
+    assert_eq!(contract["success"], true);
+    assert_eq!(contract["method"], "PUT");
+    let key = contract["object_key"].as_str().expect("key");
+    assert!(
+        key.starts_with("acme/images/") && key.ends_with("_photo_1.jpg"),
+        "{key}"
+    );
+    let (code, _, err) = env.cubby(&[
+        "upload-url",
+        "--tenant",
+        "acme",
+        "--filename",
+        "x.jpg",
+        "--content-type",
+        "jpeg",
+    ]);
+    assert_eq!(code, 2, "{err}");
+
+    let (code, out, _) = env.cubby(&["--json", "links", "--active"]);
+    assert_eq!(code, 0);
+    let links: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let kinds: Vec<&str> = links
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|l| l["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["upload", "share"]);
+    assert_eq!(links[1]["note"], "auditor");
+    let register = std::fs::read(env.home.path().join("data/links.sqlite3")).expect("register");
+    assert!(!String::from_utf8_lossy(&register).contains("X-Amz-Signature"));
+
+    // #1 is the share link, #2 the upload URL.
+    let (code, _, err) = env.cubby(&["links", "revoke", "1"]);
+    assert_eq!(code, 2, "revoking needs --yes: {err}");
+    assert!(err.contains("breaks too"), "{err}");
+    let (code, _, err) = env.cubby(&["links", "revoke", "2", "--yes"]);
+    assert_eq!(code, 2, "upload URLs cannot be revoked one by one: {err}");
+    let (code, out, err) = env.cubby(&["links", "revoke", "1", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let after = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", url])
+        .output()
+        .expect("curl");
+    assert_eq!(
+        String::from_utf8_lossy(&after.stdout),
+        "404",
+        "the revoked link is dead"
+    );
+
+    // SeaweedFS implements bucket CORS: the rule must round-trip.
+    let (code, _, err) = env.cubby(&["cors", "allow-uploads", "--origin", "https://app.example.com"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = env.cubby(&["--json", "cors", "show"]);
+    assert_eq!(code, 0);
+    let rules: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        rules[0]["allowed_origins"],
+        serde_json::json!(["https://app.example.com"])
+    );
+    assert_eq!(
+        rules[0]["allowed_methods"],
+        serde_json::json!(["PUT", "GET", "HEAD"])
+    );
+    let (code, _, _) = env.cubby(&["cors", "allow-uploads", "--origin", "app.example.com"]);
+    assert_eq!(code, 2);
+}

@@ -161,19 +161,31 @@ pub fn scheme_key_with_rng(
     at: DateTime<Utc>,
     file_name: &str,
 ) -> Result<ObjectKey> {
-    let tag: String = (0..TAG_LEN)
-        .map(|_| char::from(TAG_ALPHABET[rng.random_range(0..TAG_ALPHABET.len())]))
-        .collect();
-    let head = format!(
-        "{}{category}/{}_{tag}_",
-        tenant.prefix(),
-        at.format("%Y%m%d_%H%M%S")
-    );
+    let head = format!("{}{category}/{}", tenant.prefix(), stamp(rng, at));
     // With tenants of at most 128 bytes the head is at most 162 bytes, so MAX_NAME_BYTES always
     // fits; the subtraction keeps that true should either limit change.
     let budget = MAX_NAME_BYTES.min(MAX_KEY_BYTES.saturating_sub(head.len()));
     let name = sanitize_name(file_name, budget)?;
     ObjectKey::parse(&format!("{head}{name}"))
+}
+
+/// `{YYYYMMDD_HHMMSS}_{tag}_`: what precedes the name in a scheme key's last segment.
+fn stamp(rng: &mut impl Rng, at: DateTime<Utc>) -> String {
+    let tag: String = (0..TAG_LEN)
+        .map(|_| char::from(TAG_ALPHABET[rng.random_range(0..TAG_ALPHABET.len())]))
+        .collect();
+    format!("{}_{tag}_", at.format("%Y%m%d_%H%M%S"))
+}
+
+/// The same file under a fresh stamp and tag in the same folder: where revoking a link moves an
+/// object, so every URL naming the old key stops working.
+pub fn restamp(key: &ObjectKey, at: DateTime<Utc>) -> Result<ObjectKey> {
+    let folder = &key.as_str()[..key.as_str().len() - key.name().len()];
+    ObjectKey::parse(&format!(
+        "{folder}{}{}",
+        stamp(&mut rand::rng(), at),
+        display_name(key.as_str())
+    ))
 }
 
 /// The human part of a key's last segment: "acme/documents/20250127_123456_abc123_receipt.jpg"

@@ -234,12 +234,26 @@ impl Bucket {
 
     /// A presigned GET, valid for `expires` (1 s to 7 days, R2's limits).
     pub async fn presign_get(&self, key: &str, expires: Duration) -> Result<String> {
-        let config = presigning(expires)?;
+        self.presign_get_at(key, expires, std::time::SystemTime::now(), None)
+            .await
+    }
+
+    /// A presigned GET signed as of `start`, optionally making browsers save the download under
+    /// a given `Content-Disposition`.
+    pub async fn presign_get_at(
+        &self,
+        key: &str,
+        expires: Duration,
+        start: std::time::SystemTime,
+        disposition: Option<&str>,
+    ) -> Result<String> {
+        let config = presigning_at(expires, start)?;
         let request = self
             .client
             .get_object()
             .bucket(&self.name)
             .key(key)
+            .set_response_content_disposition(disposition.map(str::to_string))
             .presigned(config)
             .await
             .map_err(|e| self.map_err("sign", Some(key), e))?;
@@ -249,17 +263,55 @@ impl Bucket {
     /// A presigned PUT whose Content-Type is part of the signature: an upload with another
     /// type is refused by the server.
     pub async fn presign_put(&self, key: &str, content_type: &str, expires: Duration) -> Result<String> {
-        let config = presigning(expires)?;
+        self.presign_put_at(key, content_type, None, expires, std::time::SystemTime::now())
+            .await
+    }
+
+    /// A presigned PUT signed as of `start`; `size` also binds Content-Length into the signature.
+    pub async fn presign_put_at(
+        &self,
+        key: &str,
+        content_type: &str,
+        size: Option<u64>,
+        expires: Duration,
+        start: std::time::SystemTime,
+    ) -> Result<String> {
+        let config = presigning_at(expires, start)?;
         let request = self
             .client
             .put_object()
             .bucket(&self.name)
             .key(key)
             .content_type(content_type)
+            .set_content_length(size.map(|s| s as i64))
             .presigned(config)
             .await
             .map_err(|e| self.map_err("sign", Some(key), e))?;
         Ok(request.uri().to_string())
+    }
+
+    /// The bucket's CORS rules, or an empty list when it has none.
+    pub async fn cors_rules(&self) -> Result<Vec<aws_sdk_s3::types::CorsRule>> {
+        match self.client.get_bucket_cors().bucket(&self.name).send().await {
+            Ok(out) => Ok(out.cors_rules.unwrap_or_default()),
+            Err(e) if e.code() == Some("NoSuchCORSConfiguration") => Ok(Vec::new()),
+            Err(e) => Err(self.map_err("read CORS rules of", None, e)),
+        }
+    }
+
+    pub async fn set_cors_rules(&self, rules: Vec<aws_sdk_s3::types::CorsRule>) -> Result<()> {
+        let config = aws_sdk_s3::types::CorsConfiguration::builder()
+            .set_cors_rules(Some(rules))
+            .build()
+            .map_err(|e| Error::invalid(format!("cannot build CORS rules: {e}")))?;
+        self.client
+            .put_bucket_cors()
+            .bucket(&self.name)
+            .cors_configuration(config)
+            .send()
+            .await
+            .map_err(|e| self.map_err("write CORS rules of", None, e))?;
+        Ok(())
     }
 
     /// Uploads a file in one PUT with its Content-MD5, so the server refuses a corrupted body.
@@ -583,14 +635,24 @@ impl Bucket {
     }
 }
 
-fn presigning(expires: Duration) -> Result<PresigningConfig> {
+fn presigning_at(expires: Duration, start: std::time::SystemTime) -> Result<PresigningConfig> {
+    check_expiry(expires)?;
+    PresigningConfig::builder()
+        .start_time(start)
+        .expires_in(expires)
+        .build()
+        .map_err(|e| Error::invalid(format!("cannot sign: {e}")))
+}
+
+/// R2 accepts presigned URLs valid from 1 second to 7 days.
+pub fn check_expiry(expires: Duration) -> Result<()> {
     if expires.is_zero() || expires.as_secs() > u64::from(MAX_EXPIRY_SECS) {
         return Err(Error::invalid(format!(
             "expiry of {} s is outside R2's limits: use 1 second to 7 days",
             expires.as_secs()
         )));
     }
-    PresigningConfig::expires_in(expires).map_err(|e| Error::invalid(format!("cannot sign: {e}")))
+    Ok(())
 }
 
 fn to_chrono(t: aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
@@ -633,8 +695,8 @@ mod tests {
 
     #[test]
     fn expiry_outside_r2_limits_is_refused_before_signing() {
-        assert!(presigning(Duration::from_secs(0)).is_err());
-        assert!(presigning(Duration::from_secs(604_801)).is_err());
-        assert!(presigning(Duration::from_secs(604_800)).is_ok());
+        assert!(check_expiry(Duration::from_secs(0)).is_err());
+        assert!(check_expiry(Duration::from_secs(604_801)).is_err());
+        assert!(check_expiry(Duration::from_secs(604_800)).is_ok());
     }
 }

@@ -58,6 +58,9 @@ async fn suite(endpoint: &str, key: &str, secret: &str) {
     hostile_keys_never_leave_the_download_folder(&b).await;
     prefix_delete_removes_more_than_one_batch(&b).await;
     copy_and_move_keep_content_type_and_respect_tenants(&b).await;
+    upload_url_follows_the_seed_contract_for_curl(&b).await;
+    share_link_serves_bytes_with_the_download_name(&b).await;
+    revoked_link_dies_and_register_holds_no_signature(&b).await;
 }
 
 async fn round_trip_keeps_bytes_and_content_type(b: &Bucket) {
@@ -645,6 +648,259 @@ async fn copy_and_move_keep_content_type_and_respect_tenants(b: &Bucket) {
         "not_found"
     );
     assert_eq!(b.get(other.as_str()).await.expect("moved"), b"\x89PNG logo");
+}
+
+/// curl, the client the mobile app would be: returns (status, headers, body).
+fn curl(args: &[&str]) -> (u16, String, Vec<u8>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (headers, body) = (dir.path().join("h"), dir.path().join("b"));
+    let out = std::process::Command::new("curl")
+        .args(["-sS", "-o"])
+        .arg(&body)
+        .arg("-D")
+        .arg(&headers)
+        .args(["-w", "%{http_code}"])
+        .args(args)
+        .output()
+        .expect("curl");
+    let status = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("status");
+    (
+        status,
+        std::fs::read_to_string(&headers).unwrap_or_default(),
+        std::fs::read(&body).unwrap_or_default(),
+    )
+}
+
+fn share_profile() -> Profile {
+    Profile {
+        public_url: Some("https://files.example.com".into()),
+        ..profile("http://unused")
+    }
+}
+
+async fn upload_url_follows_the_seed_contract_for_curl(b: &Bucket) {
+    use cubby_core::share::{upload_url, UploadRequest};
+    let t = tenant("mobile");
+    let now = chrono::Utc::now();
+    let request = |content_type: &'static str, size: Option<u64>, expires: u64| UploadRequest {
+        tenant: &t,
+        file_name: "receipt.jpg",
+        content_type,
+        category: CategoryChoice::Auto,
+        expires: Duration::from_secs(expires),
+        size,
+    };
+    let made = upload_url(b, &share_profile(), &request("image/jpeg", None, 600), now)
+        .await
+        .expect("upload url");
+    let json = serde_json::to_value(&made).expect("json");
+    let keys: Vec<&str> = json
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "expires_at",
+            "headers",
+            "method",
+            "object_key",
+            "public_url",
+            "success",
+            "upload_url"
+        ]
+    );
+    assert!(
+        serde_json::to_string(&made)
+            .expect("json")
+            .starts_with("{\"success\":true,\"upload_url\":"),
+        "the seed's field order"
+    );
+    assert_eq!(json["headers"], serde_json::json!({"Content-Type": "image/jpeg"}));
+    assert!(made.object_key.starts_with("mobile/images/") && made.object_key.ends_with("_receipt.jpg"));
+    assert_eq!(
+        made.public_url.as_deref(),
+        Some(format!("https://files.example.com/{}", made.object_key).as_str())
+    );
+    assert_eq!(made.expires_at.len(), "2025-01-27T13:36:00Z".len());
+
+    let file = tempfile::NamedTempFile::new().expect("temp");
+    std::fs::write(file.path(), b"\xFF\xD8\xFFjpeg from the phone").expect("write");
+    let upload = format!("@{}", file.path().display());
+    let (status, _, _) = curl(&[
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: text/plain",
+        "--data-binary",
+        &upload,
+        &made.upload_url,
+    ]);
+    assert_eq!(status, 403, "another Content-Type is refused");
+    let (status, _, _) = curl(&[
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: image/jpeg",
+        "--data-binary",
+        &upload,
+        &made.upload_url,
+    ]);
+    assert_eq!(status, 200);
+    let info = b.head(&made.object_key).await.expect("uploaded");
+    assert_eq!(info.content_type.as_deref(), Some("image/jpeg"));
+
+    let past = now - chrono::Duration::hours(2);
+    let expired = upload_url(b, &share_profile(), &request("image/jpeg", None, 3600), past)
+        .await
+        .expect("signed");
+    let (status, _, _) = curl(&[
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: image/jpeg",
+        "--data-binary",
+        &upload,
+        &expired.upload_url,
+    ]);
+    assert_eq!(status, 403, "an expired URL is refused");
+
+    let sized = upload_url(b, &share_profile(), &request("image/jpeg", Some(5), 600), now)
+        .await
+        .expect("signed");
+    assert!(
+        sized.upload_url.contains("content-length"),
+        "Content-Length is among the signed headers: {}",
+        sized.upload_url
+    );
+    let (status, _, _) = curl(&[
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: image/jpeg",
+        "--data-binary",
+        &upload,
+        &sized.upload_url,
+    ]);
+    assert_eq!(status, 403, "a body of another size is refused");
+
+    for bad in ["jpeg", "image/", "text/plain\r\nX: y"] {
+        let err = upload_url(b, &share_profile(), &request(bad, None, 600), now)
+            .await
+            .expect_err("bad type");
+        assert_eq!(err.code(), "invalid_input");
+    }
+}
+
+async fn share_link_serves_bytes_with_the_download_name(b: &Bucket) {
+    use cubby_core::share::{parse_expiry, share, Disposition};
+    b.put(
+        "support/documents/q.pdf",
+        b"%PDF-1.4 shared".to_vec(),
+        Some("application/pdf"),
+    )
+    .await
+    .expect("put");
+    let key = ObjectKey::parse("support/documents/q.pdf").expect("key");
+    let name = Disposition::Attachment("Quittung März.pdf".into());
+    let link = share(
+        b,
+        &share_profile(),
+        &key,
+        parse_expiry("1h").expect("1h"),
+        &name,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("share");
+    let (status, headers, body) = curl(&[&link.url]);
+    assert_eq!(status, 200);
+    assert_eq!(body, b"%PDF-1.4 shared");
+    assert!(
+        headers.to_ascii_lowercase().contains("content-disposition: attachment; filename=\"quittung m_rz.pdf\"; filename*=utf-8''quittung%20m%c3%a4rz.pdf"),
+        "{headers}"
+    );
+    assert!(
+        link.note.is_some() && link.public_url.is_some(),
+        "custom-domain fine print with the public URL"
+    );
+    let missing = ObjectKey::parse("support/documents/nope.pdf").expect("key");
+    let err = share(
+        b,
+        &share_profile(),
+        &missing,
+        Duration::from_secs(60),
+        &Disposition::Default,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect_err("no such object");
+    assert_eq!(err.code(), "not_found");
+}
+
+async fn revoked_link_dies_and_register_holds_no_signature(b: &Bucket) {
+    use cubby_core::links::{revoke, LinkFilter, LinkKind, NewLink, Register};
+    use cubby_core::share::{share, Disposition};
+    let home = tempfile::tempdir().expect("tempdir");
+    let dirs = cubby_core::Dirs::new(home.path(), home.path());
+    let register = Register::open(&dirs).expect("register");
+    b.put(
+        "support/images/20250127_123456_abc123_photo.png",
+        b"\x89PNG photo".to_vec(),
+        Some("image/png"),
+    )
+    .await
+    .expect("put");
+    let key = ObjectKey::parse("support/images/20250127_123456_abc123_photo.png").expect("key");
+    let now = chrono::Utc::now();
+    let link = share(
+        b,
+        &share_profile(),
+        &key,
+        Duration::from_secs(600),
+        &Disposition::Default,
+        now,
+    )
+    .await
+    .expect("share");
+    let id = register
+        .record(&NewLink {
+            kind: LinkKind::Share,
+            profile: "test",
+            key: &key,
+            created: now,
+            expires: now + chrono::Duration::minutes(10),
+            issued_by: "support",
+            note: Some("for the auditor"),
+        })
+        .expect("record");
+    assert_eq!(curl(&[&link.url]).0, 200);
+    let revoked = revoke(b, &register, "test", id, now).await.expect("revoke");
+    assert_eq!(curl(&[&link.url]).0, 404, "the old link dies");
+    assert!(
+        revoked.new_key.starts_with("support/images/") && revoked.new_key.ends_with("_photo.png"),
+        "{}",
+        revoked.new_key
+    );
+    assert_eq!(b.get(&revoked.new_key).await.expect("moved"), b"\x89PNG photo");
+    let records = register.list(&LinkFilter::default(), now).expect("list");
+    assert_eq!(records[0].key, revoked.new_key, "the register follows the object");
+    assert!(!records[0].active);
+    drop(register);
+    let signature = link.url.split("X-Amz-Signature=").nth(1).expect("signature");
+    for entry in std::fs::read_dir(home.path()).expect("dir") {
+        let bytes = std::fs::read(entry.expect("entry").path()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(signature) && !text.contains("X-Amz-Signature"),
+            "no bearer token stored"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
