@@ -17,6 +17,7 @@ mod sandbox_cmd;
 mod session;
 mod share_cmd;
 mod transfer_cmd;
+mod watch_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -193,6 +194,9 @@ enum Command {
     /// Show or set the bucket's CORS rules for direct uploads from web and mobile origins.
     #[command(subcommand)]
     Cors(CorsCommand),
+    /// Watched folders: files dropped in are uploaded to a tenant exactly once.
+    #[command(subcommand)]
+    Watch(WatchCommand),
     /// Print the version.
     Version,
     /// Print a shell completion script, e.g. `cubby completions bash > /etc/bash_completion.d/cubby`.
@@ -241,6 +245,39 @@ enum LinksAction {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum WatchCommand {
+    /// Watch a folder: new files go to TENANT/{documents,images,uploads}/ by type.
+    Add {
+        dir: PathBuf,
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, default_value = "auto")]
+        category: String,
+        /// keep, move (into DIR/Uploaded/) or delete, only after a verified upload.
+        #[arg(long, default_value = "keep")]
+        after_upload: String,
+        /// Poll every SECS seconds instead of OS events (network shares).
+        #[arg(long)]
+        poll: Option<u32>,
+        /// Extra names to skip (glob), repeatable.
+        #[arg(long)]
+        ignore: Vec<String>,
+    },
+    /// List watched folders.
+    List,
+    /// Stop watching a folder (nothing is deleted anywhere).
+    Remove { dir: PathBuf },
+    /// Run the watcher in the foreground; Ctrl-C stops after in-flight uploads.
+    Run {
+        /// How long a file must stay unchanged before upload, in milliseconds.
+        #[arg(long, default_value_t = 2000)]
+        stability_ms: u64,
+    },
+    /// Queued, uploading, uploaded and failed files per folder, with reasons.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -490,6 +527,28 @@ fn main() -> ExitCode {
             Command::Cors(CorsCommand::AllowUploads { origins, max_age }) => {
                 share_cmd::cors_allow_uploads(&ctx, origins, max_age).await
             }
+            Command::Watch(WatchCommand::Add {
+                dir,
+                tenant,
+                category,
+                after_upload,
+                poll,
+                ignore,
+            }) => watch_cmd::add(
+                &ctx,
+                watch_cmd::AddArgs {
+                    dir,
+                    tenant,
+                    category,
+                    after_upload,
+                    poll,
+                    ignore,
+                },
+            ),
+            Command::Watch(WatchCommand::List) => watch_cmd::list(&ctx),
+            Command::Watch(WatchCommand::Remove { dir }) => watch_cmd::remove(&ctx, dir),
+            Command::Watch(WatchCommand::Run { stability_ms }) => watch_cmd::run(&ctx, stability_ms).await,
+            Command::Watch(WatchCommand::Status) => watch_cmd::status(&ctx),
             Command::Version => {
                 let version = env!("CARGO_PKG_VERSION");
                 ctx.emit(&serde_json::json!({ "version": version }), || {

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod detect;
 pub mod dotenv;
 pub mod error;
+pub mod journal;
 pub mod keychain;
 pub mod keys;
 pub mod links;
@@ -27,6 +28,7 @@ pub mod share;
 pub mod storage;
 pub mod tenant;
 pub mod transfer;
+pub mod watcher;
 
 pub use error::{Error, Result};
 pub use keychain::{CredentialStore, MemoryKeychain, OsKeychain};

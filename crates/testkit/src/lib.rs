@@ -112,8 +112,10 @@ impl Drop for Guard {
 
 /// SeaweedFS (`weed mini`) on loopback with one identity and the given buckets.
 pub struct SeaweedFs {
-    _child: Guard,
+    child: Option<Guard>,
+    command: Vec<std::ffi::OsString>,
     _dir: tempfile::TempDir,
+    log: PathBuf,
     pub endpoint: String,
     pub port: u16,
     pub access_key: String,
@@ -137,9 +139,9 @@ impl SeaweedFs {
         std::fs::create_dir_all(dir.path().join("tmp")).expect("tmp");
         let p = free_ports(10);
         let (s3, filer) = (p[0], p[1]);
-        let log = std::fs::File::create(dir.path().join("weed.log")).expect("log");
-        let child = command(tool("weed"))
-            .arg("mini")
+        let log_path = dir.path().join("weed.log");
+        let mut cmd = command(tool("weed"));
+        cmd.arg("mini")
             .arg(format!("-dir={}", dir.path().join("data").display()))
             .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1"])
             .arg(format!("-s3.port={s3}"))
@@ -161,26 +163,56 @@ impl SeaweedFs {
                 "-s3.port.iceberg=0",
                 "-s3.port.lance=0",
             ])
-            .env("TMPDIR", dir.path().join("tmp"))
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("start weed");
-        let guard = Guard(child);
-        wait_until("SeaweedFS S3 port", Duration::from_secs(60), || port_open(s3));
-        for bucket in buckets {
-            wait_until("SeaweedFS bucket", Duration::from_secs(60), || {
-                http_status(filer, &format!("/buckets/{bucket}/")) == Some(200)
-            });
-        }
-        SeaweedFs {
-            _child: guard,
+            .env("TMPDIR", dir.path().join("tmp"));
+        let args: Vec<std::ffi::OsString> = std::iter::once(cmd.get_program().to_os_string())
+            .chain(cmd.get_args().map(|a| a.to_os_string()))
+            .collect();
+        let mut server = SeaweedFs {
+            child: None,
+            command: args,
+            log: log_path,
             _dir: dir,
             endpoint: format!("http://127.0.0.1:{s3}"),
             port: s3,
             access_key,
             secret_key,
+        };
+        server.start_again();
+        for bucket in buckets {
+            wait_until("SeaweedFS bucket", Duration::from_secs(60), || {
+                http_status(filer, &format!("/buckets/{bucket}/")) == Some(200)
+            });
         }
+        server
+    }
+
+    /// Kills the server (as a crash would); its data stays for `start_again`.
+    pub fn stop(&mut self) {
+        self.child = None;
+        wait_until("SeaweedFS to stop", Duration::from_secs(20), || {
+            !port_open(self.port)
+        });
+    }
+
+    /// Starts the server again on the same ports with the same data.
+    pub fn start_again(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("log");
+        let temp = self._dir.path().join("tmp");
+        let child = command(&self.command[0])
+            .args(&self.command[1..])
+            .env("TMPDIR", temp)
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start weed");
+        self.child = Some(Guard(child));
+        wait_until("SeaweedFS S3 port", Duration::from_secs(60), || {
+            port_open(self.port)
+        });
     }
 }
 

@@ -1,0 +1,318 @@
+//! Watched folders end to end: the real `cubby watch run` process, a real folder, SeaweedFS, and
+//! boto3 counting what arrived, independently of Cubby's own journal.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cubby_testkit::{command, repo_root, run_with_timeout, SeaweedFs};
+
+const BUCKET: &str = "watch-bucket";
+
+struct Rig {
+    server: SeaweedFs,
+    home: tempfile::TempDir,
+    inbox: PathBuf,
+}
+
+impl Rig {
+    fn new(after_upload: &str) -> Rig {
+        let server = SeaweedFs::start(&[BUCKET]);
+        let home = tempfile::tempdir().expect("tempdir");
+        let inbox = home.path().join("Receipts");
+        std::fs::create_dir_all(&inbox).expect("inbox");
+        let rig = Rig { server, home, inbox };
+        let inbox = rig.inbox.to_str().expect("utf8").to_string();
+        let (code, out, err) = rig.cubby(&[
+            "watch",
+            "add",
+            &inbox,
+            "--tenant",
+            "acme",
+            "--after-upload",
+            after_upload,
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+        rig
+    }
+
+    fn base(&self, cmd: &mut Command) {
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("CUBBY_CONFIG_DIR", self.home.path().join("config"))
+            .env("CUBBY_DATA_DIR", self.home.path().join("data"))
+            .env("CLOUDFLARE_R2_ENDPOINT", &self.server.endpoint)
+            .env("CLOUDFLARE_R2_ACCESS_KEY_ID", &self.server.access_key)
+            .env("CLOUDFLARE_R2_SECRET_ACCESS_KEY", &self.server.secret_key)
+            .env("CLOUDFLARE_R2_BUCKET_NAME", BUCKET);
+    }
+
+    fn cubby(&self, args: &[&str]) -> (i32, String, String) {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cubby"));
+        self.base(&mut cmd);
+        cmd.args(args);
+        let (code, out, err) = run_with_timeout(&mut cmd, None, Duration::from_secs(60));
+        (code.unwrap_or(-1), out, err)
+    }
+
+    /// `cubby watch run` in the background, with a short stability window to keep tests quick.
+    fn watch(&self) -> Child {
+        let mut cmd = command(env!("CARGO_BIN_EXE_cubby"));
+        self.base(&mut cmd);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.home.path().join("watch.log"))
+            .expect("log");
+        cmd.args(["watch", "run", "--stability-ms", "700"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("cubby watch run")
+    }
+
+    /// Keys under `prefix`, listed by boto3.
+    fn keys(&self, prefix: &str) -> Vec<String> {
+        let script = format!(
+            "import boto3\nfrom botocore.config import Config\n\
+             s3 = boto3.client('s3', endpoint_url='{}', aws_access_key_id='{}', aws_secret_access_key='{}', \
+             region_name='us-east-1', config=Config(s3={{'addressing_style': 'path'}}))\n\
+             for page in s3.get_paginator('list_objects_v2').paginate(Bucket='{BUCKET}', Prefix='{prefix}'):\n\
+             \x20   for o in page.get('Contents', []): print(o['Key'])\n",
+            self.server.endpoint, self.server.access_key, self.server.secret_key
+        );
+        let out = Command::new("python3")
+            .env("PYTHONPATH", repo_root().join(".tools/py"))
+            .args(["-c", &script])
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "boto3: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Waits until boto3 sees `n` objects under acme/, then a little longer to catch extras.
+    fn wait_for_objects(&self, n: usize, within: Duration) -> Vec<String> {
+        let start = Instant::now();
+        loop {
+            let keys = self.keys("acme/");
+            if keys.len() >= n {
+                std::thread::sleep(Duration::from_millis(1500));
+                return self.keys("acme/");
+            }
+            if start.elapsed() > within {
+                let log = std::fs::read_to_string(self.home.path().join("watch.log")).unwrap_or_default();
+                let tail: String = log.lines().rev().take(30).collect::<Vec<_>>().join("\n");
+                panic!(
+                    "only {} of {n} objects arrived within {within:?}; watcher log (newest first):\n{tail}",
+                    keys.len()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    fn drop_file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.inbox.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&path, bytes).expect("write");
+        path
+    }
+}
+
+fn stop(mut child: Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn names(keys: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = keys
+        .iter()
+        .map(|k| k.rsplit('/').next().unwrap_or_default()[23..].to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+fn receipt(i: usize) -> Vec<u8> {
+    format!("%PDF-1.4 receipt number {i} {}", "x".repeat(i % 97)).into_bytes()
+}
+
+#[test]
+fn two_hundred_files_arrive_exactly_once_in_the_right_category_and_temp_files_never() {
+    let rig = Rig::new("keep");
+    let watcher = rig.watch();
+    for i in 0..190 {
+        rig.drop_file(&format!("receipt-{i:03}.pdf"), &receipt(i));
+    }
+    for i in 0..10 {
+        rig.drop_file(
+            &format!("photos/photo-{i}.jpg"),
+            format!("\u{FF}\u{D8}\u{FF} jpeg {i}").as_bytes(),
+        );
+    }
+    for temp in [
+        ".DS_Store",
+        "~$draft.docx",
+        "scan.tmp",
+        "dl.crdownload",
+        "x.part",
+        ".hidden/receipt.pdf",
+        "notes.txt~",
+    ] {
+        rig.drop_file(temp, b"never upload me");
+    }
+    let keys = rig.wait_for_objects(200, Duration::from_secs(90));
+    stop(watcher);
+    assert_eq!(
+        keys.len(),
+        200,
+        "exactly 200 objects, none twice, no temporary files"
+    );
+    assert_eq!(
+        keys.iter().filter(|k| k.starts_with("acme/documents/")).count(),
+        190
+    );
+    assert_eq!(keys.iter().filter(|k| k.starts_with("acme/images/")).count(), 10);
+    let mut expected: Vec<String> = (0..190)
+        .map(|i| format!("receipt-{i:03}.pdf"))
+        .chain((0..10).map(|i| format!("photo-{i}.jpg")))
+        .collect();
+    expected.sort();
+    assert_eq!(names(&keys), expected);
+
+    let (code, out, _) = rig.cubby(&["--json", "watch", "status"]);
+    assert_eq!(code, 0);
+    let status: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(status[0]["status"]["uploaded"], 200, "{out}");
+}
+
+#[test]
+fn kill_dash_nine_mid_upload_then_restart_neither_loses_nor_duplicates() {
+    let rig = Rig::new("keep");
+    let watcher = rig.watch();
+    for i in 0..200 {
+        rig.drop_file(&format!("r-{i:03}.pdf"), &receipt(i));
+    }
+    // Kill once uploads are under way, as a crash or power cut would.
+    let start = Instant::now();
+    while rig.keys("acme/").len() < 20 {
+        assert!(start.elapsed() < Duration::from_secs(60), "uploads never started");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    stop(watcher); // SIGKILL
+    let before = rig.keys("acme/").len();
+    assert!(before < 200, "the kill should land mid-batch (got {before})");
+    let again = rig.watch();
+    let keys = rig.wait_for_objects(200, Duration::from_secs(90));
+    stop(again);
+    assert_eq!(keys.len(), 200, "no duplicates after the restart");
+    let mut expected: Vec<String> = (0..200).map(|i| format!("r-{i:03}.pdf")).collect();
+    expected.sort();
+    assert_eq!(names(&keys), expected, "none lost");
+}
+
+#[test]
+fn files_queue_while_the_server_is_down_and_drain_when_it_returns() {
+    let mut rig = Rig::new("move");
+    let watcher = rig.watch();
+    rig.drop_file("first.pdf", &receipt(1));
+    rig.wait_for_objects(1, Duration::from_secs(30));
+    rig.server.stop();
+    for i in 0..20 {
+        rig.drop_file(&format!("offline-{i:02}.pdf"), &receipt(100 + i));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        std::fs::read_dir(&rig.inbox).expect("inbox").count(),
+        21,
+        "nothing moved while offline (20 + Uploaded/)"
+    );
+    rig.server.start_again();
+    let keys = rig.wait_for_objects(21, Duration::from_secs(120));
+    stop(watcher);
+    assert_eq!(keys.len(), 21);
+    let moved = std::fs::read_dir(rig.inbox.join("Uploaded"))
+        .expect("Uploaded/")
+        .count();
+    assert_eq!(
+        moved, 21,
+        "each file moved to Uploaded/ after its verified upload"
+    );
+}
+
+#[test]
+fn slow_writes_renames_unicode_and_long_names() {
+    let rig = Rig::new("keep");
+    let watcher = rig.watch();
+    // Written over 5 seconds: uploaded once, complete.
+    let slow = rig.inbox.join("slow-scan.pdf");
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&slow).expect("create");
+        for i in 0..10 {
+            file.write_all(format!("%PDF chunk {i} {}\n", "y".repeat(1000)).as_bytes())
+                .expect("write");
+            file.flush().expect("flush");
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+    let unicode = "Quittung Café – 日本 🧾.pdf";
+    rig.drop_file(unicode, &receipt(7));
+    let long = format!("{}.pdf", "very-long-receipt-name-".repeat(10));
+    rig.drop_file(&long, &receipt(8));
+    let keys = rig.wait_for_objects(3, Duration::from_secs(60));
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    let slow_key = keys
+        .iter()
+        .find(|k| k.ends_with("_slow-scan.pdf"))
+        .expect("slow file uploaded");
+    let size = Command::new("python3")
+        .env("PYTHONPATH", repo_root().join(".tools/py"))
+        .args([
+            "-c",
+            &format!(
+                "import boto3\nfrom botocore.config import Config\n\
+                 s3 = boto3.client('s3', endpoint_url='{}', aws_access_key_id='{}', aws_secret_access_key='{}', \
+                 region_name='us-east-1', config=Config(s3={{'addressing_style': 'path'}}))\n\
+                 print(s3.head_object(Bucket='{BUCKET}', Key={slow_key:?})['ContentLength'])",
+                rig.server.endpoint, rig.server.access_key, rig.server.secret_key
+            ),
+        ])
+        .output()
+        .expect("python3");
+    assert_eq!(
+        String::from_utf8_lossy(&size.stdout).trim(),
+        std::fs::metadata(&slow).expect("meta").len().to_string(),
+        "complete"
+    );
+    assert!(
+        keys.iter().any(|k| k.contains("Café") && k.contains("日本")),
+        "Unicode kept: {keys:?}"
+    );
+    assert!(keys.iter().all(|k| k.len() <= 1024));
+
+    // Renaming or moving an uploaded file inside the folder uploads nothing new.
+    std::fs::create_dir_all(rig.inbox.join("2025")).expect("mkdir");
+    std::fs::rename(&slow, rig.inbox.join("2025/renamed-scan.pdf")).expect("rename");
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(rig.keys("acme/").len(), 3, "a rename is not a new receipt");
+    // Changing the content is: a new key, and the old object stays.
+    rig.drop_file("2025/renamed-scan.pdf", b"%PDF-1.4 corrected scan");
+    let keys = rig.wait_for_objects(4, Duration::from_secs(30));
+    stop(watcher);
+    assert_eq!(keys.len(), 4);
+    assert!(
+        Path::new(&rig.inbox).join("2025/renamed-scan.pdf").exists(),
+        "keep leaves files in place"
+    );
+}

@@ -1,0 +1,744 @@
+//! The watched-folder engine: files dropped into a folder reach `{tenant}/{category}/…` exactly
+//! once, whatever happens (see `journal` for how).
+//!
+//! Detection is belt and braces: OS events (notify, debounced) for speed, a scan at start and a
+//! periodic reconcile scan because events get lost (queue overflows, network drives), and
+//! polling for shares where events never come. A file is uploaded only once it has been
+//! unchanged for the stability window, and re-checked right before. Nothing remote is ever
+//! deleted because something changed locally.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::detect::detect;
+use crate::error::AuthFailure;
+use crate::journal::{AfterUpload, FileRow, FileState, Journal, Upload, WatchedFolder};
+use crate::keys::scheme_key;
+use crate::listing::NameFilter;
+use crate::local_path::unique_path;
+use crate::storage::Bucket;
+use crate::transfer::{clean_etag, upload, NoSink, UploadOptions, UploadPlan};
+use crate::{Error, Result};
+
+/// Where moved files go (`--after-upload move`); never watched.
+pub const UPLOADED_DIR: &str = "Uploaded";
+
+/// Names that are never uploaded: hidden files, editors' and browsers' temporary files.
+const IGNORED: &[&str] = &[
+    "~$*",
+    ".~lock.*#",
+    "*.tmp",
+    "*.temp",
+    "*.part",
+    "*.partial",
+    "*.crdownload",
+    "*.download",
+    "*.swp",
+    "*.swx",
+    "*~",
+    "Thumbs.db",
+    "desktop.ini",
+    "*.lnk",
+];
+
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// How long size and mtime must stay unchanged before a file counts as complete.
+    pub stability: Duration,
+    /// How often to walk every folder even when events say nothing happened.
+    pub reconcile_every: Duration,
+    /// Files uploading at once, across folders.
+    pub concurrency: usize,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            stability: Duration::from_secs(2),
+            reconcile_every: Duration::from_secs(30),
+            concurrency: 4,
+        }
+    }
+}
+
+/// What the engine reports: per-file state changes and per-folder conditions.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SyncEvent {
+    File {
+        folder: String,
+        path: String,
+        state: FileState,
+        key: Option<String>,
+        message: Option<String>,
+    },
+    Folder {
+        folder: String,
+        status: FolderCondition,
+        message: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FolderCondition {
+    Watching,
+    /// Events unavailable (e.g. the inotify limit): found by periodic scans only.
+    Scanning,
+    /// A permanent error (access denied, bucket missing): nothing is retried until restart.
+    Stopped,
+}
+
+pub trait SyncSink: Send + Sync {
+    fn event(&self, event: SyncEvent);
+}
+
+impl<F: Fn(SyncEvent) + Send + Sync> SyncSink for F {
+    fn event(&self, event: SyncEvent) {
+        self(event)
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+/// Whether a relative path is skipped: hidden parts, temporary names, `Uploaded/`, user patterns.
+pub fn is_ignored(relative: &str, user: &[NameFilter]) -> bool {
+    let mut parts = relative.split('/');
+    if relative.split('/').next() == Some(UPLOADED_DIR) && relative.contains('/') {
+        return true;
+    }
+    if parts.any(|p| p.starts_with('.')) {
+        return true;
+    }
+    let builtin = IGNORED.iter().map(|p| NameFilter::new(p));
+    builtin.chain(user.iter().cloned()).any(|f| f.matches(relative))
+}
+
+struct Folder {
+    spec: WatchedFolder,
+    filters: Vec<NameFilter>,
+    stopped: bool,
+}
+
+impl Folder {
+    fn name(&self) -> String {
+        self.spec.path.display().to_string()
+    }
+
+    fn relative(&self, path: &Path) -> Option<String> {
+        let rel = path.strip_prefix(&self.spec.path).ok()?;
+        let text = rel.to_str()?.replace('\\', "/");
+        (!text.is_empty() && !is_ignored(&text, &self.filters)).then_some(text)
+    }
+}
+
+/// Walks a folder (iteratively, no symlinks) and returns (relative path, size, mtime).
+fn scan(folder: &Folder) -> Vec<(String, u64, i64)> {
+    scan_from(folder, folder.spec.path.clone())
+}
+
+/// Walks one subtree of a watched folder.
+fn scan_from(folder: &Folder, root: PathBuf) -> Vec<(String, u64, i64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                if let Some(rel) = path.strip_prefix(&folder.spec.path).ok().and_then(|r| r.to_str()) {
+                    if rel == UPLOADED_DIR || rel.split('/').any(|p| p.starts_with('.')) {
+                        continue;
+                    }
+                }
+                stack.push(path);
+            } else if meta.is_file() {
+                if let Some(rel) = folder.relative(&path) {
+                    out.push((rel, meta.len(), mtime_ns(&meta)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The engine. `run` drives every folder until `cancel`; in-flight uploads finish first.
+pub struct Watcher {
+    bucket: Bucket,
+    journal: Arc<Mutex<Journal>>,
+    options: SyncOptions,
+    sink: Arc<dyn SyncSink>,
+}
+
+enum Work {
+    Paths(usize, Vec<PathBuf>),
+    Rescan(usize),
+    Limit(usize, String),
+}
+
+impl Watcher {
+    pub fn new(bucket: Bucket, journal: Journal, options: SyncOptions, sink: Arc<dyn SyncSink>) -> Self {
+        Watcher {
+            bucket,
+            journal: Arc::new(Mutex::new(journal)),
+            options,
+            sink,
+        }
+    }
+
+    fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub async fn run(&self, folders: Vec<WatchedFolder>, cancel: CancellationToken) -> Result<()> {
+        let mut folders: Vec<Folder> = folders
+            .into_iter()
+            .filter(|f| !f.paused)
+            .map(|spec| Folder {
+                filters: spec.ignore.iter().map(|p| NameFilter::new(p)).collect(),
+                spec,
+                stopped: false,
+            })
+            .collect();
+        for folder in &folders {
+            if !folder.spec.path.is_dir() {
+                return Err(Error::NotFound(format!(
+                    "watched folder {} does not exist: create it or `cubby watch remove` it",
+                    folder.spec.path.display()
+                )));
+            }
+        }
+        let (tx, mut rx) = mpsc::unbounded_channel::<Work>();
+        let _watchers: Vec<Box<dyn std::any::Any>> = folders
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| start_events(i, f, tx.clone(), &self.sink))
+            .collect();
+
+        // A crash may have left uploads in flight: settle them before anything else.
+        for folder in &folders {
+            self.recover(folder).await?;
+            self.rescan(folder, now_ms())?;
+        }
+        let mut reconcile = tokio::time::interval(self.options.reconcile_every);
+        reconcile.tick().await;
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        let mut running: tokio::task::JoinSet<()> = tokio::task::JoinSet::new();
+        let in_flight = Arc::new(Mutex::new(std::collections::HashSet::<(i64, String)>::new()));
+        let stopped = Arc::new(Mutex::new(std::collections::HashSet::<i64>::new()));
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                Some(work) = rx.recv() => match work {
+                    Work::Paths(i, paths) => self.observe_paths(&folders[i], &paths)?,
+                    Work::Rescan(i) => self.rescan(&folders[i], now_ms())?,
+                    Work::Limit(i, message) => self.sink.event(SyncEvent::Folder {
+                        folder: folders[i].name(), status: FolderCondition::Scanning, message: Some(message),
+                    }),
+                },
+                _ = reconcile.tick() => {
+                    let generation = now_ms();
+                    for folder in &folders { self.rescan(folder, generation)?; }
+                }
+                _ = tick.tick() => {
+                    while running.try_join_next().is_some() {}
+                    let free = self.options.concurrency.saturating_sub(running.len());
+                    if free == 0 { continue; }
+                    let now = now_ms();
+                    let stable_before = now - self.options.stability.as_millis() as i64;
+                    for folder in &folders {
+                        if folder.stopped { continue; }
+                        let due = self.journal().due(folder.spec.id, now, stable_before, free)?;
+                        for row in due {
+                            let slot = (folder.spec.id, row.path.clone());
+                            if !in_flight.lock().unwrap_or_else(|p| p.into_inner()).insert(slot.clone()) { continue; }
+                            if running.len() >= self.options.concurrency { in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&slot); break; }
+                            let job = Job {
+                                bucket: self.bucket.clone(),
+                                journal: self.journal.clone(),
+                                sink: self.sink.clone(),
+                                spec: folder.spec.clone(),
+                                name: folder.name(),
+                                stability: self.options.stability,
+                            };
+                            let (in_flight, stopped) = (in_flight.clone(), stopped.clone());
+                            running.spawn(async move {
+                                let outcome = job.process(row).await;
+                                in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&slot);
+                                if let Err(Stop(message)) = outcome {
+                                    stopped.lock().unwrap_or_else(|p| p.into_inner()).insert(job.spec.id);
+                                    job.sink.event(SyncEvent::Folder { folder: job.name.clone(), status: FolderCondition::Stopped, message: Some(message) });
+                                }
+                            });
+                        }
+                    }
+                    // A folder stops for good on a permanent error reported by its jobs.
+                    let stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
+                    for folder in folders.iter_mut() {
+                        folder.stopped = stopped.contains(&folder.spec.id);
+                    }
+                }
+            }
+        }
+        // Let in-flight uploads finish: each ends verified or not started, never half-written.
+        while running.join_next().await.is_some() {}
+        Ok(())
+    }
+
+    fn rescan(&self, folder: &Folder, generation: i64) -> Result<()> {
+        let seen = scan(folder);
+        let mut journal = self.journal();
+        journal.observe(folder.spec.id, &seen, now_ms(), generation)?;
+        journal.forget_unseen(folder.spec.id, generation)?;
+        Ok(())
+    }
+
+    fn observe_paths(&self, folder: &Folder, paths: &[PathBuf]) -> Result<()> {
+        let mut seen = Vec::new();
+        for path in paths {
+            let Some(rel) = folder.relative(path) else {
+                continue;
+            };
+            match std::fs::symlink_metadata(path) {
+                Ok(meta) if meta.is_file() => seen.push((rel, meta.len(), mtime_ns(&meta))),
+                // A new or moved-in folder: files may have landed in it before its own watch
+                // existed, so walk it now rather than wait for the reconcile scan.
+                Ok(meta) if meta.is_dir() => seen.extend(scan_from(folder, path.clone())),
+                Ok(_) => {}
+                Err(_) => {
+                    // Gone (moved away, deleted): forget it locally; the object stays.
+                    let journal = self.journal();
+                    if journal
+                        .file(folder.spec.id, &rel)?
+                        .is_some_and(|r| r.state != FileState::Uploading)
+                    {
+                        journal.forget(folder.spec.id, &rel)?;
+                    }
+                }
+            }
+        }
+        if !seen.is_empty() {
+            let generation = now_ms();
+            self.journal()
+                .observe(folder.spec.id, &seen, now_ms(), generation)?;
+        }
+        Ok(())
+    }
+
+    /// Settles uploads a crash interrupted: done if the bucket has the key with the file's MD5,
+    /// else back to pending with the same key, to be uploaded again under it.
+    async fn recover(&self, folder: &Folder) -> Result<()> {
+        let rows = self.journal().in_flight(folder.spec.id)?;
+        for row in rows {
+            let (Some(key), Some(hash)) = (row.key.clone(), row.hash.clone()) else {
+                self.journal().requeue(folder.spec.id, &row.path)?;
+                continue;
+            };
+            match self.bucket.head(&key).await {
+                Ok(info) if info.etag.as_deref().map(clean_etag).as_deref() == Some(hash.as_str()) => {
+                    let upload = Upload {
+                        hash: &hash,
+                        size: row.size,
+                        key: &key,
+                        etag: &hash,
+                    };
+                    self.journal()
+                        .mark_uploaded(folder.spec.id, &row.path, &upload, now_ms())?;
+                    self.sink.event(SyncEvent::File {
+                        folder: folder.name(),
+                        path: row.path.clone(),
+                        state: FileState::Uploaded,
+                        key: Some(key),
+                        message: Some("confirmed after restart".into()),
+                    });
+                }
+                Ok(_) | Err(Error::NotFound(_)) => self.journal().requeue(folder.spec.id, &row.path)?,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Stop(String);
+
+struct Job {
+    bucket: Bucket,
+    journal: Arc<Mutex<Journal>>,
+    sink: Arc<dyn SyncSink>,
+    spec: WatchedFolder,
+    name: String,
+    stability: Duration,
+}
+
+impl Job {
+    fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn emit(&self, path: &str, state: FileState, key: Option<String>, message: Option<String>) {
+        self.sink.event(SyncEvent::File {
+            folder: self.name.clone(),
+            path: path.to_string(),
+            state,
+            key,
+            message,
+        });
+    }
+
+    /// One attempt at one file. Errors other than `Stop` are recorded in the journal.
+    async fn process(&self, row: FileRow) -> std::result::Result<(), Stop> {
+        match self.attempt(&row).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let permanent = matches!(
+                    &e,
+                    Error::Auth {
+                        kind: AuthFailure::AccessDenied
+                            | AuthFailure::UnknownAccessKey
+                            | AuthFailure::WrongSecret,
+                        ..
+                    }
+                ) || (matches!(&e, Error::NotFound(m) if m.starts_with("bucket")));
+                // Exponential backoff with jitter, capped at five minutes.
+                let base = 1_000i64 << row.attempts.min(8);
+                let jitter = rand::random_range(0..=base / 2);
+                let retry = now_ms() + (base + jitter).min(300_000);
+                let _ = self
+                    .journal()
+                    .mark_failed(self.spec.id, &row.path, &e.to_string(), retry);
+                self.emit(&row.path, FileState::Failed, row.key.clone(), Some(e.to_string()));
+                if permanent {
+                    return Err(Stop(e.to_string()));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn attempt(&self, row: &FileRow) -> Result<()> {
+        let local = self.spec.path.join(&row.path);
+        let meta = match std::fs::metadata(&local) {
+            Ok(meta) => meta,
+            Err(_) => {
+                self.journal().forget(self.spec.id, &row.path)?;
+                return Ok(());
+            }
+        };
+        if meta.len() != row.size || mtime_ns(&meta) != row.mtime {
+            // Still being written: record what is there now; the window starts again.
+            self.journal().observe(
+                self.spec.id,
+                &[(row.path.clone(), meta.len(), mtime_ns(&meta))],
+                now_ms(),
+                now_ms(),
+            )?;
+            return Ok(());
+        }
+        if row.size == 0 {
+            // A receipt still being written, or an empty file: never uploaded blank.
+            let note = "empty file: waiting for content";
+            if row.last_error.as_deref() != Some(note) {
+                self.emit(&row.path, FileState::Pending, None, Some(note.into()));
+            }
+            self.journal().note(
+                self.spec.id,
+                &row.path,
+                note,
+                now_ms() + self.stability.as_millis() as i64,
+            )?;
+            return Ok(());
+        }
+        let hash = {
+            let path = local.clone();
+            tokio::task::spawn_blocking(move || md5_file(&path))
+                .await
+                .map_err(|e| Error::io("hashing failed", std::io::Error::other(e)))?
+                .map_err(|e| Error::io(format!("cannot read {}", local.display()), e))?
+        };
+        // Same content already uploaded from this folder (a rename, a move, a touch): done.
+        // Bound first: a guard in an `if let` scrutinee would live through the block and
+        // deadlock the journal lock taken again inside it.
+        let existing = self.journal().uploaded_content(self.spec.id, &hash, row.size)?;
+        if let Some(key) = existing {
+            let upload = Upload {
+                hash: &hash,
+                size: row.size,
+                key: &key,
+                etag: &hash,
+            };
+            self.journal()
+                .mark_uploaded(self.spec.id, &row.path, &upload, now_ms())?;
+            self.emit(
+                &row.path,
+                FileState::Uploaded,
+                Some(key),
+                Some("same content already uploaded".into()),
+            );
+            return self.after_upload(&local);
+        }
+        let head = read_head(&local)?;
+        let name = local
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let detected = detect(&head, &name);
+        let key = match (&row.key, &row.hash) {
+            // The key reserved for this very content before an interruption: reuse it.
+            (Some(key), Some(h)) if *h == hash => crate::tenant::ObjectKey::parse(key)?,
+            _ => scheme_key(
+                &self.spec.tenant,
+                self.spec.category.resolve(detected.category),
+                chrono::Utc::now(),
+                &name,
+            )?,
+        };
+        self.journal()
+            .reserve(self.spec.id, &row.path, &hash, key.as_str())?;
+        self.emit(&row.path, FileState::Uploading, Some(key.to_string()), None);
+
+        // Already there with this content (a crash after the PUT): nothing to send.
+        let present = match self.bucket.head(key.as_str()).await {
+            Ok(info) => info.etag.as_deref().map(clean_etag).as_deref() == Some(hash.as_str()),
+            Err(Error::NotFound(_)) => false,
+            Err(e) => return Err(e),
+        };
+        let etag = if present {
+            hash.clone()
+        } else {
+            let plan = UploadPlan {
+                local: local.clone(),
+                key: key.clone(),
+                size: row.size,
+                content_type: detected.content_type.to_string(),
+                category: self.spec.category.resolve(detected.category),
+            };
+            let options = UploadOptions {
+                concurrency: 1,
+                ..UploadOptions::default()
+            };
+            match upload(
+                &self.bucket,
+                &plan,
+                &options,
+                Arc::new(NoSink),
+                &CancellationToken::new(),
+            )
+            .await
+            {
+                Ok(done) => done.etag,
+                Err(Error::Integrity(message)) => {
+                    // Changed while uploading: wait for it to settle, then try again.
+                    self.journal().requeue(self.spec.id, &row.path)?;
+                    self.journal().note(
+                        self.spec.id,
+                        &row.path,
+                        &message,
+                        now_ms() + self.stability.as_millis() as i64,
+                    )?;
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let upload = Upload {
+            hash: &hash,
+            size: row.size,
+            key: key.as_str(),
+            etag: &etag,
+        };
+        self.journal()
+            .mark_uploaded(self.spec.id, &row.path, &upload, now_ms())?;
+        self.emit(&row.path, FileState::Uploaded, Some(key.to_string()), None);
+        self.after_upload(&local)
+    }
+
+    /// Runs only after a verified upload (size and MD5 = ETag checked by `upload`).
+    fn after_upload(&self, local: &Path) -> Result<()> {
+        match self.spec.after_upload {
+            AfterUpload::Keep => Ok(()),
+            AfterUpload::Delete => std::fs::remove_file(local)
+                .or_else(|e| {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })
+                .map_err(|e| Error::io(format!("uploaded, but cannot delete {}", local.display()), e)),
+            AfterUpload::Move => {
+                let relative = local.strip_prefix(&self.spec.path).unwrap_or(local);
+                let target = unique_path(&self.spec.path.join(UPLOADED_DIR).join(relative));
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
+                }
+                std::fs::rename(local, &target).map_err(|e| {
+                    Error::io(
+                        format!(
+                            "uploaded, but cannot move {} to {}",
+                            local.display(),
+                            target.display()
+                        ),
+                        e,
+                    )
+                })
+            }
+        }
+    }
+}
+
+fn md5_file(path: &Path) -> std::io::Result<String> {
+    use md5::{Digest, Md5};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut md5 = Md5::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        md5.update(&buf[..n]);
+    }
+    Ok(md5.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn read_head(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(512);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(512).read_to_end(&mut head))
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    Ok(head)
+}
+
+/// Starts OS events (or polling) for one folder; `None` when events are unavailable, in which
+/// case the periodic scan finds files alone.
+fn start_events(
+    index: usize,
+    folder: &Folder,
+    tx: mpsc::UnboundedSender<Work>,
+    sink: &Arc<dyn SyncSink>,
+) -> Option<Box<dyn std::any::Any>> {
+    use notify::RecursiveMode;
+    use notify_debouncer_full::{new_debouncer, new_debouncer_opt, DebounceEventResult, NoCache};
+    let handler = move |result: DebounceEventResult| match result {
+        Ok(events) => {
+            if events.iter().any(|e| e.need_rescan()) {
+                let _ = tx.send(Work::Rescan(index));
+            }
+            let paths: Vec<PathBuf> = events.into_iter().flat_map(|e| e.event.paths).collect();
+            if !paths.is_empty() {
+                let _ = tx.send(Work::Paths(index, paths));
+            }
+        }
+        Err(errors) => {
+            for e in errors {
+                if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+                    let _ = tx.send(Work::Limit(index, limit_message()));
+                }
+            }
+            let _ = tx.send(Work::Rescan(index));
+        }
+    };
+    let debounce = Duration::from_millis(300);
+    let path = folder.spec.path.clone();
+    let result: std::result::Result<Box<dyn std::any::Any>, notify::Error> = match folder.spec.poll_secs {
+        Some(secs) => {
+            let config =
+                notify::Config::default().with_poll_interval(Duration::from_secs(u64::from(secs.max(1))));
+            new_debouncer_opt::<_, notify::PollWatcher, NoCache>(debounce, None, handler, NoCache, config)
+                .and_then(|mut d| {
+                    d.watch(&path, RecursiveMode::Recursive)?;
+                    Ok(Box::new(d) as Box<dyn std::any::Any>)
+                })
+        }
+        None => new_debouncer(debounce, None, handler).and_then(|mut d| {
+            d.watch(&path, RecursiveMode::Recursive)?;
+            Ok(Box::new(d) as Box<dyn std::any::Any>)
+        }),
+    };
+    match result {
+        Ok(watcher) => {
+            sink.event(SyncEvent::Folder {
+                folder: folder.name(),
+                status: FolderCondition::Watching,
+                message: None,
+            });
+            Some(watcher)
+        }
+        Err(e) => {
+            let message = if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+                limit_message()
+            } else {
+                format!("no file events ({e}); scanning periodically instead")
+            };
+            sink.event(SyncEvent::Folder {
+                folder: folder.name(),
+                status: FolderCondition::Scanning,
+                message: Some(message),
+            });
+            None
+        }
+    }
+}
+
+fn limit_message() -> String {
+    "the inotify watch limit is reached, so new files are found by periodic scans only: raise it with \
+     `sudo sysctl fs.inotify.max_user_watches=524288` (add it to /etc/sysctl.conf to keep it)"
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_and_hidden_files_are_ignored() {
+        for name in [
+            ".DS_Store",
+            "~$budget.xlsx",
+            ".~lock.report.odt#",
+            "scan.tmp",
+            "photo.jpg.part",
+            "file.crdownload",
+            ".receipt.swp",
+            "notes.txt~",
+            "Thumbs.db",
+            "desktop.ini",
+            ".goutputstream-XYZ",
+            "sub/.hidden/a.pdf",
+            "Uploaded/a.pdf",
+        ] {
+            assert!(is_ignored(name, &[]), "{name}");
+        }
+        for name in ["receipt.jpg", "sub/invoice.pdf", "Uploaded.pdf", "tmp.pdf"] {
+            assert!(!is_ignored(name, &[]), "{name}");
+        }
+        assert!(is_ignored("draft-1.docx", &[NameFilter::new("draft-*")]));
+    }
+}
