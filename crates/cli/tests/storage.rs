@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use cubby_testkit::{repo_root, run_with_timeout, SeaweedFs};
+use cubby_testkit::{run_with_timeout, Boto3, SeaweedFs};
 
 const BUCKET: &str = "cli-storage";
 
@@ -31,26 +31,8 @@ impl Env<'_> {
         (code.unwrap_or(-1), out, err)
     }
 
-    /// Runs a boto3 snippet with `s3` bound to a client for the server; returns stdout.
     fn boto3(&self, code: &str) -> String {
-        let script = format!(
-            "import boto3, hashlib, json, sys\n\
-             from botocore.config import Config\n\
-             s3 = boto3.client('s3', endpoint_url='{}', aws_access_key_id='{}', aws_secret_access_key='{}', \
-             region_name='us-east-1', config=Config(s3={{'addressing_style': 'path'}}, signature_version='s3v4'))\n{code}",
-            self.server.endpoint, self.server.access_key, self.server.secret_key
-        );
-        let out = Command::new("python3")
-            .env("PYTHONPATH", repo_root().join(".tools/py"))
-            .args(["-c", &script])
-            .output()
-            .expect("python3");
-        assert!(
-            out.status.success(),
-            "boto3 failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        Boto3 { server: self.server }.run(code)
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cubby_testkit::{command, repo_root, run_with_timeout, SeaweedFs};
+use cubby_testkit::{command, run_with_timeout, Boto3, SeaweedFs};
 
 const BUCKET: &str = "watch-bucket";
 
@@ -74,28 +74,7 @@ impl Rig {
 
     /// Keys under `prefix`, listed by boto3.
     fn keys(&self, prefix: &str) -> Vec<String> {
-        let script = format!(
-            "import boto3\nfrom botocore.config import Config\n\
-             s3 = boto3.client('s3', endpoint_url='{}', aws_access_key_id='{}', aws_secret_access_key='{}', \
-             region_name='us-east-1', config=Config(s3={{'addressing_style': 'path'}}))\n\
-             for page in s3.get_paginator('list_objects_v2').paginate(Bucket='{BUCKET}', Prefix='{prefix}'):\n\
-             \x20   for o in page.get('Contents', []): print(o['Key'])\n",
-            self.server.endpoint, self.server.access_key, self.server.secret_key
-        );
-        let out = Command::new("python3")
-            .env("PYTHONPATH", repo_root().join(".tools/py"))
-            .args(["-c", &script])
-            .output()
-            .expect("python3");
-        assert!(
-            out.status.success(),
-            "boto3: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect()
+        Boto3 { server: &self.server }.keys(BUCKET, prefix)
     }
 
     /// Waits until boto3 sees `n` objects under acme/, then a little longer to catch extras.
@@ -276,22 +255,11 @@ fn slow_writes_renames_unicode_and_long_names() {
         .iter()
         .find(|k| k.ends_with("_slow-scan.pdf"))
         .expect("slow file uploaded");
-    let size = Command::new("python3")
-        .env("PYTHONPATH", repo_root().join(".tools/py"))
-        .args([
-            "-c",
-            &format!(
-                "import boto3\nfrom botocore.config import Config\n\
-                 s3 = boto3.client('s3', endpoint_url='{}', aws_access_key_id='{}', aws_secret_access_key='{}', \
-                 region_name='us-east-1', config=Config(s3={{'addressing_style': 'path'}}))\n\
-                 print(s3.head_object(Bucket='{BUCKET}', Key={slow_key:?})['ContentLength'])",
-                rig.server.endpoint, rig.server.access_key, rig.server.secret_key
-            ),
-        ])
-        .output()
-        .expect("python3");
+    let size = Boto3 { server: &rig.server }.run(&format!(
+        "print(s3.head_object(Bucket='{BUCKET}', Key={slow_key:?})['ContentLength'])"
+    ));
     assert_eq!(
-        String::from_utf8_lossy(&size.stdout).trim(),
+        size.trim(),
         std::fs::metadata(&slow).expect("meta").len().to_string(),
         "complete"
     );

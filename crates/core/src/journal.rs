@@ -176,38 +176,9 @@ impl Journal {
     }
 
     pub fn open(dirs: &Dirs, profile: &str) -> Result<Journal> {
-        std::fs::create_dir_all(&dirs.data)
-            .map_err(|e| Error::io(format!("cannot create {}", dirs.data.display()), e))?;
-        let conn = Connection::open(Self::path(dirs, profile)).map_err(db_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
-        // FULL: a state change is on disk before the next step acts on it, power loss included.
-        conn.pragma_update(None, "synchronous", "FULL").map_err(db_err)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(db_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(db_err)?;
-        let mut journal = Journal { conn };
-        journal.migrate()?;
-        Ok(journal)
-    }
-
-    fn migrate(&mut self) -> Result<()> {
-        let done: usize = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(db_err)?;
-        if done > MIGRATIONS.len() {
-            return Err(Error::Config(format!(
-                "the sync journal was written by a newer Cubby (schema {done}): update Cubby"
-            )));
-        }
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-            let tx = self.conn.transaction().map_err(db_err)?;
-            tx.execute_batch(sql).map_err(db_err)?;
-            tx.pragma_update(None, "user_version", index + 1)
-                .map_err(db_err)?;
-            tx.commit().map_err(db_err)?;
-        }
-        Ok(())
+        Ok(Journal {
+            conn: crate::db::open(&Self::path(dirs, profile), MIGRATIONS, "the sync journal")?,
+        })
     }
 
     // --- folders -------------------------------------------------------------------------

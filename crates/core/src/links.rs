@@ -109,36 +109,9 @@ impl Register {
     }
 
     pub fn open(dirs: &Dirs) -> Result<Register> {
-        std::fs::create_dir_all(&dirs.data)
-            .map_err(|e| Error::io(format!("cannot create {}", dirs.data.display()), e))?;
-        let conn = Connection::open(Self::path(dirs)).map_err(db_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(db_err)?;
-        let mut register = Register { conn };
-        register.migrate()?;
-        Ok(register)
-    }
-
-    fn migrate(&mut self) -> Result<()> {
-        let done: usize = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(db_err)?;
-        if done > MIGRATIONS.len() {
-            return Err(Error::Config(format!(
-                "{} was written by a newer Cubby (schema {done}): update Cubby",
-                "the link register"
-            )));
-        }
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-            let tx = self.conn.transaction().map_err(db_err)?;
-            tx.execute_batch(sql).map_err(db_err)?;
-            tx.pragma_update(None, "user_version", index + 1)
-                .map_err(db_err)?;
-            tx.commit().map_err(db_err)?;
-        }
-        Ok(())
+        Ok(Register {
+            conn: crate::db::open(&Self::path(dirs), MIGRATIONS, "the link register")?,
+        })
     }
 
     pub fn record(&self, link: &NewLink<'_>) -> Result<i64> {

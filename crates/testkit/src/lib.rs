@@ -463,3 +463,44 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (
         .expect("status");
     (status, response[split + 4..].to_vec())
 }
+
+/// boto3, the independent client tests check Cubby's writes with (installed by bootstrap into
+/// `.tools/py` when the system Python lacks it).
+pub struct Boto3<'a> {
+    pub server: &'a SeaweedFs,
+}
+
+impl Boto3<'_> {
+    /// Runs a snippet with `s3` bound to a client for the server (and `hashlib`, `json` imported);
+    /// returns its stdout.
+    pub fn run(&self, code: &str) -> String {
+        let script = format!(
+            "import boto3, hashlib, json\nfrom botocore.config import Config\n\
+             s3 = boto3.client('s3', endpoint_url='{}', aws_access_key_id='{}', aws_secret_access_key='{}', \
+             region_name='us-east-1', config=Config(s3={{'addressing_style': 'path'}}, signature_version='s3v4'))\n{code}",
+            self.server.endpoint, self.server.access_key, self.server.secret_key
+        );
+        let out = Command::new("python3")
+            .env("PYTHONPATH", repo_root().join(".tools/py"))
+            .args(["-c", &script])
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "boto3 failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Every key under `prefix`, through the paginator.
+    pub fn keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
+        self.run(&format!(
+            "for page in s3.get_paginator('list_objects_v2').paginate(Bucket='{bucket}', Prefix='{prefix}'):\n\
+             \x20   for o in page.get('Contents', []): print(o['Key'])\n"
+        ))
+        .lines()
+        .map(str::to_string)
+        .collect()
+    }
+}
