@@ -9,7 +9,7 @@ use tauri::Manager;
 
 /// The typed IPC surface; `bindings_are_current` keeps ui/src/lib/ipc/bindings.ts in step.
 pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::connection::*;
+    use commands::{browse::*, connection::*, sharing::*, transfers::*};
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         app_status,
         test_connection,
@@ -19,6 +19,20 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         use_profile,
         use_sandbox,
         remove_profile,
+        list_tenants,
+        tenant_folders,
+        list_folder,
+        stat,
+        delete_objects,
+        plan_upload,
+        upload_files,
+        download_objects,
+        cancel_transfer,
+        share_link,
+        content_type_for,
+        upload_url,
+        list_links,
+        revoke_link,
     ])
 }
 

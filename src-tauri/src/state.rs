@@ -1,17 +1,33 @@
-//! What the window's commands share: where things live, the keychain, and the sandbox server
-//! while the app runs on it.
+//! What the window's commands share: where things live, the keychain, the sandbox server
+//! while the app runs on it, the open bucket of the active profile, and the cancel handles of
+//! running transfer batches.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use cubby_core::profile::Config;
-use cubby_core::{keychain, sandbox, Dirs, Env, Error, OsKeychain, Result};
+use cubby_core::{
+    keychain, resolve, sandbox, Bucket, Dirs, Env, Error, OsKeychain, Profile, ProfileKind, Result,
+};
 use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+/// The active profile and its S3 client, opened once and reused by every command until the
+/// profiles change.
+pub struct Session {
+    pub profile: Profile,
+    pub bucket: Bucket,
+}
 
 pub struct AppState {
     pub dirs: Dirs,
     pub env: Env,
     pub store: Arc<OsKeychain>,
     sandbox: Mutex<Option<cubby_sandbox::Sandbox>>,
+    /// Keyed by the active profile's name; `forget_session` drops it when profiles change.
+    session: Mutex<Option<(String, Arc<Session>)>>,
+    batches: std::sync::Mutex<HashMap<u32, CancellationToken>>,
+    next_batch: std::sync::atomic::AtomicU32,
 }
 
 impl AppState {
@@ -22,6 +38,9 @@ impl AppState {
             store: Arc::new(OsKeychain::new(keychain::service_name(&env))),
             env,
             sandbox: Mutex::new(None),
+            session: Mutex::new(None),
+            batches: std::sync::Mutex::new(HashMap::new()),
+            next_batch: std::sync::atomic::AtomicU32::new(1),
         })
     }
 
@@ -49,5 +68,61 @@ impl AppState {
             .await
             .map_err(|e| Error::Unreachable(e.to_string()))?;
         Ok(())
+    }
+
+    /// The active profile's bucket: resolved like the CLI resolves it (default profile, else
+    /// `env`, else the sandbox), with the sandbox started when that is what runs.
+    pub async fn session(&self) -> Result<Arc<Session>> {
+        let config = self.config()?;
+        let name = resolve::active_name(&config, None, &self.env);
+        let mut cached = self.session.lock().await;
+        if let Some((cached_name, session)) = cached.as_ref() {
+            if *cached_name == name {
+                return Ok(session.clone());
+            }
+        }
+        let resolved = resolve::resolve(&self.dirs, &config, self.store.as_ref(), None, &self.env)?;
+        if resolved.profile.kind() == ProfileKind::Sandbox {
+            self.ensure_sandbox().await?;
+        }
+        let session = Arc::new(Session {
+            bucket: Bucket::connect(&resolved.profile, &resolved.credentials)?,
+            profile: resolved.profile,
+        });
+        *cached = Some((name, session.clone()));
+        Ok(session)
+    }
+
+    /// Called whenever profiles are saved, switched or removed, so the next command reopens.
+    pub async fn forget_session(&self) {
+        *self.session.lock().await = None;
+    }
+
+    /// Registers a transfer batch; its token is cancelled by `cancel_batch` and dropped by
+    /// `finish_batch`.
+    pub fn start_batch(&self) -> (u32, CancellationToken) {
+        let id = self.next_batch.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let token = CancellationToken::new();
+        self.batches_lock().insert(id, token.clone());
+        (id, token)
+    }
+
+    /// False when no such batch runs (it finished already, or never existed).
+    pub fn cancel_batch(&self, id: u32) -> bool {
+        match self.batches_lock().get(&id) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn finish_batch(&self, id: u32) {
+        self.batches_lock().remove(&id);
+    }
+
+    fn batches_lock(&self) -> std::sync::MutexGuard<'_, HashMap<u32, CancellationToken>> {
+        self.batches.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -120,6 +120,7 @@ pub async fn connect(state: State<'_, AppState>, form: ConnectForm) -> IpcResult
     let report = probe(&bucket, ProbeOptions { write: true }).await;
     if report.ok {
         profiles::save(&state.dirs, state.store.as_ref(), &profile, &credentials, true)?;
+        state.forget_session().await;
     }
     Ok(report)
 }
@@ -141,6 +142,7 @@ pub async fn import_env(
         &name,
         true,
     )?;
+    state.forget_session().await;
     Ok(ProfileSummary::of(&profile, true))
 }
 
@@ -166,6 +168,7 @@ pub async fn test_profile(state: State<'_, AppState>, name: String) -> IpcResult
 #[specta::specta]
 pub async fn use_profile(state: State<'_, AppState>, name: String) -> IpcResult<ProfileSummary> {
     let config = profiles::set_default(&state.dirs, &name)?;
+    state.forget_session().await;
     summary_of(&state, &config, &name).await
 }
 
@@ -173,6 +176,7 @@ pub async fn use_profile(state: State<'_, AppState>, name: String) -> IpcResult<
 #[specta::specta]
 pub async fn use_sandbox(state: State<'_, AppState>, seed_demo: bool) -> IpcResult<ProfileSummary> {
     let config = profiles::set_default(&state.dirs, sandbox::PROFILE_NAME)?;
+    state.forget_session().await;
     state.ensure_sandbox().await?;
     if seed_demo {
         let profile = sandbox::profile(&config, &state.env);
@@ -188,7 +192,9 @@ pub async fn use_sandbox(state: State<'_, AppState>, seed_demo: bool) -> IpcResu
 #[tauri::command]
 #[specta::specta]
 pub async fn remove_profile(state: State<'_, AppState>, name: String) -> IpcResult<()> {
-    Ok(profiles::remove(&state.dirs, state.store.as_ref(), &name)?)
+    profiles::remove(&state.dirs, state.store.as_ref(), &name)?;
+    state.forget_session().await;
+    Ok(())
 }
 
 async fn summary_of(state: &AppState, config: &cubby_core::Config, name: &str) -> IpcResult<ProfileSummary> {

@@ -6,9 +6,24 @@
 // and the native file dialogs the UI needs. Does not own: retries, caching or any
 // decision about what to show; callers catch IpcFailure and render its message.
 
+import { Channel } from '@tauri-apps/api/core';
+import { getCurrentWebview } from '@tauri-apps/api/webview';
 import { open } from '@tauri-apps/plugin-dialog';
 import { commands } from './bindings';
 import type {
+  BatchSummary,
+  DeleteOutcome,
+  FileEntry_Serialize,
+  FolderEntry_Serialize,
+  FolderTotals,
+  LinkRow_Serialize,
+  ListPage_Serialize,
+  ObjectDetails_Serialize,
+  PlannedUpload,
+  RevokeOutcome,
+  SharedLink_Serialize,
+  TransferUpdate_Serialize,
+  UploadUrlReply_Serialize,
   AppStatus_Serialize,
   ConnectForm_Deserialize,
   ConnectionReport_Serialize,
@@ -26,7 +41,18 @@ export type ConnectionStep = ConnectionStep_Serialize;
 export type KeychainStatus = KeychainStatus_Serialize;
 export type ProfileSummary = ProfileSummary_Serialize;
 export type ConnectForm = Required<ConnectForm_Deserialize>;
-export type { IpcError, ProfileKind, StepId, StepStatus } from './bindings';
+export type FolderEntry = FolderEntry_Serialize;
+export type ObjectDetails = ObjectDetails_Serialize;
+export type SharedLink = SharedLink_Serialize;
+export type UploadUrlReply = UploadUrlReply_Serialize;
+export type LinkRow = LinkRow_Serialize;
+export type { BatchSummary, DeleteOutcome, PlannedUpload, RevokeOutcome };
+export type { IpcError, ProfileKind, StepId, StepStatus, TransferDirection } from './bindings';
+
+/** A file row. Sizes cross IPC as f64, which serde may write as null; here they are numbers. */
+export type FileEntry = Omit<FileEntry_Serialize, 'size'> & { size: number };
+export type ListPage = { folders: FolderEntry[]; files: FileEntry[] };
+export type TransferUpdate = TransferUpdate_Serialize;
 type Result<T, E> = { status: 'ok'; data: T } | { status: 'error'; error: E };
 
 /** A command the core refused: `code` is the stable wire code, `message` is for people. */
@@ -118,4 +144,124 @@ export async function pickEnvFile(): Promise<string | null> {
     ],
   });
   return typeof picked === 'string' ? picked : null;
+}
+
+// ---- Browsing -------------------------------------------------------------------------------
+
+export async function listTenants(): Promise<string[]> {
+  return unwrap(await commands.listTenants());
+}
+
+/** documents, images and uploads always come first, then any other folders. */
+export async function tenantFolders(tenant: string): Promise<FolderEntry[]> {
+  return unwrap(await commands.tenantFolders(tenant));
+}
+
+/**
+ * Lists one folder level; `onPage` gets each page as it arrives (the first rows show before the
+ * listing ends). Resolves with the totals once the last page was delivered.
+ */
+export async function listFolder(prefix: string, onPage: (page: ListPage) => void): Promise<FolderTotals> {
+  const channel = new Channel<ListPage_Serialize>();
+  channel.onmessage = (page) => {
+    onPage({ folders: page.folders, files: page.files.map((f) => ({ ...f, size: f.size ?? 0 })) });
+  };
+  return unwrap(await commands.listFolder(prefix, channel as never));
+}
+
+export async function stat(key: string): Promise<ObjectDetails> {
+  return unwrap(await commands.stat(key));
+}
+
+export async function deleteObjects(keys: string[]): Promise<DeleteOutcome> {
+  return unwrap(await commands.deleteObjects(keys));
+}
+
+// ---- Transfers ------------------------------------------------------------------------------
+
+/** Where each file would go ("auto" routes by content), before anything is uploaded. */
+export async function planUpload(paths: string[], tenant: string, category: string): Promise<PlannedUpload[]> {
+  return unwrap(await commands.planUpload(paths, tenant, category));
+}
+
+function transferChannel(onEvent: (update: TransferUpdate) => void): Channel<TransferUpdate_Serialize> {
+  const channel = new Channel<TransferUpdate_Serialize>();
+  channel.onmessage = onEvent;
+  return channel;
+}
+
+export async function uploadFiles(
+  paths: string[],
+  tenant: string,
+  category: string,
+  onEvent: (update: TransferUpdate) => void,
+): Promise<BatchSummary> {
+  return unwrap(await commands.uploadFiles(paths, tenant, category, transferChannel(onEvent) as never));
+}
+
+export async function downloadObjects(keys: string[], dir: string, onEvent: (update: TransferUpdate) => void): Promise<BatchSummary> {
+  return unwrap(await commands.downloadObjects(keys, dir, transferChannel(onEvent) as never));
+}
+
+export async function cancelTransfer(batch: number): Promise<boolean> {
+  return unwrap(await commands.cancelTransfer(batch));
+}
+
+/** The native multi-file picker; [] when cancelled. */
+export async function pickFiles(): Promise<string[]> {
+  const picked = await open({ title: 'Upload files', multiple: true, directory: false });
+  if (picked === null) return [];
+  return Array.isArray(picked) ? picked : [picked];
+}
+
+/** The native folder picker for downloads; null when cancelled. */
+export async function pickFolder(): Promise<string | null> {
+  const picked = await open({ title: 'Download to folder', multiple: false, directory: true });
+  return typeof picked === 'string' ? picked : null;
+}
+
+export type DropState = { kind: 'over' } | { kind: 'leave' } | { kind: 'drop'; paths: string[] };
+
+/** Files dragged from the OS onto the window. Returns the unsubscribe function. */
+export async function onFileDrop(handler: (state: DropState) => void): Promise<() => void> {
+  return getCurrentWebview().onDragDropEvent((event) => {
+    const payload = event.payload;
+    if (payload.type === 'enter' || payload.type === 'over') handler({ kind: 'over' });
+    else if (payload.type === 'leave') handler({ kind: 'leave' });
+    else if (payload.type === 'drop') handler({ kind: 'drop', paths: payload.paths });
+  });
+}
+
+// ---- Sharing --------------------------------------------------------------------------------
+
+export async function shareLink(key: string, expiresSecs: number, downloadName: string | null, note: string | null = null): Promise<SharedLink> {
+  return unwrap(await commands.shareLink(key, expiresSecs, downloadName, note));
+}
+
+export async function contentTypeFor(fileName: string): Promise<string> {
+  return commands.contentTypeFor(fileName);
+}
+
+export async function uploadUrl(
+  tenant: string,
+  fileName: string,
+  contentType: string,
+  category: string,
+  expiresSecs: number,
+  note: string | null = null,
+): Promise<UploadUrlReply> {
+  return unwrap(await commands.uploadUrl(tenant, fileName, contentType, category, expiresSecs, note));
+}
+
+export async function listLinks(which: 'all' | 'active' | 'expired', tenant: string | null = null): Promise<LinkRow[]> {
+  return unwrap(await commands.listLinks(which, tenant));
+}
+
+export async function revokeLink(id: number): Promise<RevokeOutcome> {
+  return unwrap(await commands.revokeLink(id));
+}
+
+/** The system clipboard; the webview's own API, so no extra plugin or permission. */
+export async function copyText(text: string): Promise<void> {
+  await navigator.clipboard.writeText(text);
 }

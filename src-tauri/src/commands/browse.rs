@@ -1,0 +1,237 @@
+//! The file browser: tenants and their folders in the sidebar, the folder listing in the table
+//! (streamed page by page, so the first rows show at once), an object's details, and delete.
+
+use std::collections::BTreeMap;
+
+use cubby_core::detect::detect_by_name;
+use cubby_core::keys::display_name;
+use cubby_core::listing::{self, Listing};
+use cubby_core::objects;
+use cubby_core::storage::ObjectEntry;
+use cubby_core::tenant::{Category, ObjectKey, Prefix, TenantId};
+use cubby_core::Result;
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::error::IpcResult;
+use crate::state::AppState;
+
+/// A folder row: a tenant at the root, a category or any other prefix below it.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct FolderEntry {
+    pub name: String,
+    /// Ends with "/".
+    pub prefix: String,
+    /// "documents", "images" or "uploads" for the seed's folders.
+    pub category: Option<String>,
+}
+
+/// An object row, everything from the listing itself (nothing is HEADed).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct FileEntry {
+    pub key: String,
+    /// The human name: the original file name for keys in Cubby's scheme.
+    pub name: String,
+    pub size: f64,
+    /// RFC 3339, UTC.
+    pub modified: Option<String>,
+    /// Guessed from the name; the stored Content-Type is in `stat`.
+    pub content_type: String,
+}
+
+/// One ListObjectsV2 page, as it arrives.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ListPage {
+    pub folders: Vec<FolderEntry>,
+    pub files: Vec<FileEntry>,
+}
+
+/// What the whole listing held, once the last page was sent.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct FolderTotals {
+    pub folders: u32,
+    pub files: u32,
+    pub bytes: f64,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ObjectDetails {
+    pub key: String,
+    pub name: String,
+    pub tenant: Option<String>,
+    pub size: f64,
+    pub etag: Option<String>,
+    pub modified: Option<String>,
+    pub content_type: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct DeleteFailure {
+    pub key: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct DeleteOutcome {
+    pub deleted: u32,
+    pub failed: Vec<DeleteFailure>,
+}
+
+fn folder_of(prefix: String, category: Option<Category>) -> FolderEntry {
+    let name = prefix
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    FolderEntry {
+        name,
+        prefix,
+        category: category.map(|c| c.as_str().to_string()),
+    }
+}
+
+fn file_of(entry: ObjectEntry) -> FileEntry {
+    FileEntry {
+        name: display_name(&entry.key).to_string(),
+        content_type: detect_by_name(&entry.key).content_type.to_string(),
+        size: entry.size as f64,
+        modified: entry.last_modified.map(|t| t.to_rfc3339()),
+        key: entry.key,
+    }
+}
+
+/// The tenants: the bucket's top-level folders, hidden ones excepted.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_tenants(state: State<'_, AppState>) -> IpcResult<Vec<String>> {
+    let session = state.session().await?;
+    let tenants = listing::tenants(&session.bucket).await?;
+    Ok(tenants.into_iter().map(|t| t.to_string()).collect())
+}
+
+/// A tenant's folders: documents, images and uploads always, then any others.
+#[tauri::command]
+#[specta::specta]
+pub async fn tenant_folders(state: State<'_, AppState>, tenant: String) -> IpcResult<Vec<FolderEntry>> {
+    let tenant = TenantId::parse(&tenant)?;
+    let session = state.session().await?;
+    let folders = listing::tenant_folders(&session.bucket, &tenant).await?;
+    Ok(folders
+        .into_iter()
+        .map(|f| folder_of(f.prefix, f.category))
+        .collect())
+}
+
+/// Lists one folder level of `prefix` ("" is the bucket's root), sending each page to
+/// `on_page` as it arrives. A tenant's own folder always starts with its three categories.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_folder(
+    state: State<'_, AppState>,
+    prefix: String,
+    on_page: Channel<ListPage>,
+) -> IpcResult<FolderTotals> {
+    let prefix = Prefix::parse(&prefix)?.as_folder();
+    let session = state.session().await?;
+    let mut totals = FolderTotals {
+        folders: 0,
+        files: 0,
+        bytes: 0.0,
+    };
+    let mut seen: Vec<String> = Vec::new();
+    if let Some(tenant) = prefix.tenant().filter(|t| prefix.as_str() == t.prefix()) {
+        let first: Vec<FolderEntry> = Category::ALL
+            .iter()
+            .map(|c| folder_of(Prefix::of_category(&tenant, *c).to_string(), Some(*c)))
+            .collect();
+        seen.extend(first.iter().map(|f| f.prefix.clone()));
+        totals.folders += first.len() as u32;
+        send(
+            &on_page,
+            ListPage {
+                folders: first,
+                files: Vec::new(),
+            },
+        )?;
+    }
+    let mut listing = Listing::new(&session.bucket, &prefix, false);
+    while let Some(page) = listing.next_page().await? {
+        let folders: Vec<FolderEntry> = page
+            .prefixes
+            .into_iter()
+            .filter(|p| !seen.contains(p))
+            // At the root only tenants count: hidden folders such as ".cubby/" are Cubby's own.
+            .filter(|p| !prefix.is_root() || TenantId::parse(p.trim_end_matches('/')).is_ok())
+            .map(|p| {
+                let category = prefix.tenant().and_then(|t| {
+                    Category::ALL
+                        .into_iter()
+                        .find(|c| p == Prefix::of_category(&t, *c).as_str())
+                });
+                folder_of(p, category)
+            })
+            .collect();
+        seen.extend(folders.iter().map(|f| f.prefix.clone()));
+        let files: Vec<FileEntry> = page
+            .objects
+            .into_iter()
+            // The folder's own marker object ("acme/documents/") is not a file in it.
+            .filter(|o| o.key != prefix.as_str())
+            .map(file_of)
+            .collect();
+        totals.folders += folders.len() as u32;
+        totals.files += files.len() as u32;
+        totals.bytes += files.iter().map(|f| f.size).sum::<f64>();
+        send(&on_page, ListPage { folders, files })?;
+    }
+    Ok(totals)
+}
+
+fn send<T: tauri::ipc::IpcResponse>(channel: &Channel<T>, message: T) -> Result<()> {
+    // The window went away or moved on; stop listing rather than fill a channel nobody reads.
+    channel
+        .send(message)
+        .map_err(|e| cubby_core::Error::invalid(format!("the window stopped listening: {e}")))
+}
+
+/// The object's details as the server reports them (HEAD): for Properties.
+#[tauri::command]
+#[specta::specta]
+pub async fn stat(state: State<'_, AppState>, key: String) -> IpcResult<ObjectDetails> {
+    let key = ObjectKey::parse(&key)?;
+    let session = state.session().await?;
+    let info = session.bucket.head(key.as_str()).await?;
+    Ok(ObjectDetails {
+        name: display_name(&info.key).to_string(),
+        tenant: key.tenant().map(|t| t.to_string()),
+        size: info.size as f64,
+        etag: info.etag,
+        modified: info.last_modified.map(|t| t.to_rfc3339()),
+        content_type: info.content_type,
+        metadata: info.metadata,
+        key: info.key,
+    })
+}
+
+/// Deletes the given objects; each one that could not be deleted is reported with its reason.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_objects(state: State<'_, AppState>, keys: Vec<String>) -> IpcResult<DeleteOutcome> {
+    let keys: Vec<ObjectKey> = keys.iter().map(|k| ObjectKey::parse(k)).collect::<Result<_>>()?;
+    let session = state.session().await?;
+    let report = objects::delete_keys(&session.bucket, &keys).await?;
+    Ok(DeleteOutcome {
+        deleted: report.deleted as u32,
+        failed: report
+            .failed
+            .into_iter()
+            .map(|f| DeleteFailure {
+                key: f.key,
+                reason: f.reason,
+            })
+            .collect(),
+    })
+}
