@@ -284,3 +284,78 @@ fn slow_writes_renames_unicode_and_long_names() {
         "keep leaves files in place"
     );
 }
+
+#[test]
+fn a_file_that_changes_during_upload_never_leaves_a_mixed_object() {
+    let rig = Rig::new("keep");
+    let watcher = rig.watch();
+    // 80 MiB: a multipart upload long enough on loopback to change the file under it.
+    let first: Vec<u8> = (0..80 * 1024 * 1024).map(|i: u32| (i % 251) as u8).collect();
+    let path = rig.drop_file("scan.bin", &first);
+    let log = rig.home.path().join("watch.log");
+    let start = Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("Uploading: scan.bin")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the upload never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("open");
+        file.write_all(b"appended while uploading").expect("append");
+    }
+    let final_bytes = std::fs::read(&path).expect("read");
+    let md5 = |bytes: &[u8]| {
+        let out = Command::new("md5sum")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().expect("stdin").write_all(bytes)?;
+                c.wait_with_output()
+            });
+        String::from_utf8_lossy(&out.expect("md5sum").stdout)
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (first_md5, final_md5) = (md5(&first), md5(&final_bytes));
+    // Whatever the timing, the final content arrives, and every object is one whole version.
+    let start = Instant::now();
+    loop {
+        let seen = Boto3 { server: &rig.server }.run(&format!(
+            "for page in s3.get_paginator('list_objects_v2').paginate(Bucket='{BUCKET}', Prefix='acme/'):\n\
+             \x20   for o in page.get('Contents', []):\n\
+             \x20       b = s3.get_object(Bucket='{BUCKET}', Key=o['Key'])['Body'].read(); print(hashlib.md5(b).hexdigest())\n"
+        ));
+        let hashes: Vec<&str> = seen.lines().collect();
+        assert!(
+            hashes.iter().all(|h| *h == first_md5 || *h == final_md5),
+            "a mixed or partial object: {hashes:?}"
+        );
+        if hashes.contains(&final_md5.as_str()) {
+            assert_eq!(
+                hashes.iter().filter(|h| **h == final_md5).count(),
+                1,
+                "the final version exactly once"
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "the final version never arrived: {hashes:?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    stop(watcher);
+}
