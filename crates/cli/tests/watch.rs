@@ -17,21 +17,19 @@ struct Rig {
 
 impl Rig {
     fn new(after_upload: &str) -> Rig {
+        Self::with(&["--after-upload", after_upload])
+    }
+
+    fn with(options: &[&str]) -> Rig {
         let server = SeaweedFs::start(&[BUCKET]);
         let home = tempfile::tempdir().expect("tempdir");
         let inbox = home.path().join("Receipts");
         std::fs::create_dir_all(&inbox).expect("inbox");
         let rig = Rig { server, home, inbox };
         let inbox = rig.inbox.to_str().expect("utf8").to_string();
-        let (code, out, err) = rig.cubby(&[
-            "watch",
-            "add",
-            &inbox,
-            "--tenant",
-            "acme",
-            "--after-upload",
-            after_upload,
-        ]);
+        let mut args = vec!["watch", "add", inbox.as_str(), "--tenant", "acme"];
+        args.extend_from_slice(options);
+        let (code, out, err) = rig.cubby(&args);
         assert_eq!(code, 0, "{out}{err}");
         rig
     }
@@ -358,4 +356,15 @@ fn a_file_that_changes_during_upload_never_leaves_a_mixed_object() {
         std::thread::sleep(Duration::from_millis(500));
     }
     stop(watcher);
+}
+
+#[test]
+fn polling_finds_files_where_os_events_never_come() {
+    let rig = Rig::with(&["--poll", "1", "--ignore", "draft-*"]);
+    let watcher = rig.watch();
+    rig.drop_file("polled.pdf", &receipt(3));
+    rig.drop_file("draft-1.pdf", &receipt(4));
+    let keys = rig.wait_for_objects(1, Duration::from_secs(30));
+    stop(watcher);
+    assert_eq!(names(&keys), ["polled.pdf"], "user ignore patterns apply too");
 }
