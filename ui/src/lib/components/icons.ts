@@ -35,3 +35,4 @@ export { default as IconArrowDown } from '@lucide/svelte/icons/arrow-down';
 export { default as IconSmartphone } from '@lucide/svelte/icons/smartphone';
 export { default as IconRefresh } from '@lucide/svelte/icons/refresh-cw';
 export { default as IconFileSpreadsheet } from '@lucide/svelte/icons/file-spreadsheet';
+export { default as IconInfo } from '@lucide/svelte/icons/info';
