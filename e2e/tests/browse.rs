@@ -86,6 +86,22 @@ async fn browse_a_tenant_and_share_a_file_that_downloads() {
         "{key}"
     );
     invoice.click().await.expect("select");
+
+    // Properties asks the server (HEAD) and shows the full key.
+    app.click("[data-testid='properties-button']").await;
+    let properties = text_content(&app, "[data-testid='properties-list']").await;
+    assert!(
+        properties.contains(&key) && properties.contains("application/pdf"),
+        "{properties}"
+    );
+    app.client
+        .active_element()
+        .await
+        .expect("focus")
+        .send_keys(&Key::Escape.to_string())
+        .await
+        .expect("esc");
+
     app.click("[data-testid='share']").await;
     app.wait_for("[data-testid='share-dialog']").await;
     app.click("[data-testid='expiry-1d']").await;
@@ -201,6 +217,10 @@ async fn dropped_files_are_routed_shown_then_uploaded() {
     // Keys get a safe name: the space becomes an underscore.
     wait_for_rows(&app, &["meeting_notes.txt"]).await;
     app.wait_for("[data-testid='transfers-idle']").await;
+    app.click("[data-testid='toggle-transfers']").await;
+    app.wait_for("[data-testid='transfer-item'][data-state='done']")
+        .await;
+    app.screenshot("transfers-done").await;
     let images = app
         .data_dir
         .path()
@@ -271,5 +291,66 @@ async fn a_big_folder_streams_scrolls_and_filters() {
         assert!(std::time::Instant::now() < deadline, "filtered rows: {line:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    app.quit().await;
+}
+
+/// The Upload URL dialog guesses the content type from the name and answers with the seed's
+/// JSON; a plain HTTP PUT to the URL with that content type stores the file, routed by type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_url_accepts_a_put() {
+    let app = App::launch().await;
+    open_documents(&app).await;
+    app.click("[data-testid='upload-url']").await;
+    app.wait_for("[data-testid='upload-url-dialog']").await;
+    app.fill("[data-testid='upload-url-name']", "receipt 42.jpg")
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let guessed = app
+            .wait_for("[data-testid='upload-url-type']")
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default();
+        if guessed == "image/jpeg" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "content type guessed from the name: {guessed}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.click("[data-testid='generate-upload-url']").await;
+    let json = text_content(&app, "[data-testid='upload-url-json']").await;
+    let reply: serde_json::Value = serde_json::from_str(&json).expect("the seed's JSON");
+    assert_eq!(reply["success"], true);
+    assert_eq!(reply["method"], "PUT");
+    assert_eq!(reply["headers"]["Content-Type"], "image/jpeg");
+    let key = reply["object_key"].as_str().expect("object_key").to_string();
+    assert!(
+        key.starts_with("acme-corp/images/") && key.ends_with("_receipt_42.jpg"),
+        "{key}"
+    );
+    let url = reply["upload_url"].as_str().expect("upload_url").to_string();
+    app.screenshot("upload-url-dialog").await;
+
+    let body = b"\xff\xd8\xff\xe0 a tiny jpeg".to_vec();
+    let sent = body.clone();
+    let (status, _) = tokio::task::spawn_blocking(move || {
+        cubby_testkit::http("PUT", &url, &[("Content-Type", "image/jpeg")], &sent)
+    })
+    .await
+    .expect("http");
+    assert_eq!(status, 200, "the presigned PUT is accepted");
+    let stored = std::fs::read(
+        app.data_dir
+            .path()
+            .join("sandbox/buckets/cubby-sandbox")
+            .join(&key),
+    )
+    .expect("the uploaded object");
+    assert_eq!(stored, body);
     app.quit().await;
 }
