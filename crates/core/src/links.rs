@@ -6,6 +6,7 @@
 //! possible: it moves the object to a fresh key, so every URL naming the old key dies.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -91,8 +92,10 @@ pub struct LinkFilter {
     pub profile: Option<String>,
 }
 
+/// Shareable between threads (the connection sits behind a mutex), so async callers can hold
+/// a `&Register` across awaits.
 pub struct Register {
-    conn: Connection,
+    conn: Mutex<Connection>,
 }
 
 fn ts(t: DateTime<Utc>) -> String {
@@ -110,33 +113,41 @@ impl Register {
 
     pub fn open(dirs: &Dirs) -> Result<Register> {
         Ok(Register {
-            conn: crate::db::open(&Self::path(dirs), MIGRATIONS, "the link register")?,
+            conn: Mutex::new(crate::db::open(
+                &Self::path(dirs),
+                MIGRATIONS,
+                "the link register",
+            )?),
         })
     }
 
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn record(&self, link: &NewLink<'_>) -> Result<i64> {
-        self.conn
-            .execute(
-                "INSERT INTO links (kind, profile, tenant, key, created, expires, issued_by, note)
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO links (kind, profile, tenant, key, created, expires, issued_by, note)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    link.kind.as_str(),
-                    link.profile,
-                    link.key.tenant().map(|t| t.to_string()),
-                    link.key.as_str(),
-                    ts(link.created),
-                    ts(link.expires),
-                    link.issued_by,
-                    link.note,
-                ],
-            )
-            .map_err(db_err)?;
-        Ok(self.conn.last_insert_rowid())
+            params![
+                link.kind.as_str(),
+                link.profile,
+                link.key.tenant().map(|t| t.to_string()),
+                link.key.as_str(),
+                ts(link.created),
+                ts(link.expires),
+                link.issued_by,
+                link.note,
+            ],
+        )
+        .map_err(db_err)?;
+        Ok(conn.last_insert_rowid())
     }
 
     pub fn list(&self, filter: &LinkFilter, now: DateTime<Utc>) -> Result<Vec<LinkRecord>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn();
+        let mut stmt = conn
             .prepare(
                 "SELECT id, kind, profile, tenant, key, created, expires, issued_by, note, revoked, previous_key
                  FROM links
@@ -166,7 +177,7 @@ impl Register {
     }
 
     pub fn get(&self, id: i64, now: DateTime<Utc>) -> Result<LinkRecord> {
-        self.conn
+        self.conn()
             .query_row(
                 "SELECT id, kind, profile, tenant, key, created, expires, issued_by, note, revoked, previous_key
                  FROM links WHERE id = ?1",
@@ -206,7 +217,7 @@ impl Register {
 
     /// Records that the object moved: every link to `old` is revoked and now names `new`.
     fn moved(&self, profile: &str, old: &ObjectKey, new: &ObjectKey, at: DateTime<Utc>) -> Result<usize> {
-        self.conn
+        self.conn()
             .execute(
                 "UPDATE links SET revoked = COALESCE(revoked, ?4), previous_key = key, key = ?3
                  WHERE profile = ?1 AND key = ?2",
@@ -324,6 +335,12 @@ mod tests {
             .unwrap();
         assert_eq!(acme.len(), 2);
         assert_eq!(acme[0].note.as_deref(), Some("for the auditor"));
+    }
+
+    #[test]
+    fn register_can_be_held_across_awaits_on_any_thread() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Register>();
     }
 
     #[test]
