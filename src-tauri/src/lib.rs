@@ -9,7 +9,7 @@ use tauri::Manager;
 
 /// The typed IPC surface; `bindings_are_current` keeps ui/src/lib/ipc/bindings.ts in step.
 pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{browse::*, connection::*, sharing::*, transfers::*};
+    use commands::{browse::*, connection::*, sharing::*, sync::*, transfers::*};
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         app_status,
         test_connection,
@@ -33,6 +33,12 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         upload_url,
         list_links,
         revoke_link,
+        watch_events,
+        watched_folders,
+        add_watched_folder,
+        remove_watched_folder,
+        pause_watched_folder,
+        sync_problems,
     ])
 }
 
@@ -57,6 +63,11 @@ pub fn run() {
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             ipc.mount_events(app);
+            // Watched folders sync from the moment the app starts.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                handle.state::<state::AppState>().restart_sync().await;
+            });
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.set_focus();
             }

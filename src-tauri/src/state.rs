@@ -28,6 +28,10 @@ pub struct AppState {
     session: Mutex<Option<(String, Arc<Session>)>>,
     batches: std::sync::Mutex<HashMap<u32, CancellationToken>>,
     next_batch: std::sync::atomic::AtomicU32,
+    /// The running watched-folder engine: cancelled and started again by `restart_sync`.
+    sync_engine: tokio::sync::Mutex<Option<CancellationToken>>,
+    /// Every window channel subscribed through `watch_events`; the engine's events go to each.
+    pub sync_listeners: crate::commands::sync::Listeners,
 }
 
 impl AppState {
@@ -41,6 +45,8 @@ impl AppState {
             session: Mutex::new(None),
             batches: std::sync::Mutex::new(HashMap::new()),
             next_batch: std::sync::atomic::AtomicU32::new(1),
+            sync_engine: tokio::sync::Mutex::new(None),
+            sync_listeners: Default::default(),
         })
     }
 
@@ -96,6 +102,55 @@ impl AppState {
     /// Called whenever profiles are saved, switched or removed, so the next command reopens.
     pub async fn forget_session(&self) {
         *self.session.lock().await = None;
+        self.restart_sync().await;
+    }
+
+    /// The active profile's name, as `session` resolves it.
+    pub fn active_profile(&self) -> Result<String> {
+        Ok(resolve::active_name(&self.config()?, None, &self.env))
+    }
+
+    /// Stops the watched-folder engine (in-flight uploads finish first) and starts it again on
+    /// the active profile's folders, if any are watched and not paused. Problems are reported
+    /// to the window as folder events rather than returned.
+    pub async fn restart_sync(&self) {
+        let mut engine = self.sync_engine.lock().await;
+        if let Some(token) = engine.take() {
+            token.cancel();
+        }
+        match self.start_sync().await {
+            Ok(token) => *engine = token,
+            Err(e) => {
+                tracing::warn!("watched folders not started: {e}");
+                self.sync_listeners.folder_error(&e.to_string());
+            }
+        }
+    }
+
+    async fn start_sync(&self) -> Result<Option<CancellationToken>> {
+        let profile = self.active_profile()?;
+        if !cubby_core::journal::Journal::path(&self.dirs, &profile).exists() {
+            return Ok(None);
+        }
+        let journal = cubby_core::journal::Journal::open(&self.dirs, &profile)?;
+        let folders: Vec<_> = journal.folders()?.into_iter().filter(|f| !f.paused).collect();
+        if folders.is_empty() {
+            return Ok(None);
+        }
+        let config = self.config()?;
+        let resolved = resolve::resolve(&self.dirs, &config, self.store.as_ref(), None, &self.env)?;
+        if resolved.profile.kind() == ProfileKind::Sandbox {
+            self.ensure_sandbox().await?;
+        }
+        let token = CancellationToken::new();
+        crate::commands::sync::spawn_engine(
+            resolved,
+            journal,
+            folders,
+            self.sync_listeners.clone(),
+            token.clone(),
+        )?;
+        Ok(Some(token))
     }
 
     /// Registers a transfer batch; its token is cancelled by `cancel_batch` and dropped by

@@ -4,4 +4,5 @@
 pub mod browse;
 pub mod connection;
 pub mod sharing;
+pub mod sync;
 pub mod transfers;

@@ -53,6 +53,19 @@ export const commands = {
 	listLinks: (which: string, tenant: string | null) => typedError<LinkRow_Serialize[], IpcError>(__TAURI_INVOKE("list_links", { which, tenant })),
 	/**  Kills every link to the object of link `id` by moving the object to a new key. */
 	revokeLink: (id: number) => typedError<RevokeOutcome, IpcError>(__TAURI_INVOKE("revoke_link", { id })),
+	/**  Subscribes the window to the engine's events; the channel stays until the window goes. */
+	watchEvents: (onEvent: Channel<SyncUpdate_Deserialize>) => typedError<null, IpcError>(__TAURI_INVOKE("watch_events", { onEvent })),
+	watchedFolders: () => typedError<WatchedFolderRow[], IpcError>(__TAURI_INVOKE("watched_folders")),
+	/**
+	 *  Starts watching `path`: its files go to `tenant` (routed by `category`, "auto" by content),
+	 *  and `after_upload` ("keep", "move" into Uploaded/, "delete") runs once each is verified.
+	 */
+	addWatchedFolder: (path: string, tenant: string, category: string, afterUpload: string) => typedError<WatchedFolderRow, IpcError>(__TAURI_INVOKE("add_watched_folder", { path, tenant, category, afterUpload })),
+	/**  Stops watching `path`; nothing local or in the bucket is deleted. */
+	removeWatchedFolder: (path: string) => typedError<null, IpcError>(__TAURI_INVOKE("remove_watched_folder", { path })),
+	pauseWatchedFolder: (path: string, paused: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("pause_watched_folder", { path, paused })),
+	/**  Files of `path` that failed or wait for a retry, with the reason. */
+	syncProblems: (path: string) => typedError<SyncProblem_Serialize[], IpcError>(__TAURI_INVOKE("sync_problems", { path })),
 };
 
 /* Types */
@@ -423,6 +436,44 @@ export type StepId = "reach" | "credentials" | "bucket" | "write";
 
 export type StepStatus = "ok" | "failed" | "skipped";
 
+/**  A file that failed or waits for a retry, and why. */
+export type SyncProblem = SyncProblem_Serialize | SyncProblem_Deserialize;
+
+/**  A file that failed or waits for a retry, and why. */
+export type SyncProblem_Deserialize = {
+	path: string,
+	state: string,
+	attempts: number,
+	key?: string | null,
+	reason?: string | null,
+};
+
+/**  A file that failed or waits for a retry, and why. */
+export type SyncProblem_Serialize = {
+	path: string,
+	state: string,
+	attempts: number,
+	key: string | null,
+	reason: string | null,
+};
+
+/**  What the Sync view hears from the engine. */
+export type SyncUpdate = SyncUpdate_Serialize | SyncUpdate_Deserialize;
+
+/**  What the Sync view hears from the engine. */
+export type SyncUpdate_Deserialize = 
+/**  A file changed state: "pending", "uploading", "uploaded" or "failed". */
+{ event: "file"; folder: string; path: string; state: string; key?: string | null; message?: string | null } | 
+/**  A folder's condition: "watching", "scanning" or "stopped" (empty folder: the engine). */
+{ event: "folder"; folder: string; status: string; message?: string | null };
+
+/**  What the Sync view hears from the engine. */
+export type SyncUpdate_Serialize = 
+/**  A file changed state: "pending", "uploading", "uploaded" or "failed". */
+{ event: "file"; folder: string; path: string; state: string; key: string | null; message: string | null } | 
+/**  A folder's condition: "watching", "scanning" or "stopped" (empty folder: the engine). */
+{ event: "folder"; folder: string; status: string; message: string | null };
+
 export type TransferDirection = "upload" | "download";
 
 /**  What the transfers drawer hears, in order per file: started, progress…, finished or failed. */
@@ -454,6 +505,22 @@ export type UploadUrlReply_Serialize = {
 	object_key: string,
 	expires_at: string,
 	public_url: string | null,
+};
+
+/**  One watched folder with its counts, for the sidebar and the Sync view's totals. */
+export type WatchedFolderRow = {
+	path: string,
+	/**  The folder's own name ("Receipts"). */
+	name: string,
+	tenant: string,
+	category: string,
+	after_upload: string,
+	paused: boolean,
+	waiting: number,
+	queued: number,
+	uploading: number,
+	uploaded: number,
+	failed: number,
 };
 
 /* Tauri Specta runtime */

@@ -31,6 +31,9 @@ import type {
   IpcError,
   KeychainStatus_Serialize,
   ProfileSummary_Serialize,
+  SyncProblem_Serialize,
+  SyncUpdate_Serialize,
+  WatchedFolderRow,
 } from './bindings';
 
 // tauri-specta describes each type twice: as Rust serializes it (what the UI receives) and as
@@ -46,7 +49,9 @@ export type ObjectDetails = ObjectDetails_Serialize;
 export type SharedLink = SharedLink_Serialize;
 export type UploadUrlReply = UploadUrlReply_Serialize;
 export type LinkRow = LinkRow_Serialize;
-export type { BatchSummary, DeleteOutcome, PlannedUpload, RevokeOutcome };
+export type SyncProblem = SyncProblem_Serialize;
+export type SyncUpdate = SyncUpdate_Serialize;
+export type { BatchSummary, DeleteOutcome, PlannedUpload, RevokeOutcome, WatchedFolderRow };
 export type { IpcError, ProfileKind, StepId, StepStatus, TransferDirection } from './bindings';
 
 /** A file row. Sizes cross IPC as f64, which serde may write as null; here they are numbers. */
@@ -264,4 +269,42 @@ export async function revokeLink(id: number): Promise<RevokeOutcome> {
 /** The system clipboard; the webview's own API, so no extra plugin or permission. */
 export async function copyText(text: string): Promise<void> {
   await navigator.clipboard.writeText(text);
+}
+
+// ---- Watched folders ------------------------------------------------------------------------
+
+/** Subscribes to the sync engine's live events for as long as the window lives. */
+export async function watchEvents(onEvent: (update: SyncUpdate) => void): Promise<void> {
+  const channel = new Channel<SyncUpdate_Serialize>();
+  channel.onmessage = onEvent;
+  unwrap(await commands.watchEvents(channel as never));
+}
+
+/** The active profile's watched folders with their counts. */
+export async function watchedFolders(): Promise<WatchedFolderRow[]> {
+  return unwrap(await commands.watchedFolders());
+}
+
+/** Starts watching a folder; category is auto/documents/images/uploads, afterUpload keep/move/delete. */
+export async function addWatchedFolder(path: string, tenant: string, category: string, afterUpload: string): Promise<WatchedFolderRow> {
+  return unwrap(await commands.addWatchedFolder(path, tenant, category, afterUpload));
+}
+
+/** Stops watching; nothing local or in the bucket is deleted. */
+export async function removeWatchedFolder(path: string): Promise<void> {
+  unwrap(await commands.removeWatchedFolder(path));
+}
+
+export async function pauseWatchedFolder(path: string, paused: boolean): Promise<void> {
+  unwrap(await commands.pauseWatchedFolder(path, paused));
+}
+
+export async function syncProblems(path: string): Promise<SyncProblem[]> {
+  return unwrap(await commands.syncProblems(path));
+}
+
+/** The native folder picker for a watched folder; null when cancelled. */
+export async function pickWatchedFolder(): Promise<string | null> {
+  const picked = await open({ title: 'Choose a folder to watch', multiple: false, directory: true });
+  return typeof picked === 'string' ? picked : null;
 }
