@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/.tools/bin:$(HOME)/.cargo/bin:$(PATH)
 DEV := $(CURDIR)/.dev
 DEV_ENV := CUBBY_CONFIG_DIR=$(DEV)/config CUBBY_DATA_DIR=$(DEV)/data CUBBY_KEYCHAIN_SERVICE=cubby-dev
 
-.PHONY: run test deps ui app lint rust-test e2e bindings dev clean
+.PHONY: run test deps ui app lint rust-test e2e bindings dev clean bench
 
 deps:
 	@bash scripts/bootstrap.sh
@@ -56,6 +56,11 @@ bindings:
 ## The app with Vite's dev server (hot reload); needs a display.
 dev: deps
 	cd ui && npm run dev & trap 'kill %1' EXIT; $(DEV_ENV) cargo run -p cubby-desktop --no-default-features
+
+## Cubby against rclone, s5cmd and awscli (and boto3's presigner) on a local SeaweedFS; writes
+## bench/results/latest.json, bench/results/ratios.png and docs/BENCHMARKS.md. BENCH_ROUNDS=N to change rounds.
+bench:
+	python3 bench/run.py
 
 clean:
 	cargo clean
