@@ -43,7 +43,9 @@ lint: deps
 
 ## Rust unit, integration, conformance and end-to-end tests (the e2e tests drive the built app).
 rust-test: ui
-	cargo build --locked -p cubby-desktop
+	# One workspace build first: the e2e tests need the app binary, and building it with the
+	# workspace's unified features lets `cargo test` reuse every dependency instead of rebuilding.
+	cargo build --workspace --locked
 	cargo test --workspace --locked
 
 e2e: app
