@@ -279,7 +279,7 @@ impl ContentCheck {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -305,7 +305,7 @@ fn etag_kind(etag: &str) -> EtagKind {
     }
 }
 
-fn file_md5(path: &Path, offset: u64, len: u64) -> std::io::Result<[u8; 16]> {
+pub(crate) fn file_md5(path: &Path, offset: u64, len: u64) -> std::io::Result<[u8; 16]> {
     use std::io::{Read, Seek, SeekFrom};
     let mut file = std::fs::File::open(path)?;
     file.seek(SeekFrom::Start(offset))?;
@@ -480,7 +480,7 @@ fn collect_files(path: &Path, out: &mut Vec<(PathBuf, u64)>) -> Result<()> {
     Ok(())
 }
 
-fn read_head(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_head(path: &Path) -> Result<Vec<u8>> {
     use std::io::Read;
     let mut head = Vec::with_capacity(512);
     std::fs::File::open(path)

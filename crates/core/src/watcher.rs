@@ -22,7 +22,7 @@ use crate::keys::scheme_key;
 use crate::listing::NameFilter;
 use crate::local_path::unique_path;
 use crate::storage::Bucket;
-use crate::transfer::{clean_etag, upload, NoSink, UploadOptions, UploadPlan};
+use crate::transfer::{clean_etag, file_md5, hex, read_head, upload, NoSink, UploadOptions, UploadPlan};
 use crate::{Error, Result};
 
 /// Where moved files go (`--after-upload move`); never watched.
@@ -474,7 +474,7 @@ impl Job {
         }
         let hash = {
             let path = local.clone();
-            tokio::task::spawn_blocking(move || md5_file(&path))
+            tokio::task::spawn_blocking(move || file_md5(&path, 0, u64::MAX).map(|d| hex(&d)))
                 .await
                 .map_err(|e| Error::io("hashing failed", std::io::Error::other(e)))?
                 .map_err(|e| Error::io(format!("cannot read {}", local.display()), e))?
@@ -609,31 +609,6 @@ impl Job {
             }
         }
     }
-}
-
-fn md5_file(path: &Path) -> std::io::Result<String> {
-    use md5::{Digest, Md5};
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut md5 = Md5::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        md5.update(&buf[..n]);
-    }
-    Ok(md5.finalize().iter().map(|b| format!("{b:02x}")).collect())
-}
-
-fn read_head(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(512);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(512).read_to_end(&mut head))
-        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
-    Ok(head)
 }
 
 /// Starts OS events (or polling) for one folder; `None` when events are unavailable, in which
