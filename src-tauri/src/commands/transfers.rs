@@ -190,6 +190,37 @@ pub struct BatchSummary {
     pub cancelled: bool,
 }
 
+impl BatchSummary {
+    /// Counts a finished batch from each item's name and outcome (bytes moved, or the error).
+    fn of(
+        batch: u32,
+        cancelled: bool,
+        outcomes: impl Iterator<Item = (String, cubby_core::Result<u64>)>,
+    ) -> Self {
+        let mut summary = BatchSummary {
+            batch,
+            done: 0,
+            bytes: 0.0,
+            failed: Vec::new(),
+            cancelled,
+        };
+        for (item, outcome) in outcomes {
+            match outcome {
+                Ok(bytes) => {
+                    summary.done += 1;
+                    summary.bytes += bytes as f64;
+                }
+                Err(e) => summary.failed.push(BatchFailure {
+                    item,
+                    code: e.code().to_string(),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        summary
+    }
+}
+
 fn plans_for(paths: &[String], tenant: &str, category: &str) -> Result<Vec<UploadPlan>> {
     let tenant = TenantId::parse(tenant)?;
     let choice: CategoryChoice = category.parse()?;
@@ -268,27 +299,14 @@ pub async fn upload_files(
     })
     .await;
     state.finish_batch(batch);
-    let mut summary = BatchSummary {
+    Ok(BatchSummary::of(
         batch,
-        done: 0,
-        bytes: 0.0,
-        failed: Vec::new(),
-        cancelled: cancel.is_cancelled(),
-    };
-    for (plan, result) in plans.iter().zip(results) {
-        match result {
-            Ok(done) => {
-                summary.done += 1;
-                summary.bytes += done.size as f64;
-            }
-            Err(e) => summary.failed.push(BatchFailure {
-                item: plan.local.display().to_string(),
-                code: e.code().to_string(),
-                message: e.to_string(),
-            }),
-        }
-    }
-    Ok(summary)
+        cancel.is_cancelled(),
+        plans
+            .iter()
+            .zip(results)
+            .map(|(item, r)| (item.local.display().to_string(), r.map(|done| done.size))),
+    ))
 }
 
 /// Downloads objects into `dir` (picked in the native dialog), each under its own name.
@@ -339,27 +357,13 @@ pub async fn download_objects(
     })
     .await;
     state.finish_batch(batch);
-    let mut summary = BatchSummary {
+    Ok(BatchSummary::of(
         batch,
-        done: 0,
-        bytes: 0.0,
-        failed: Vec::new(),
-        cancelled: cancel.is_cancelled(),
-    };
-    for (key, result) in keys.iter().zip(results) {
-        match result {
-            Ok(done) => {
-                summary.done += 1;
-                summary.bytes += done.bytes as f64;
-            }
-            Err(e) => summary.failed.push(BatchFailure {
-                item: key.to_string(),
-                code: e.code().to_string(),
-                message: e.to_string(),
-            }),
-        }
-    }
-    Ok(summary)
+        cancel.is_cancelled(),
+        keys.iter()
+            .zip(results)
+            .map(|(item, r)| (item.to_string(), r.map(|done| done.bytes))),
+    ))
 }
 
 /// Cancels a running batch: open multipart uploads are aborted, downloads keep their partial
