@@ -3,6 +3,7 @@
 
 mod commands;
 mod error;
+mod shell;
 mod state;
 
 use tauri::Manager;
@@ -24,6 +25,9 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         list_folder,
         stat,
         delete_objects,
+        rename_object,
+        move_objects,
+        preview_object,
         plan_upload,
         upload_files,
         download_objects,
@@ -39,6 +43,8 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         remove_watched_folder,
         pause_watched_folder,
         sync_problems,
+        set_sync_paused,
+        sync_paused,
     ])
 }
 
@@ -56,13 +62,52 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    let instance = match shell::claim(&state.dirs.data) {
+        Ok(shell::Claim::First(instance)) => Some(instance),
+        Ok(shell::Claim::AlreadyRunning) => {
+            eprintln!("Cubby is already running: its window was brought to the front.");
+            return;
+        }
+        Err(e) => {
+            // Not worth refusing to start over: at worst two windows share the journal, which
+            // SQLite serializes.
+            tracing::warn!("cannot check for another running Cubby: {e}");
+            None
+        }
+    };
     let ipc = ipc();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
+        .manage(shell::Tray::default())
         .invoke_handler(ipc.invoke_handler())
+        .on_window_event(|window, event| {
+            // With a tray icon, closing the window keeps watched folders syncing; Quit is in
+            // the tray menu.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let tray = window.state::<shell::Tray>();
+                if tray.present.load(std::sync::atomic::Ordering::Relaxed) {
+                    api.prevent_close();
+                    let _ = window.hide();
+                    if tray.first_hide() {
+                        shell::notify(
+                            "Cubby is still running".into(),
+                            "Watched folders keep syncing. Open or quit Cubby from its tray icon.".into(),
+                        );
+                    }
+                }
+            }
+        })
         .setup(move |app| {
             ipc.mount_events(app);
+            if let Some(instance) = instance {
+                shell::serve_instance(instance, app.handle().clone());
+            }
+            if std::env::var_os("CUBBY_NO_TRAY").is_none() {
+                if let Err(e) = shell::build_tray(app.handle()) {
+                    tracing::warn!("no tray icon, closing the window quits: {e}");
+                }
+            }
             // Watched folders sync from the moment the app starts.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {

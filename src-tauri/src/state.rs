@@ -32,6 +32,8 @@ pub struct AppState {
     sync_engine: tokio::sync::Mutex<Option<CancellationToken>>,
     /// Every window channel subscribed through `watch_events`; the engine's events go to each.
     pub sync_listeners: crate::commands::sync::Listeners,
+    /// The tray's Pause sync: no engine runs while set. Not saved; a restart resumes.
+    sync_paused: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             next_batch: std::sync::atomic::AtomicU32::new(1),
             sync_engine: tokio::sync::Mutex::new(None),
             sync_listeners: Default::default(),
+            sync_paused: Default::default(),
         })
     }
 
@@ -118,12 +121,29 @@ impl AppState {
         if let Some(token) = engine.take() {
             token.cancel();
         }
+        if self.sync_paused() {
+            self.sync_listeners.engine_status("paused");
+            return;
+        }
         match self.start_sync().await {
             Ok(token) => *engine = token,
             Err(e) => {
                 tracing::warn!("watched folders not started: {e}");
                 self.sync_listeners.folder_error(&e.to_string());
             }
+        }
+    }
+
+    pub fn sync_paused(&self) -> bool {
+        self.sync_paused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub async fn set_sync_paused(&self, paused: bool) {
+        self.sync_paused
+            .store(paused, std::sync::atomic::Ordering::Relaxed);
+        self.restart_sync().await;
+        if !paused {
+            self.sync_listeners.engine_status("watching");
         }
     }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::tenant::{escaped, Category, ObjectKey, TenantId, MAX_KEY_BYTES};
+use crate::tenant::{escaped, Category, ObjectKey, Prefix, TenantId, MAX_KEY_BYTES};
 use crate::{Error, Result};
 
 /// Longest sanitized file name, in bytes (keeps downloads within common 255-byte file-name limits).
@@ -186,6 +186,35 @@ pub fn restamp(key: &ObjectKey, at: DateTime<Utc>) -> Result<ObjectKey> {
         stamp(&mut rand::rng(), at),
         display_name(key.as_str())
     ))
+}
+
+/// The key `key` gets when renamed to `new_name` in its own folder. A scheme key keeps its stamp
+/// and tag, so the renamed object still sorts by upload time; the new name is sanitized like an
+/// upload's. Errors when the name is unusable or unchanged.
+pub fn renamed(key: &ObjectKey, new_name: &str) -> Result<ObjectKey> {
+    let last = key.name();
+    let shown = display_name(key.as_str());
+    let head = &key.as_str()[..key.as_str().len() - shown.len()];
+    let budget = MAX_NAME_BYTES.min(MAX_KEY_BYTES.saturating_sub(head.len()));
+    let name = sanitize_name(new_name, budget)?;
+    if name == shown {
+        return Err(Error::invalid(format!(
+            "'{last}' is already called '{name}': type a different name"
+        )));
+    }
+    ObjectKey::parse(&format!("{head}{name}"))
+}
+
+/// Where `key` lands when moved into `folder`: the same last segment (stamp, tag and name).
+pub fn moved_to(key: &ObjectKey, folder: &Prefix) -> Result<ObjectKey> {
+    let folder = folder.as_folder();
+    let to = ObjectKey::parse(&format!("{}{}", folder.as_str(), key.name()))?;
+    if &to == key {
+        return Err(Error::invalid(format!(
+            "'{key}' is already in '{folder}': pick another folder"
+        )));
+    }
+    Ok(to)
 }
 
 /// The human part of a key's last segment: "acme/documents/20250127_123456_abc123_receipt.jpg"
@@ -438,5 +467,39 @@ mod tests {
         );
         assert_eq!(display_name(""), "");
         assert_eq!(display_name("acme/folder/"), "");
+    }
+
+    #[test]
+    fn renaming_keeps_the_folder_and_the_stamp_and_sanitizes_the_name() {
+        let key = ObjectKey::parse("acme/documents/20250127_123456_abc123_receipt.jpg").unwrap();
+        assert_eq!(
+            renamed(&key, "March lunch?.jpg").unwrap().as_str(),
+            "acme/documents/20250127_123456_abc123_March_lunch.jpg"
+        );
+        let plain = ObjectKey::parse("acme/other/notes.txt").unwrap();
+        assert_eq!(renamed(&plain, "todo.md").unwrap().as_str(), "acme/other/todo.md");
+        // A name cannot smuggle a path in: separators fold like any unsafe character.
+        assert_eq!(
+            renamed(&plain, "../../etc/passwd").unwrap().as_str(),
+            "acme/other/passwd"
+        );
+        assert!(renamed(&key, "receipt.jpg").is_err());
+        assert!(renamed(&key, "  ...  ").is_err());
+    }
+
+    #[test]
+    fn moving_keeps_the_last_segment() {
+        let key = ObjectKey::parse("acme/uploads/20250127_123456_abc123_r.jpg").unwrap();
+        let images = Prefix::parse("acme/images").unwrap();
+        assert_eq!(
+            moved_to(&key, &images).unwrap().as_str(),
+            "acme/images/20250127_123456_abc123_r.jpg"
+        );
+        let other = Prefix::parse("globex/images/").unwrap();
+        assert_eq!(
+            moved_to(&key, &other).unwrap().as_str(),
+            "globex/images/20250127_123456_abc123_r.jpg"
+        );
+        assert!(moved_to(&key, &Prefix::parse("acme/uploads/").unwrap()).is_err());
     }
 }

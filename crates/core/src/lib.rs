@@ -39,3 +39,19 @@ pub use resolve::{Env, Resolved};
 pub use secret::{Credentials, Secret};
 pub use storage::Bucket;
 pub use tenant::{Category, CategoryChoice, ObjectKey, Prefix, TenantId};
+
+/// Sizes in base 1000, as file managers show them: "812 B", "1.2 MB".
+pub fn format_bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

@@ -31,7 +31,8 @@ pub enum SyncUpdate {
         key: Option<String>,
         message: Option<String>,
     },
-    /// A folder's condition: "watching", "scanning" or "stopped" (empty folder: the engine).
+    /// A folder's condition: "watching", "scanning" or "stopped". With an empty folder it is the
+    /// whole engine's: "stopped" (with the reason), "paused" (from the tray) or "watching".
     Folder {
         folder: String,
         status: String,
@@ -82,18 +83,41 @@ impl From<SyncEvent> for SyncUpdate {
     }
 }
 
-/// The window channels subscribed to the engine's events.
+type Observer = Arc<dyn Fn(&SyncUpdate) + Send + Sync>;
+
+/// The window channels subscribed to the engine's events, and the tray, which watches them too.
 #[derive(Clone, Default)]
-pub struct Listeners(Arc<Mutex<Vec<Channel<SyncUpdate>>>>);
+pub struct Listeners {
+    channels: Arc<Mutex<Vec<Channel<SyncUpdate>>>>,
+    observer: Arc<Mutex<Option<Observer>>>,
+}
 
 impl Listeners {
     fn add(&self, channel: Channel<SyncUpdate>) {
         self.lock().push(channel);
     }
 
+    /// Called with every event before the windows get it (the tray's status line).
+    pub fn observe(&self, observer: Observer) {
+        *self.observer.lock().unwrap_or_else(|p| p.into_inner()) = Some(observer);
+    }
+
     /// Sends to every listener, dropping those whose window went away.
     pub fn send(&self, update: SyncUpdate) {
+        let observer = self.observer.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(observer) = observer {
+            observer(&update);
+        }
         self.lock().retain(|channel| channel.send(update.clone()).is_ok());
+    }
+
+    /// The whole engine's condition ("paused", "watching"), for the window and the tray.
+    pub fn engine_status(&self, status: &str) {
+        self.send(SyncUpdate::Folder {
+            folder: String::new(),
+            status: status.into(),
+            message: None,
+        });
     }
 
     /// The engine could not start or stopped with an error.
@@ -106,7 +130,7 @@ impl Listeners {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Channel<SyncUpdate>>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.channels.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -309,4 +333,20 @@ pub async fn sync_problems(state: State<'_, AppState>, path: String) -> IpcResul
     let folder = watched(&journal, Path::new(&path))?;
     let status = journal.status(folder.id, stable_before())?;
     Ok(status.problems.into_iter().map(SyncProblem::from).collect())
+}
+
+/// Pauses or resumes all watched folders at once (the tray's Pause sync), without changing
+/// each folder's own paused flag. In-flight uploads finish first.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_sync_paused(state: State<'_, AppState>, paused: bool) -> IpcResult<()> {
+    state.set_sync_paused(paused).await;
+    Ok(())
+}
+
+/// True while sync is paused for the whole app.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_paused(state: State<'_, AppState>) -> IpcResult<bool> {
+    Ok(state.sync_paused())
 }

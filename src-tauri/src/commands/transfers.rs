@@ -219,6 +219,39 @@ impl BatchSummary {
         }
         summary
     }
+
+    /// A desktop notification when the window is not in front to show the summary itself.
+    fn notify(&self, app: &tauri::AppHandle, direction: TransferDirection) {
+        if self.cancelled || crate::shell::main_focused(app) {
+            return;
+        }
+        let (verb, noun) = match direction {
+            TransferDirection::Upload => ("Uploaded", "upload"),
+            TransferDirection::Download => ("Downloaded", "download"),
+        };
+        let files = |n: usize| {
+            if n == 1 {
+                "1 file".to_string()
+            } else {
+                format!("{n} files")
+            }
+        };
+        let title = if self.failed.is_empty() {
+            format!("{verb} {}", files(self.done as usize))
+        } else {
+            format!(
+                "{} of {} failed to {noun}",
+                files(self.failed.len()),
+                self.done as usize + self.failed.len()
+            )
+        };
+        let body = self
+            .failed
+            .first()
+            .map(|f| f.message.clone())
+            .unwrap_or_else(|| format!("{} in all", cubby_core::format_bytes(self.bytes as u64)));
+        crate::shell::notify(title, body);
+    }
 }
 
 fn plans_for(paths: &[String], tenant: &str, category: &str) -> Result<Vec<UploadPlan>> {
@@ -267,6 +300,7 @@ pub async fn plan_upload(
 #[tauri::command]
 #[specta::specta]
 pub async fn upload_files(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     paths: Vec<String>,
     tenant: String,
@@ -299,20 +333,23 @@ pub async fn upload_files(
     })
     .await;
     state.finish_batch(batch);
-    Ok(BatchSummary::of(
+    let summary = BatchSummary::of(
         batch,
         cancel.is_cancelled(),
         plans
             .iter()
             .zip(results)
             .map(|(item, r)| (item.local.display().to_string(), r.map(|done| done.size))),
-    ))
+    );
+    summary.notify(&app, TransferDirection::Upload);
+    Ok(summary)
 }
 
 /// Downloads objects into `dir` (picked in the native dialog), each under its own name.
 #[tauri::command]
 #[specta::specta]
 pub async fn download_objects(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     keys: Vec<String>,
     dir: String,
@@ -357,13 +394,15 @@ pub async fn download_objects(
     })
     .await;
     state.finish_batch(batch);
-    Ok(BatchSummary::of(
+    let summary = BatchSummary::of(
         batch,
         cancel.is_cancelled(),
         keys.iter()
             .zip(results)
             .map(|(item, r)| (item.to_string(), r.map(|done| done.bytes))),
-    ))
+    );
+    summary.notify(&app, TransferDirection::Download);
+    Ok(summary)
 }
 
 /// Cancels a running batch: open multipart uploads are aborted, downloads keep their partial

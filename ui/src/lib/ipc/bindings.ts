@@ -30,6 +30,18 @@ export const commands = {
 	/**  Deletes the given objects; each one that could not be deleted is reported with its reason. */
 	deleteObjects: (keys: string[]) => typedError<DeleteOutcome, IpcError>(__TAURI_INVOKE("delete_objects", { keys })),
 	/**
+	 *  Renames an object within its folder (copy, verify, delete the original) and returns the new
+	 *  key. Never replaces an existing object.
+	 */
+	renameObject: (key: string, newName: string) => typedError<string, IpcError>(__TAURI_INVOKE("rename_object", { key, newName })),
+	/**
+	 *  Moves objects into `folder`, keeping their names. Moving out of a tenant is refused unless
+	 *  `cross_tenant` says the user confirmed it; the check happens before anything moves.
+	 */
+	moveObjects: (keys: string[], folder: string, crossTenant: boolean) => typedError<MoveOutcome, IpcError>(__TAURI_INVOKE("move_objects", { keys, folder, crossTenant })),
+	/**  The bytes of an image or PDF for the preview pane. */
+	previewObject: (key: string) => typedError<Preview_Serialize, IpcError>(__TAURI_INVOKE("preview_object", { key })),
+	/**
 	 *  Where each file (folders are expanded) would go, without touching the bucket: the
 	 *  category routing is shown before it happens. `category` is "auto" or a category name.
 	 */
@@ -66,6 +78,13 @@ export const commands = {
 	pauseWatchedFolder: (path: string, paused: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("pause_watched_folder", { path, paused })),
 	/**  Files of `path` that failed or wait for a retry, with the reason. */
 	syncProblems: (path: string) => typedError<SyncProblem_Serialize[], IpcError>(__TAURI_INVOKE("sync_problems", { path })),
+	/**
+	 *  Pauses or resumes all watched folders at once (the tray's Pause sync), without changing
+	 *  each folder's own paused flag. In-flight uploads finish first.
+	 */
+	setSyncPaused: (paused: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("set_sync_paused", { paused })),
+	/**  True while sync is paused for the whole app. */
+	syncPaused: () => typedError<boolean, IpcError>(__TAURI_INVOKE("sync_paused")),
 };
 
 /* Types */
@@ -182,14 +201,9 @@ export type ConnectionStep_Serialize = {
 	detail: string | null,
 };
 
-export type DeleteFailure = {
-	key: string,
-	reason: string,
-};
-
 export type DeleteOutcome = {
 	deleted: number,
-	failed: DeleteFailure[],
+	failed: KeyFailure[],
 };
 
 /**  An object row, everything from the listing itself (nothing is HEADed). */
@@ -252,6 +266,12 @@ export type IpcError = {
 	message: string,
 };
 
+/**  One object a batch action could not act on, and why. */
+export type KeyFailure = {
+	key: string,
+	reason: string,
+};
+
 export type KeychainStatus = KeychainStatus_Serialize | KeychainStatus_Deserialize;
 
 export type KeychainStatus_Deserialize = {
@@ -311,6 +331,12 @@ export type ListPage_Serialize = {
 	files: FileEntry_Serialize[],
 };
 
+export type MoveOutcome = {
+	/**  The new keys of the objects that moved. */
+	moved: string[],
+	failed: KeyFailure[],
+};
+
 export type ObjectDetails = ObjectDetails_Serialize | ObjectDetails_Deserialize;
 
 export type ObjectDetails_Deserialize = {
@@ -344,6 +370,34 @@ export type PlannedUpload = {
 	folder: string,
 	category: string,
 	content_type: string,
+	size: number | null,
+};
+
+/**
+ *  An image or PDF small enough to show in the window, as a `data:` URL: the bytes come through
+ *  Rust so the CSP never has to admit a storage origin.
+ */
+export type Preview = Preview_Serialize | Preview_Deserialize;
+
+/**
+ *  An image or PDF small enough to show in the window, as a `data:` URL: the bytes come through
+ *  Rust so the CSP never has to admit a storage origin.
+ */
+export type Preview_Deserialize = {
+	content_type: string,
+	/**  None when the object is larger than the preview limit or not previewable. */
+	data_url?: string | null,
+	size: number | null,
+};
+
+/**
+ *  An image or PDF small enough to show in the window, as a `data:` URL: the bytes come through
+ *  Rust so the CSP never has to admit a storage origin.
+ */
+export type Preview_Serialize = {
+	content_type: string,
+	/**  None when the object is larger than the preview limit or not previewable. */
+	data_url: string | null,
 	size: number | null,
 };
 
@@ -464,14 +518,20 @@ export type SyncUpdate = SyncUpdate_Serialize | SyncUpdate_Deserialize;
 export type SyncUpdate_Deserialize = 
 /**  A file changed state: "pending", "uploading", "uploaded" or "failed". */
 { event: "file"; folder: string; path: string; state: string; key?: string | null; message?: string | null } | 
-/**  A folder's condition: "watching", "scanning" or "stopped" (empty folder: the engine). */
+/**
+ *  A folder's condition: "watching", "scanning" or "stopped". With an empty folder it is the
+ *  whole engine's: "stopped" (with the reason), "paused" (from the tray) or "watching".
+ */
 { event: "folder"; folder: string; status: string; message?: string | null };
 
 /**  What the Sync view hears from the engine. */
 export type SyncUpdate_Serialize = 
 /**  A file changed state: "pending", "uploading", "uploaded" or "failed". */
 { event: "file"; folder: string; path: string; state: string; key: string | null; message: string | null } | 
-/**  A folder's condition: "watching", "scanning" or "stopped" (empty folder: the engine). */
+/**
+ *  A folder's condition: "watching", "scanning" or "stopped". With an empty folder it is the
+ *  whole engine's: "stopped" (with the reason), "paused" (from the tray) or "watching".
+ */
 { event: "folder"; folder: string; status: string; message: string | null };
 
 export type TransferDirection = "upload" | "download";

@@ -1,0 +1,370 @@
+//! What makes Cubby behave like a desktop app rather than a web page: one instance per data
+//! folder, a tray icon that keeps watched folders syncing after the window closes, and desktop
+//! notifications for failed uploads and finished batches.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::commands::sync::SyncUpdate;
+use crate::state::AppState;
+
+/// The main window: shown, unminimized and focused (from the tray, or a second launch).
+pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+}
+
+pub fn main_focused<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.get_webview_window("main")
+        .and_then(|w| Some(w.is_visible().ok()? && w.is_focused().ok()?))
+        .unwrap_or(false)
+}
+
+// ---- single instance ----------------------------------------------------------------------
+
+/// Held by the running instance: later launches with the same data folder connect to it.
+#[cfg(target_os = "linux")]
+pub struct Instance(std::os::unix::net::UnixListener);
+#[cfg(not(target_os = "linux"))]
+pub struct Instance;
+
+pub enum Claim {
+    First(Instance),
+    /// Another Cubby owns this data folder; its window was asked to come forward.
+    AlreadyRunning,
+}
+
+/// The socket name is derived from the data folder, so two Cubbys on different folders (tests,
+/// `make run` next to an installed app) never see each other. FNV-1a keeps it stable across builds.
+#[cfg(target_os = "linux")]
+fn socket_name(data_dir: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let hash = data_dir
+        .as_os_str()
+        .as_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("cubby-desktop-{hash:016x}")
+}
+
+/// Claims the data folder for this process. An abstract socket (Linux) vanishes with its owner,
+/// so a crashed instance never leaves a stale lock behind.
+#[cfg(target_os = "linux")]
+pub fn claim(data_dir: &Path) -> std::io::Result<Claim> {
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
+    let addr = SocketAddr::from_abstract_name(socket_name(data_dir))?;
+    let ask_to_show = || -> std::io::Result<()> {
+        let mut stream = UnixStream::connect_addr(&addr)?;
+        stream.write_all(b"show\n")
+    };
+    if ask_to_show().is_ok() {
+        return Ok(Claim::AlreadyRunning);
+    }
+    match UnixListener::bind_addr(&addr) {
+        Ok(listener) => Ok(Claim::First(Instance(listener))),
+        // Lost a race with another launch: that one is the instance now.
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            ask_to_show()?;
+            Ok(Claim::AlreadyRunning)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn claim(_data_dir: &Path) -> std::io::Result<Claim> {
+    Ok(Claim::First(Instance))
+}
+
+/// Brings the window forward whenever a later launch knocks.
+pub fn serve_instance<R: Runtime>(instance: Instance, app: AppHandle<R>) {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = std::thread::Builder::new()
+            .name("cubby-instance".into())
+            .spawn(move || {
+                for stream in instance.0.incoming().flatten() {
+                    let mut line = String::new();
+                    if BufReader::new(stream).read_line(&mut line).is_ok() && line.trim() == "show" {
+                        let app2 = app.clone();
+                        let _ = app.run_on_main_thread(move || show_main(&app2));
+                    }
+                }
+            });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (instance, app);
+}
+
+// ---- notifications ------------------------------------------------------------------------
+
+/// Shows a desktop notification through the freedesktop notification service, off the calling
+/// thread. Without a notification daemon (a headless server) it is logged and dropped.
+pub fn notify(summary: String, body: String) {
+    let _ = std::thread::Builder::new()
+        .name("cubby-notify".into())
+        .spawn(move || {
+            if let Err(e) = send_notification(&summary, &body) {
+                tracing::debug!("notification not shown: {e}");
+            }
+        });
+}
+
+#[cfg(target_os = "linux")]
+fn send_notification(summary: &str, body: &str) -> Result<(), dbus::Error> {
+    let connection = dbus::blocking::Connection::new_session()?;
+    let proxy = connection.with_proxy(
+        "org.freedesktop.Notifications",
+        "/org/freedesktop/Notifications",
+        std::time::Duration::from_secs(2),
+    );
+    let (_id,): (u32,) = proxy.method_call(
+        "org.freedesktop.Notifications",
+        "Notify",
+        (
+            "Cubby",
+            0u32,
+            "",
+            summary,
+            body,
+            Vec::<String>::new(),
+            dbus::arg::PropMap::new(),
+            -1i32,
+        ),
+    )?;
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn send_notification(_summary: &str, _body: &str) -> Result<(), std::io::Error> {
+    Ok(())
+}
+
+// ---- tray ---------------------------------------------------------------------------------
+
+/// Set once the tray icon exists: closing the window then hides it instead of quitting.
+#[derive(Default)]
+pub struct Tray {
+    pub present: AtomicBool,
+    /// The first hide explains itself once per run.
+    told_about_tray: AtomicBool,
+}
+
+impl Tray {
+    /// True the first time only: the one notification that says where the window went.
+    pub fn first_hide(&self) -> bool {
+        !self.told_about_tray.swap(true, Ordering::Relaxed)
+    }
+}
+
+/// What the tray's first line says about sync, from the engine's events.
+#[derive(Debug, Default, PartialEq)]
+pub struct SyncSummary {
+    uploading: u32,
+    failed: u32,
+    paused: bool,
+    stopped: Option<String>,
+}
+
+impl SyncSummary {
+    /// Folds one engine event in; true when a file just failed (worth a notification).
+    pub fn apply(&mut self, update: &SyncUpdate) -> bool {
+        match update {
+            SyncUpdate::File { state, .. } => match state.as_str() {
+                "uploading" => {
+                    self.uploading += 1;
+                    false
+                }
+                "uploaded" => {
+                    self.uploading = self.uploading.saturating_sub(1);
+                    false
+                }
+                "failed" => {
+                    self.uploading = self.uploading.saturating_sub(1);
+                    self.failed += 1;
+                    true
+                }
+                _ => false,
+            },
+            SyncUpdate::Folder {
+                folder,
+                status,
+                message,
+            } if folder.is_empty() => {
+                self.paused = status == "paused";
+                self.stopped = (status == "stopped").then(|| message.clone().unwrap_or_default());
+                if status != "stopped" {
+                    self.uploading = 0;
+                }
+                false
+            }
+            SyncUpdate::Folder { .. } => false,
+        }
+    }
+
+    pub fn text(&self) -> String {
+        if self.paused {
+            "Sync paused".into()
+        } else if let Some(reason) = &self.stopped {
+            format!("Sync stopped: {reason}")
+        } else if self.uploading > 0 {
+            format!("Uploading {} file{}…", self.uploading, plural(self.uploading))
+        } else if self.failed > 0 {
+            format!("{} upload{} failed: see Sync", self.failed, plural(self.failed))
+        } else {
+            "Sync is up to date".into()
+        }
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Builds the tray icon and menu (status, Open, Pause/Resume sync, Quit) and keeps the status
+/// line current from the engine's events.
+pub fn build_tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let status = MenuItem::with_id(app, "status", "Sync is up to date", false, None::<&str>)?;
+    let open = MenuItem::with_id(app, "open", "Open Cubby", true, None::<&str>)?;
+    let pause = MenuItem::with_id(app, "pause", pause_label(app), true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", "Quit Cubby", true, None::<&str>)?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &status,
+            &PredefinedMenuItem::separator(app)?,
+            &open,
+            &pause,
+            &PredefinedMenuItem::separator(app)?,
+            &quit,
+        ],
+    )?;
+    let mut tray = TrayIconBuilder::with_id("cubby").tooltip("Cubby").menu(&menu);
+    if let Some(icon) = app.default_window_icon() {
+        tray = tray.icon(icon.clone());
+    }
+    tray.on_menu_event(|app, event| match event.id.as_ref() {
+        "open" => show_main(app),
+        "pause" => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let state = app.state::<AppState>();
+                state.set_sync_paused(!state.sync_paused()).await;
+            });
+        }
+        "quit" => app.exit(0),
+        _ => {}
+    })
+    .build(app)?;
+
+    let summary = Mutex::new(SyncSummary::default());
+    let handle = app.clone();
+    app.state::<AppState>()
+        .sync_listeners
+        .observe(Arc::new(move |update: &SyncUpdate| {
+            let mut summary = summary.lock().unwrap_or_else(|p| p.into_inner());
+            if summary.apply(update) {
+                if let SyncUpdate::File { path, message, .. } = update {
+                    notify(
+                        format!("Upload failed: {}", file_name(path)),
+                        message.clone().unwrap_or_default(),
+                    );
+                }
+            }
+            let _ = status.set_text(summary.text());
+            let _ = pause.set_text(pause_label(&handle));
+        }));
+    app.state::<Tray>().present.store(true, Ordering::Relaxed);
+    Ok(())
+}
+
+fn pause_label<R: Runtime>(app: &AppHandle<R>) -> &'static str {
+    if app.state::<AppState>().sync_paused() {
+        "Resume sync"
+    } else {
+        "Pause sync"
+    }
+}
+
+fn file_name(path: &str) -> &str {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(state: &str) -> SyncUpdate {
+        SyncUpdate::File {
+            folder: "/r".into(),
+            path: "/r/a.pdf".into(),
+            state: state.into(),
+            key: None,
+            message: None,
+        }
+    }
+
+    fn engine(status: &str, message: Option<&str>) -> SyncUpdate {
+        SyncUpdate::Folder {
+            folder: String::new(),
+            status: status.into(),
+            message: message.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn the_tray_line_follows_the_engine() {
+        let mut s = SyncSummary::default();
+        assert_eq!(s.text(), "Sync is up to date");
+        assert!(!s.apply(&file("uploading")));
+        assert!(!s.apply(&file("uploading")));
+        assert_eq!(s.text(), "Uploading 2 files…");
+        assert!(!s.apply(&file("uploaded")));
+        assert!(s.apply(&file("failed")), "a failure asks for a notification");
+        assert_eq!(s.text(), "1 upload failed: see Sync");
+        s.apply(&engine("paused", None));
+        assert_eq!(s.text(), "Sync paused");
+        s.apply(&engine("stopped", Some("wrong secret")));
+        assert_eq!(s.text(), "Sync stopped: wrong secret");
+        s.apply(&engine("watching", None));
+        assert_eq!(s.text(), "1 upload failed: see Sync");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_second_claim_on_the_same_folder_finds_the_first() {
+        let dir = std::env::temp_dir().join(format!("cubby-instance-{}", std::process::id()));
+        let Claim::First(first) = claim(&dir).unwrap() else {
+            panic!("nothing else should own a fresh folder");
+        };
+        let knocks = std::thread::spawn(move || {
+            let (stream, _) = first.0.accept().unwrap();
+            let mut line = String::new();
+            BufReader::new(stream).read_line(&mut line).unwrap();
+            line
+        });
+        assert!(matches!(claim(&dir).unwrap(), Claim::AlreadyRunning));
+        assert_eq!(knocks.join().unwrap(), "show\n");
+        // Another folder is another instance.
+        assert!(matches!(claim(&dir.join("other")).unwrap(), Claim::First(_)));
+    }
+}
