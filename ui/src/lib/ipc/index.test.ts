@@ -4,6 +4,8 @@ const mocks = vi.hoisted(() => ({
   appStatus: vi.fn(),
   connect: vi.fn(),
   removeProfile: vi.fn(),
+  moveObjects: vi.fn(),
+  previewObject: vi.fn(),
   open: vi.fn(),
 }));
 
@@ -12,11 +14,13 @@ vi.mock('./bindings', () => ({
     appStatus: mocks.appStatus,
     connect: mocks.connect,
     removeProfile: mocks.removeProfile,
+    moveObjects: mocks.moveObjects,
+    previewObject: mocks.previewObject,
   },
 }));
 vi.mock('@tauri-apps/plugin-dialog', () => ({ open: mocks.open }));
 
-import { IpcFailure, appStatus, connect, errorMessage, pickEnvFile, removeProfile } from './index';
+import { IpcFailure, appStatus, connect, errorMessage, moveObjects, pickEnvFile, previewObject, removeProfile } from './index';
 import type { ConnectForm } from './index';
 
 const form: ConnectForm = {
@@ -72,6 +76,20 @@ describe('command wrappers', () => {
     const boom = new TypeError('window.__TAURI_INTERNALS__ is undefined');
     mocks.appStatus.mockRejectedValue(boom);
     await expect(appStatus()).rejects.toBe(boom);
+  });
+});
+
+describe('object commands', () => {
+  it('move passes the cross-tenant consent through and surfaces the refusal code', async () => {
+    mocks.moveObjects.mockResolvedValue({ status: 'error', error: { code: 'invalid', message: 'different tenants' } });
+    const thrown = await moveObjects(['acme/images/a.jpg'], 'globex/images/', false).catch((e: unknown) => e);
+    expect(mocks.moveObjects).toHaveBeenCalledWith(['acme/images/a.jpg'], 'globex/images/', false);
+    expect((thrown as IpcFailure).code).toBe('invalid');
+  });
+
+  it('preview reads a missing size as 0', async () => {
+    mocks.previewObject.mockResolvedValue({ status: 'ok', data: { content_type: 'image/png', data_url: null, size: null } });
+    await expect(previewObject('acme/images/a.png')).resolves.toEqual({ content_type: 'image/png', data_url: null, size: 0 });
   });
 });
 

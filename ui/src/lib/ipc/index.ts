@@ -16,10 +16,13 @@ import type {
   FileEntry_Serialize,
   FolderEntry_Serialize,
   FolderTotals,
+  KeyFailure,
   LinkRow_Serialize,
   ListPage_Serialize,
+  MoveOutcome,
   ObjectDetails_Serialize,
   PlannedUpload,
+  Preview_Serialize,
   RevokeOutcome,
   SharedLink_Serialize,
   TransferUpdate_Serialize,
@@ -51,12 +54,14 @@ export type UploadUrlReply = UploadUrlReply_Serialize;
 export type LinkRow = LinkRow_Serialize;
 export type SyncProblem = SyncProblem_Serialize;
 export type SyncUpdate = SyncUpdate_Serialize;
-export type { BatchSummary, DeleteOutcome, PlannedUpload, RevokeOutcome, WatchedFolderRow };
+export type { BatchSummary, DeleteOutcome, KeyFailure, MoveOutcome, PlannedUpload, RevokeOutcome, WatchedFolderRow };
 export type { IpcError, ProfileKind, StepId, StepStatus, TransferDirection } from './bindings';
 
 /** A file row. Sizes cross IPC as f64, which serde may write as null; here they are numbers. */
 export type FileEntry = Omit<FileEntry_Serialize, 'size'> & { size: number };
 export type ListPage = { folders: FolderEntry[]; files: FileEntry[] };
+/** An object's preview; `data_url` is null when it is too large or not an image or PDF. */
+export type Preview = Omit<Preview_Serialize, 'size'> & { size: number };
 export type TransferUpdate = TransferUpdate_Serialize;
 type Result<T, E> = { status: 'ok'; data: T } | { status: 'error'; error: E };
 
@@ -182,6 +187,27 @@ export async function deleteObjects(keys: string[]): Promise<DeleteOutcome> {
   return unwrap(await commands.deleteObjects(keys));
 }
 
+/**
+ * Renames an object within its folder and returns its new key. A key in Cubby's scheme keeps its
+ * stamp; only the human name changes, sanitized by the core.
+ */
+export async function renameObject(key: string, newName: string): Promise<string> {
+  return unwrap(await commands.renameObject(key, newName));
+}
+
+/**
+ * Moves objects into `folder` ("acme/images/"). Unless `crossTenant`, the core refuses the whole
+ * batch when any key would leave its tenant, so the caller must have asked the user first.
+ */
+export async function moveObjects(keys: string[], folder: string, crossTenant: boolean): Promise<MoveOutcome> {
+  return unwrap(await commands.moveObjects(keys, folder, crossTenant));
+}
+
+export async function previewObject(key: string): Promise<Preview> {
+  const preview = unwrap(await commands.previewObject(key));
+  return { ...preview, size: preview.size ?? 0 };
+}
+
 // ---- Transfers ------------------------------------------------------------------------------
 
 /** Where each file would go ("auto" routes by content), before anything is uploaded. */
@@ -301,6 +327,15 @@ export async function pauseWatchedFolder(path: string, paused: boolean): Promise
 
 export async function syncProblems(path: string): Promise<SyncProblem[]> {
   return unwrap(await commands.syncProblems(path));
+}
+
+/** Pauses or resumes every watched folder at once; each folder keeps its own paused flag. */
+export async function setSyncPaused(paused: boolean): Promise<void> {
+  unwrap(await commands.setSyncPaused(paused));
+}
+
+export async function syncPaused(): Promise<boolean> {
+  return unwrap(await commands.syncPaused());
 }
 
 /** The native folder picker for a watched folder; null when cancelled. */
