@@ -192,6 +192,7 @@ pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<ExitCode> {
     let options = DownloadOptions {
         overwrite: args.overwrite,
         concurrency: args.concurrency,
+        ..DownloadOptions::default()
     };
     let (sink, cancel) = (sink(ctx), cancel_on_ctrl_c());
     let dir = args.to.clone();

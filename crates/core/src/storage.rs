@@ -45,6 +45,16 @@ pub struct ObjectInfo {
     pub metadata: std::collections::BTreeMap<String, String>,
 }
 
+/// A GET's body and what its headers said about the object.
+pub struct Fetched {
+    pub body: ByteStream,
+    pub etag: Option<String>,
+    /// The object's whole size (from Content-Range when a range was asked for).
+    pub total: u64,
+    /// The bytes in this body.
+    pub length: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ObjectEntry {
     pub key: String,
@@ -484,19 +494,45 @@ impl Bucket {
         ))
     }
 
-    /// A streaming GET from byte `start`, only while the object still has `etag`.
-    pub async fn get_stream(&self, key: &str, start: u64, etag: Option<&str>) -> Result<(ByteStream, u64)> {
+    /// A streaming GET of bytes `start..=end` (`end` None: to the end), only while the object
+    /// still has ETag `if_match`. The answer carries the object's ETag and whole size, so a
+    /// download needs no HEAD first.
+    pub async fn get_range(
+        &self,
+        key: &str,
+        start: u64,
+        end: Option<u64>,
+        if_match: Option<&str>,
+    ) -> Result<Fetched> {
+        let range = match (start, end) {
+            (0, None) => None,
+            (start, None) => Some(format!("bytes={start}-")),
+            (start, Some(end)) => Some(format!("bytes={start}-{end}")),
+        };
         let out = self
             .client
             .get_object()
             .bucket(&self.name)
             .key(key)
-            .set_range((start > 0).then(|| format!("bytes={start}-")))
-            .set_if_match(etag.map(str::to_string))
+            .set_range(range)
+            .set_if_match(if_match.map(str::to_string))
             .send()
             .await
             .map_err(|e| self.map_err("download", Some(key), e))?;
-        Ok((out.body, out.content_length.unwrap_or(0).max(0) as u64))
+        let length = out.content_length.unwrap_or(0).max(0) as u64;
+        // "bytes 0-99/1234": the total follows the slash. Without a range the length is the total.
+        let total = out
+            .content_range
+            .as_deref()
+            .and_then(|r| r.rsplit_once('/'))
+            .and_then(|(_, total)| total.parse().ok())
+            .unwrap_or(start + length);
+        Ok(Fetched {
+            body: out.body,
+            etag: out.e_tag,
+            total,
+            length,
+        })
     }
 
     /// DeleteObjects for up to 1,000 keys; returns the keys that failed with the server's reason.

@@ -10,7 +10,7 @@
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -270,6 +270,28 @@ impl ContentCheck {
         }
     }
 
+    /// True when the check is a single multipart shape with parts of `chunk` bytes, so the
+    /// parts' MD5s can be taken elsewhere and handed in with `add_part_digest`.
+    fn takes_part_digests(&self, chunk: u64) -> bool {
+        matches!(self.hashers.as_slice(), [h] if h.part_size == Some(chunk) && h.in_part == 0)
+    }
+
+    /// A whole part's MD5, for a check that `takes_part_digests`.
+    fn add_part_digest(&mut self, digest: [u8; 16]) {
+        if let [h] = self.hashers.as_mut_slice() {
+            h.parts.push(digest);
+        }
+    }
+
+    /// The plain MD5 of what a `ContentCheck::new(&[None])` was fed.
+    fn digest(self) -> [u8; 16] {
+        self.hashers
+            .into_iter()
+            .next()
+            .map(|h| h.md5.finalize().into())
+            .unwrap_or_default()
+    }
+
     /// `None` when nothing could be checked (an opaque ETag).
     fn matches(self, etag: &str) -> Option<bool> {
         if self.hashers.is_empty() {
@@ -379,6 +401,10 @@ pub struct UploadPlan {
     pub size: u64,
     pub content_type: String,
     pub category: Category,
+    /// No object can hold the key yet: a fresh scheme key (its random tag makes a clash a
+    /// one-in-two-billion event within the same second) or one just checked. The HEAD before
+    /// the PUT is skipped; `If-None-Match: *` still guards on servers that honour it.
+    pub known_new: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -424,6 +450,7 @@ pub fn plan_uploads(
                 });
             let detected = detect(&head, &name);
             let category = choice.resolve(detected.category);
+            let known_new = explicit.is_none();
             let key = match explicit {
                 Some(key) if key.is_within(tenant) => key.clone(),
                 Some(key) => {
@@ -440,6 +467,7 @@ pub fn plan_uploads(
                 size,
                 content_type: detected.content_type.to_string(),
                 category,
+                known_new,
             })
         })
         .collect()
@@ -556,7 +584,7 @@ async fn upload_inner(
             plan.local.display()
         )));
     }
-    if !options.overwrite {
+    if !options.overwrite && !plan.known_new {
         // Conditional writes stop a race; this check also covers servers that ignore them.
         match bucket.head(key).await {
             Ok(_) => {
@@ -733,7 +761,10 @@ async fn upload_multipart(
 #[derive(Debug, Clone)]
 pub struct DownloadOptions {
     pub overwrite: bool,
+    /// Files in flight at once.
     pub concurrency: usize,
+    /// Ranges in flight per big file (memory: this many ranges are buffered).
+    pub range_concurrency: usize,
 }
 
 impl Default for DownloadOptions {
@@ -741,6 +772,7 @@ impl Default for DownloadOptions {
         DownloadOptions {
             overwrite: false,
             concurrency: 8,
+            range_concurrency: 4,
         }
     }
 }
@@ -769,8 +801,16 @@ fn part_paths(target: &Path) -> (PathBuf, PathBuf) {
     )
 }
 
+/// Objects at least this big download as parallel ranged GETs when they start afresh.
+const PARALLEL_MIN: u64 = 32 * MIB;
+/// The range size of a parallel download whose ETag gives no part size to align to.
+const RANGE_SIZE: u64 = 16 * MIB;
+/// Below this size a download keeps no resume marker: starting over costs less than the marker.
+const RESUME_MIN: u64 = 8 * MIB;
+
 /// Downloads one object into its mapped place: `.part` first, verified, then renamed. An
-/// interrupted download resumes from its `.part` when the object is unchanged.
+/// interrupted download resumes from its `.part` when the object is unchanged. There is no
+/// HEAD first: the GET's own headers give the size and ETag.
 pub async fn download(
     bucket: &Bucket,
     key: &ObjectKey,
@@ -780,17 +820,25 @@ pub async fn download(
     cancel: &CancellationToken,
 ) -> Result<Downloaded> {
     let id = next_id();
-    let info = bucket.head(key.as_str()).await?;
     let local = target.path.display().to_string();
-    sink.event(TransferEvent::Started {
-        id,
-        direction: Direction::Download,
-        key: key.to_string(),
-        local: local.clone(),
-        total: info.size,
-    });
-    let meter = Meter::new(id, info.size, sink.clone());
-    let result = download_inner(bucket, key, target, &info, options, &meter, cancel).await;
+    let started = AtomicBool::new(false);
+    let start_meter = |total: u64| {
+        started.store(true, Ordering::Relaxed);
+        sink.event(TransferEvent::Started {
+            id,
+            direction: Direction::Download,
+            key: key.to_string(),
+            local: local.clone(),
+            total,
+        });
+        Meter::new(id, total, sink.clone())
+    };
+    let result = download_inner(bucket, key, target, options, &start_meter, cancel).await;
+    if result.is_err() && !started.load(Ordering::Relaxed) {
+        // Failed before the server said anything about the object: still report it as started,
+        // so every listener sees Started then Failed.
+        start_meter(0);
+    }
     sink.event(match &result {
         Ok(done) => TransferEvent::Finished {
             id,
@@ -811,30 +859,72 @@ pub async fn download(
     result
 }
 
+/// A 412 on an If-Match GET means the object changed under the download.
+fn changed_meanwhile(key: &ObjectKey) -> impl Fn(Error) -> Error + '_ {
+    move |e| match e {
+        Error::AlreadyExists(_) => Error::Integrity(format!(
+            "'{key}' changed on the server during the download: run it again"
+        )),
+        e => e,
+    }
+}
+
+/// The resume point of an earlier interrupted download: its `.part` length and the version it
+/// was written for. At least one byte is always fetched again, since a range cannot start at
+/// the end.
+async fn resume_point(part: &Path, marker: &Path) -> Option<(u64, String, u64)> {
+    let stamp = tokio::fs::read_to_string(marker).await.ok()?;
+    let (etag, size) = stamp.trim().split_once(' ')?;
+    let size: u64 = size.parse().ok()?;
+    let existing = tokio::fs::metadata(part).await.ok()?.len();
+    (existing > 0 && existing <= size && size > 0).then(|| (existing.min(size - 1), etag.to_string(), size))
+}
+
 async fn download_inner(
     bucket: &Bucket,
     key: &ObjectKey,
     target: &LocalTarget,
-    info: &crate::storage::ObjectInfo,
     options: &DownloadOptions,
-    meter: &Meter,
+    start_meter: &(dyn Fn(u64) -> Arc<Meter> + Sync),
     cancel: &CancellationToken,
 ) -> Result<Downloaded> {
-    let etag = info.etag.as_deref().map(clean_etag).unwrap_or_default();
-    let size = info.size;
     if let Some(parent) = target.path.parent() {
         tokio::fs::create_dir_all(parent)
             .await
             .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
     }
     let (part, marker) = part_paths(&target.path);
-    let kind = etag_kind(&etag);
-    let shapes: Vec<Option<u64>> = match kind {
+    let mut start = 0;
+    let mut first = None;
+    if let Some((from, etag, size)) = resume_point(&part, &marker).await {
+        let fetched = bucket
+            .get_range(key.as_str(), from, None, Some(&format!("\"{etag}\"")))
+            .await;
+        match fetched {
+            Ok(f)
+                if f.total == size && f.etag.as_deref().map(clean_etag).as_deref() == Some(etag.as_str()) =>
+            {
+                start = from;
+                first = Some(f);
+            }
+            // A different version now: start over.
+            Ok(_) | Err(Error::AlreadyExists(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let first = match first {
+        Some(f) => f,
+        None => bucket.get_range(key.as_str(), 0, None, None).await?,
+    };
+    let etag = first.etag.as_deref().map(clean_etag).unwrap_or_default();
+    let size = first.total;
+    let meter = start_meter(size);
+    let shapes: Vec<Option<u64>> = match etag_kind(&etag) {
         EtagKind::Md5 => vec![None],
         EtagKind::Multipart(1) => vec![Some(size.max(1))],
         EtagKind::Multipart(n) => {
-            let (first, count) = bucket.head_part(key.as_str(), 1).await?;
-            let reported = (count == Some(n)).then_some(first);
+            let (first_part, count) = bucket.head_part(key.as_str(), 1).await?;
+            let reported = (count == Some(n)).then_some(first_part);
             part_size_candidates(size, n, reported)
                 .into_iter()
                 .map(Some)
@@ -842,48 +932,11 @@ async fn download_inner(
         }
         EtagKind::Opaque => Vec::new(),
     };
-
-    // Resume only a `.part` written for this exact object version.
-    let stamp = format!("{etag} {size}");
-    let existing = tokio::fs::metadata(&part).await.map(|m| m.len()).unwrap_or(0);
-    let same_version = tokio::fs::read_to_string(&marker)
-        .await
-        .is_ok_and(|s| s.trim() == stamp);
-    let mut start = if same_version && existing <= size {
-        existing
-    } else {
-        0
-    };
-    let mut hasher = ContentCheck::new(&shapes);
-    if start > 0 {
-        let path = part.clone();
-        let (prefix_hasher, read) = blocking(
-            move || {
-                use std::io::Read;
-                let mut h = ContentCheck::new(&shapes);
-                let mut file = std::fs::File::open(&path)?.take(start);
-                let mut buf = vec![0u8; MIB as usize];
-                let mut total = 0u64;
-                loop {
-                    let n = file.read(&mut buf)?;
-                    if n == 0 {
-                        break;
-                    }
-                    h.update(&buf[..n]);
-                    total += n as u64;
-                }
-                Ok((h, total))
-            },
-            format!("cannot read {}", part.display()),
-        )
-        .await?;
-        hasher = prefix_hasher;
-        start = read;
-        meter.add(start);
+    if size >= RESUME_MIN {
+        tokio::fs::write(&marker, format!("{etag} {size}"))
+            .await
+            .map_err(|e| Error::io(format!("cannot write {}", marker.display()), e))?;
     }
-    tokio::fs::write(&marker, &stamp)
-        .await
-        .map_err(|e| Error::io(format!("cannot write {}", marker.display()), e))?;
     let mut file = tokio::fs::OpenOptions::new()
         .create(true)
         .write(true)
@@ -891,42 +944,69 @@ async fn download_inner(
         .open(&part)
         .await
         .map_err(|e| Error::io(format!("cannot write {}", part.display()), e))?;
+    let mut hasher = ContentCheck::new(&shapes);
     if start > 0 {
+        let (path, prefix_shapes) = (part.clone(), shapes.clone());
+        hasher = blocking(
+            move || {
+                use std::io::Read;
+                let mut h = ContentCheck::new(&prefix_shapes);
+                let mut file = std::fs::File::open(&path)?.take(start);
+                let mut buf = vec![0u8; MIB as usize];
+                loop {
+                    let n = file.read(&mut buf)?;
+                    if n == 0 {
+                        break;
+                    }
+                    h.update(&buf[..n]);
+                }
+                Ok(h)
+            },
+            format!("cannot read {}", part.display()),
+        )
+        .await?;
+        meter.add(start);
         use tokio::io::AsyncSeekExt;
-        file.seek(std::io::SeekFrom::Start(start))
-            .await
-            .map_err(|e| Error::io("cannot resume", e))?;
         file.set_len(start)
             .await
             .map_err(|e| Error::io("cannot resume", e))?;
+        file.seek(std::io::SeekFrom::Start(start))
+            .await
+            .map_err(|e| Error::io("cannot resume", e))?;
     }
-    let mut written = start;
-    if start < size || size == 0 {
-        let if_match = (!etag.is_empty()).then(|| format!("\"{etag}\""));
-        let (mut body, _) = bucket
-            .get_stream(key.as_str(), start, if_match.as_deref())
-            .await?;
-        loop {
-            let chunk = tokio::select! {
-                c = body.next() => c,
-                _ = cancel.cancelled() => {
-                    let _ = file.flush().await;
-                    return Err(Error::Cancelled);
-                }
-            };
-            let Some(chunk) = chunk else { break };
-            let chunk = chunk.map_err(|e| {
-                Error::Unreachable(format!(
-                    "download of '{key}' was interrupted ({e}); run it again to resume"
-                ))
-            })?;
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| Error::io(format!("cannot write {}", part.display()), e))?;
-            hasher.update(&chunk);
-            written += chunk.len() as u64;
-            meter.add(chunk.len() as u64);
-        }
+    let mut out = PartFile {
+        file,
+        path: &part,
+        written: start,
+    };
+    let streamed = if start == 0 && size >= PARALLEL_MIN {
+        let chunk = match shapes.as_slice() {
+            // Ranges aligned to the parts let each range's MD5 be taken where it arrives.
+            [Some(p)] if (MIN_PART_SIZE..=4 * RANGE_SIZE).contains(p) => *p,
+            _ => RANGE_SIZE,
+        };
+        download_ranges(
+            bucket,
+            key,
+            first,
+            &etag,
+            chunk,
+            options,
+            &mut out,
+            &mut hasher,
+            &meter,
+            cancel,
+        )
+        .await
+    } else {
+        out.stream(key, first.body, None, &mut hasher, &meter, cancel)
+            .await
+    };
+    let written = out.written;
+    let mut file = out.file;
+    if let Err(e) = streamed {
+        let _ = file.flush().await;
+        return Err(e);
     }
     file.sync_all()
         .await
@@ -964,7 +1044,9 @@ async fn download_inner(
             e,
         )
     })?;
-    let _ = tokio::fs::remove_file(&marker).await;
+    if size >= RESUME_MIN {
+        let _ = tokio::fs::remove_file(&marker).await;
+    }
     Ok(Downloaded {
         key: key.to_string(),
         path: destination,
@@ -973,6 +1055,191 @@ async fn download_inner(
         resumed_from: start,
         checksum_verified,
     })
+}
+
+/// The `.part` file being written, always in order, so what it holds is a resumable prefix.
+struct PartFile<'a> {
+    file: tokio::fs::File,
+    path: &'a Path,
+    written: u64,
+}
+
+impl PartFile<'_> {
+    async fn write(&mut self, data: &[u8]) -> Result<()> {
+        self.file
+            .write_all(data)
+            .await
+            .map_err(|e| Error::io(format!("cannot write {}", self.path.display()), e))?;
+        self.written += data.len() as u64;
+        Ok(())
+    }
+
+    /// Writes and hashes a body as it arrives, up to `limit` bytes when given (the rest of the
+    /// body is dropped unread).
+    async fn stream(
+        &mut self,
+        key: &ObjectKey,
+        mut body: aws_sdk_s3::primitives::ByteStream,
+        limit: Option<u64>,
+        hasher: &mut ContentCheck,
+        meter: &Meter,
+        cancel: &CancellationToken,
+    ) -> Result<()> {
+        let mut left = limit.unwrap_or(u64::MAX);
+        while left > 0 {
+            let chunk = tokio::select! {
+                c = body.next() => c,
+                _ = cancel.cancelled() => return Err(Error::Cancelled),
+            };
+            let Some(chunk) = chunk else { break };
+            let chunk = chunk.map_err(|e| interrupted(key, &e))?;
+            let take = &chunk[..(chunk.len() as u64).min(left) as usize];
+            self.write(take).await?;
+            hasher.update(take);
+            meter.add(take.len() as u64);
+            left -= take.len() as u64;
+        }
+        Ok(())
+    }
+}
+
+fn interrupted(key: &ObjectKey, e: &dyn std::fmt::Display) -> Error {
+    Error::Unreachable(format!(
+        "download of '{key}' was interrupted ({e}); run it again to resume"
+    ))
+}
+
+/// One range of a parallel download, read whole into memory.
+struct Range {
+    data: Vec<u8>,
+    /// The range's MD5, taken off the writer's path when ranges align with the ETag's parts.
+    md5: Option<[u8; 16]>,
+}
+
+async fn fetch_range(
+    bucket: Bucket,
+    key: ObjectKey,
+    (start, end): (u64, u64),
+    if_match: Option<String>,
+    hash: bool,
+    meter: Arc<Meter>,
+) -> Result<Range> {
+    let fetched = bucket
+        .get_range(key.as_str(), start, Some(end), if_match.as_deref())
+        .await
+        .map_err(changed_meanwhile(&key))?;
+    let expected = (end - start + 1) as usize;
+    let mut data = Vec::with_capacity(expected);
+    let mut body = fetched.body;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| interrupted(&key, &e))?;
+        meter.add(chunk.len() as u64);
+        data.extend_from_slice(&chunk);
+    }
+    if data.len() != expected {
+        return Err(Error::Integrity(format!(
+            "the server sent {} bytes of '{key}' for a range of {expected}: run the download again",
+            data.len()
+        )));
+    }
+    if !hash {
+        return Ok(Range { data, md5: None });
+    }
+    tokio::task::spawn_blocking(move || {
+        let md5 = Md5::digest(&data).into();
+        Range { data, md5: Some(md5) }
+    })
+    .await
+    .map_err(|e| Error::io("cannot hash a download", std::io::Error::other(e)))
+}
+
+/// A big download as ranges fetched `options.range_concurrency` at a time and written in order.
+/// The first range comes from the GET already open; the others are ranged GETs pinned to the
+/// same version with If-Match.
+#[allow(clippy::too_many_arguments)]
+async fn download_ranges(
+    bucket: &Bucket,
+    key: &ObjectKey,
+    first: crate::storage::Fetched,
+    etag: &str,
+    chunk: u64,
+    options: &DownloadOptions,
+    out: &mut PartFile<'_>,
+    hasher: &mut ContentCheck,
+    meter: &Arc<Meter>,
+    cancel: &CancellationToken,
+) -> Result<()> {
+    let size = first.total;
+    let per_range_md5 = hasher.takes_part_digests(chunk);
+    let if_match = (!etag.is_empty()).then(|| format!("\"{etag}\""));
+    let mut ranges = (1..size.div_ceil(chunk)).map(|i| (i * chunk, ((i + 1) * chunk).min(size) - 1));
+    let mut in_flight = std::collections::VecDeque::new();
+    let spawn_next = |ranges: &mut dyn Iterator<Item = (u64, u64)>| {
+        ranges.next().map(|range| {
+            tokio::spawn(fetch_range(
+                bucket.clone(),
+                key.clone(),
+                range,
+                if_match.clone(),
+                per_range_md5,
+                meter.clone(),
+            ))
+        })
+    };
+    for _ in 1..options.range_concurrency.max(1) {
+        in_flight.extend(spawn_next(&mut ranges));
+    }
+    let result = async {
+        // The first range, from the open GET; when its digest is wanted it is hashed here.
+        let mut first_hash = ContentCheck::new(&[None]);
+        let sink = if per_range_md5 {
+            &mut first_hash
+        } else {
+            &mut *hasher
+        };
+        out.stream(key, first.body, Some(chunk), sink, meter, cancel)
+            .await?;
+        if out.written != chunk.min(size) {
+            return Err(interrupted(key, &"the first range ended early"));
+        }
+        if per_range_md5 {
+            hasher.add_part_digest(first_hash.digest());
+        }
+        while let Some(handle) = in_flight.pop_front() {
+            in_flight.extend(spawn_next(&mut ranges));
+            let range = tokio::select! {
+                r = handle => r.map_err(|e| Error::io("a download task stopped", std::io::Error::other(e)))??,
+                _ = cancel.cancelled() => return Err(Error::Cancelled),
+            };
+            out.write(&range.data).await?;
+            match range.md5 {
+                Some(md5) => hasher.add_part_digest(md5),
+                None => {
+                    let (h, _) =
+                        blocking_hash(std::mem::replace(hasher, ContentCheck::new(&[])), range.data).await?;
+                    *hasher = h;
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+    for handle in in_flight {
+        handle.abort();
+    }
+    result
+}
+
+/// Hashes a range off the async threads.
+async fn blocking_hash(mut hasher: ContentCheck, data: Vec<u8>) -> Result<(ContentCheck, Vec<u8>)> {
+    blocking(
+        move || {
+            hasher.update(&data);
+            Ok((hasher, data))
+        },
+        "cannot hash a download".into(),
+    )
+    .await
 }
 
 /// Where each key of a download lands: keys relative to `strip` (the listed prefix, or the

@@ -521,9 +521,12 @@ impl Job {
         self.emit(&row.path, FileState::Uploading, Some(key.to_string()), None);
 
         // Already there with this content (a crash after the PUT): nothing to send.
-        let present = match self.bucket.head(key.as_str()).await {
-            Ok(info) => info.etag.as_deref().map(clean_etag).as_deref() == Some(hash.as_str()),
-            Err(Error::NotFound(_)) => false,
+        let (exists, present) = match self.bucket.head(key.as_str()).await {
+            Ok(info) => (
+                true,
+                info.etag.as_deref().map(clean_etag).as_deref() == Some(hash.as_str()),
+            ),
+            Err(Error::NotFound(_)) => (false, false),
             Err(e) => return Err(e),
         };
         let etag = if present {
@@ -535,6 +538,8 @@ impl Job {
                 size: row.size,
                 content_type: detected.content_type.to_string(),
                 category: self.spec.category.resolve(detected.category),
+                // Just checked; another object under the key is refused by the upload's own check.
+                known_new: !exists,
             };
             let options = UploadOptions {
                 concurrency: 1,

@@ -55,6 +55,7 @@ async fn suite(endpoint: &str, key: &str, secret: &str) {
     overwrite_needs_to_be_asked_for(&b).await;
     multipart_round_trip_of_100_mib_verifies_checksums(&b).await;
     interrupted_download_resumes_from_its_part_file(&b).await;
+    big_download_in_parallel_ranges_resumes_and_verifies(&b).await;
     hostile_keys_never_leave_the_download_folder(&b).await;
     prefix_delete_removes_more_than_one_batch(&b).await;
     copy_and_move_keep_content_type_and_respect_tenants(&b).await;
@@ -515,6 +516,77 @@ async fn interrupted_download_resumes_from_its_part_file(b: &Bucket) {
         "bytes identical after resume"
     );
     assert!(!out.path().join("big.bin.part").exists());
+}
+
+/// 40 MiB in one PUT (a plain-MD5 ETag) takes the parallel ranged path: cancelled part-way it
+/// leaves an in-order `.part` that the next run resumes, and the whole file still verifies.
+async fn big_download_in_parallel_ranges_resumes_and_verifies(b: &Bucket) {
+    let data: Vec<u8> = (0..(40 * MIB as usize))
+        .map(|i| (i.wrapping_mul(40_503) >> 7) as u8)
+        .collect();
+    b.put("ranges-test/uploads/big.bin", data.clone(), None)
+        .await
+        .expect("put");
+    let key = ObjectKey::parse("ranges-test/uploads/big.bin").expect("key");
+    let out = tempfile::tempdir().expect("tempdir");
+    let target = transfer::target_for(out.path(), &key, "ranges-test/uploads/").expect("target");
+    let cancel = CancellationToken::new();
+    let trip = cancel.clone();
+    let sink = Arc::new(move |e: TransferEvent| {
+        if let TransferEvent::Progress { done, .. } = e {
+            if done >= 20 * MIB {
+                trip.cancel();
+            }
+        }
+    });
+    let err = transfer::download(b, &key, &target, &DownloadOptions::default(), sink, &cancel)
+        .await
+        .expect_err("cancelled");
+    assert_eq!(err.code(), "cancelled");
+    assert!(
+        !target.path.exists(),
+        "no final file from an interrupted download"
+    );
+    let part = std::fs::read(out.path().join("big.bin.part")).expect(".part kept");
+    assert!(
+        !part.is_empty() && part[..] == data[..part.len()],
+        "the .part is an exact prefix ({} bytes)",
+        part.len()
+    );
+    let done = transfer::download(
+        b,
+        &key,
+        &target,
+        &DownloadOptions::default(),
+        Arc::new(NoSink),
+        &CancellationToken::new(),
+    )
+    .await
+    .expect("resume");
+    assert!(done.checksum_verified);
+    assert!(
+        std::fs::read(&done.path).expect("read") == data,
+        "bytes identical"
+    );
+    // Afresh (no .part), the same object downloads through the ranges and verifies.
+    let fresh = tempfile::tempdir().expect("tempdir");
+    let target = transfer::target_for(fresh.path(), &key, "ranges-test/uploads/").expect("target");
+    let done = transfer::download(
+        b,
+        &key,
+        &target,
+        &DownloadOptions::default(),
+        Arc::new(NoSink),
+        &CancellationToken::new(),
+    )
+    .await
+    .expect("download");
+    assert_eq!(done.resumed_from, 0);
+    assert!(done.checksum_verified);
+    assert!(
+        std::fs::read(&done.path).expect("read") == data,
+        "bytes identical"
+    );
 }
 
 async fn hostile_keys_never_leave_the_download_folder(b: &Bucket) {
