@@ -162,6 +162,7 @@ pub struct GetArgs {
     pub to: PathBuf,
     pub overwrite: bool,
     pub concurrency: usize,
+    pub fsync: bool,
 }
 
 pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<ExitCode> {
@@ -192,6 +193,7 @@ pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<ExitCode> {
     let options = DownloadOptions {
         overwrite: args.overwrite,
         concurrency: args.concurrency,
+        fsync: args.fsync,
         ..DownloadOptions::default()
     };
     let (sink, cancel) = (sink(ctx), cancel_on_ctrl_c());

@@ -130,7 +130,7 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn run(ctx: &Ctx, stability_ms: u64) -> Result<ExitCode> {
+pub async fn run(ctx: &Ctx, stability_ms: u64, once: bool) -> Result<ExitCode> {
     let (journal, _) = journal(ctx)?;
     let folders = journal.folders()?;
     if folders.is_empty() {
@@ -173,8 +173,10 @@ pub async fn run(ctx: &Ctx, stability_ms: u64) -> Result<ExitCode> {
     });
     let options = SyncOptions {
         stability: std::time::Duration::from_millis(stability_ms),
+        once,
         ..SyncOptions::default()
     };
+    let ids: Vec<i64> = folders.iter().map(|f| f.id).collect();
     let watcher = Watcher::new(session.bucket.clone(), journal, options, sink);
     let cancel = CancellationToken::new();
     let stop = cancel.clone();
@@ -184,6 +186,18 @@ pub async fn run(ctx: &Ctx, stability_ms: u64) -> Result<ExitCode> {
         stop.cancel();
     });
     watcher.run(folders, cancel).await?;
+    if once {
+        let (journal, _) = self::journal(ctx)?;
+        let mut failed = 0;
+        for id in ids {
+            failed += journal.status(id, i64::MAX)?.failed;
+        }
+        if failed > 0 {
+            return Err(Error::Storage(format!(
+                "{failed} file(s) failed to upload: `cubby watch status` lists them with reasons"
+            )));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

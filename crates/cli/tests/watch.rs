@@ -368,3 +368,18 @@ fn polling_finds_files_where_os_events_never_come() {
     stop(watcher);
     assert_eq!(names(&keys), ["polled.pdf"], "user ignore patterns apply too");
 }
+
+/// `watch run --once` uploads what is there and exits; a second run finds nothing new to send.
+#[test]
+fn once_uploads_what_is_there_and_exits() {
+    let rig = Rig::new("keep");
+    for i in 0..5 {
+        rig.drop_file(&format!("r{i}.pdf"), format!("%PDF-1.4 receipt {i}").as_bytes());
+    }
+    let (code, out, err) = rig.cubby(&["watch", "run", "--once", "--stability-ms", "200"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(rig.keys("acme/").len(), 5, "{out}{err}");
+    let (code, out, err) = rig.cubby(&["watch", "run", "--once", "--stability-ms", "200"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(rig.keys("acme/").len(), 5, "nothing uploaded twice: {out}{err}");
+}

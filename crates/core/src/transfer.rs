@@ -765,6 +765,10 @@ pub struct DownloadOptions {
     pub concurrency: usize,
     /// Ranges in flight per big file (memory: this many ranges are buffered).
     pub range_concurrency: usize,
+    /// Flush each file to disk before renaming it into place. Without it a download is still
+    /// atomic for every reader and against a crash of Cubby (the name appears only after all
+    /// bytes are written and verified), but a power cut right after can leave it incomplete.
+    pub fsync: bool,
 }
 
 impl Default for DownloadOptions {
@@ -773,6 +777,7 @@ impl Default for DownloadOptions {
             overwrite: false,
             concurrency: 8,
             range_concurrency: 4,
+            fsync: false,
         }
     }
 }
@@ -1008,9 +1013,14 @@ async fn download_inner(
         let _ = file.flush().await;
         return Err(e);
     }
-    file.sync_all()
+    file.flush()
         .await
         .map_err(|e| Error::io(format!("cannot write {}", part.display()), e))?;
+    if options.fsync {
+        file.sync_all()
+            .await
+            .map_err(|e| Error::io(format!("cannot write {}", part.display()), e))?;
+    }
     drop(file);
 
     let discard = |why: String| async {

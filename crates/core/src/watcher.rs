@@ -54,6 +54,9 @@ pub struct SyncOptions {
     pub reconcile_every: Duration,
     /// Files uploading at once, across folders.
     pub concurrency: usize,
+    /// Scan, upload what is there (waiting for files to settle and retrying as usual), then
+    /// return instead of watching: for cron jobs and scripts.
+    pub once: bool,
 }
 
 impl Default for SyncOptions {
@@ -62,6 +65,7 @@ impl Default for SyncOptions {
             stability: Duration::from_secs(2),
             reconcile_every: Duration::from_secs(30),
             concurrency: 4,
+            once: false,
         }
     }
 }
@@ -296,16 +300,38 @@ impl Watcher {
                         }
                     }
                     // A folder stops for good on a permanent error reported by its jobs.
-                    let stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
-                    for folder in folders.iter_mut() {
-                        folder.stopped = stopped.contains(&folder.spec.id);
+                    {
+                        let stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
+                        for folder in folders.iter_mut() {
+                            folder.stopped = stopped.contains(&folder.spec.id);
+                        }
+                    }
+                    if self.options.once && running.is_empty() && self.settled(&folders, stable_before)? {
+                        break;
                     }
                 }
             }
         }
         // Let in-flight uploads finish: each ends verified or not started, never half-written.
         while running.join_next().await.is_some() {}
+        if let Some(folder) = folders.iter().find(|f| self.options.once && f.stopped) {
+            return Err(Error::Storage(format!(
+                "syncing {} stopped before every file was uploaded: see the reason above",
+                folder.name()
+            )));
+        }
         Ok(())
+    }
+
+    /// Nothing waits, is queued or uploads in any folder still running.
+    fn settled(&self, folders: &[Folder], stable_before: i64) -> Result<bool> {
+        for folder in folders.iter().filter(|f| !f.stopped) {
+            let status = self.journal().status(folder.spec.id, stable_before)?;
+            if status.waiting + status.queued + status.uploading > 0 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     fn rescan(&self, folder: &Folder, generation: i64) -> Result<()> {
