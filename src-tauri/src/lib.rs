@@ -13,6 +13,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
     use commands::{browse::*, connection::*, sharing::*, sync::*, transfers::*};
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         app_status,
+        report_startup,
         test_connection,
         connect,
         import_env,

@@ -19,8 +19,41 @@ pub struct Session {
     pub bucket: Bucket,
 }
 
+/// What the app was started with.
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    /// `--open PREFIX`: the folder to show first.
+    pub open: Option<String>,
+    /// `CUBBY_STARTUP_REPORT`: where the window's startup timings go.
+    pub startup_report: Option<std::path::PathBuf>,
+}
+
+impl Launch {
+    fn from_process() -> Result<Launch> {
+        let mut open = None;
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--open" => {
+                    let prefix = args.next().ok_or_else(|| {
+                        Error::invalid("--open needs a folder, e.g. --open acme/documents/")
+                    })?;
+                    open = Some(cubby_core::Prefix::parse(&prefix)?.as_folder().to_string());
+                }
+                // Launchers and toolkits add arguments of their own; they are not Cubby's.
+                other => tracing::warn!("ignoring argument '{other}': the only option is --open PREFIX"),
+            }
+        }
+        Ok(Launch {
+            open,
+            startup_report: std::env::var_os("CUBBY_STARTUP_REPORT").map(Into::into),
+        })
+    }
+}
+
 pub struct AppState {
     pub dirs: Dirs,
+    pub launch: Launch,
     pub env: Env,
     pub store: Arc<OsKeychain>,
     sandbox: Mutex<Option<cubby_sandbox::Sandbox>>,
@@ -40,6 +73,7 @@ impl AppState {
     pub fn from_process() -> Result<AppState> {
         let env = Env::from_process();
         Ok(AppState {
+            launch: Launch::from_process()?,
             dirs: Dirs::from_env(&env)?,
             store: Arc::new(OsKeychain::new(keychain::service_name(&env))),
             env,

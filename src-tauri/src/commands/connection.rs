@@ -26,6 +26,8 @@ pub struct AppStatus {
     /// True until the user has connected somewhere or chosen the sandbox.
     pub first_run: bool,
     pub keychain: KeychainStatus,
+    /// The folder to open first, from `cubby-desktop --open PREFIX`.
+    pub open: Option<String>,
 }
 
 /// What the Connect form sends. The secret arrives once and goes to the keychain; no reply
@@ -100,7 +102,36 @@ pub async fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
         profiles,
         active,
         keychain,
+        open: state.launch.open.clone(),
     })
+}
+
+/// How fast the window became useful, measured by the window itself: the milliseconds since
+/// the page started until it was interactive, and from asking for a folder to its first rows.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+pub struct StartupTimings {
+    pub interactive_ms: f64,
+    pub first_rows_ms: Option<f64>,
+    pub rows: u32,
+}
+
+/// Written as one JSON line to the file named by `CUBBY_STARTUP_REPORT` (used by `make bench`);
+/// without it, only logged at debug level.
+#[tauri::command]
+#[specta::specta]
+pub async fn report_startup(state: State<'_, AppState>, timings: StartupTimings) -> IpcResult<()> {
+    tracing::debug!(?timings, "startup");
+    if let Some(path) = &state.launch.startup_report {
+        use std::io::Write;
+        let line = serde_json::to_string(&timings).map_err(|e| Error::invalid(e.to_string()))?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| writeln!(f, "{line}"))
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    }
+    Ok(())
 }
 
 #[tauri::command]

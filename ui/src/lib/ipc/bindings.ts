@@ -8,6 +8,11 @@ import { invoke as __TAURI_INVOKE, Channel } from "@tauri-apps/api/core";
 /** Commands */
 export const commands = {
 	appStatus: () => typedError<AppStatus_Serialize, IpcError>(__TAURI_INVOKE("app_status")),
+	/**
+	 *  Written as one JSON line to the file named by `CUBBY_STARTUP_REPORT` (used by `make bench`);
+	 *  without it, only logged at debug level.
+	 */
+	reportStartup: (timings: StartupTimings_Deserialize) => typedError<null, IpcError>(__TAURI_INVOKE("report_startup", { timings })),
 	testConnection: (form: ConnectForm_Deserialize) => typedError<ConnectionReport_Serialize, IpcError>(__TAURI_INVOKE("test_connection", { form })),
 	/**  Tests the form's settings and, only when they work, stores the profile as the default. */
 	connect: (form: ConnectForm_Deserialize) => typedError<ConnectionReport_Serialize, IpcError>(__TAURI_INVOKE("connect", { form })),
@@ -97,6 +102,8 @@ export type AppStatus_Deserialize = {
 	/**  True until the user has connected somewhere or chosen the sandbox. */
 	first_run: boolean,
 	keychain: KeychainStatus_Deserialize,
+	/**  The folder to open first, from `cubby-desktop --open PREFIX`. */
+	open?: string | null,
 };
 
 export type AppStatus_Serialize = {
@@ -106,6 +113,8 @@ export type AppStatus_Serialize = {
 	/**  True until the user has connected somewhere or chosen the sandbox. */
 	first_run: boolean,
 	keychain: KeychainStatus_Serialize,
+	/**  The folder to open first, from `cubby-desktop --open PREFIX`. */
+	open: string | null,
 };
 
 export type BatchFailure = {
@@ -484,6 +493,32 @@ export type SharedLink_Serialize = {
 	note: string | null,
 	/**  The URL as a QR code, an SVG document. */
 	qr_svg: string,
+};
+
+/**
+ *  How fast the window became useful, measured by the window itself: the milliseconds since
+ *  the page started until it was interactive, and from asking for a folder to its first rows.
+ */
+export type StartupTimings = StartupTimings_Serialize | StartupTimings_Deserialize;
+
+/**
+ *  How fast the window became useful, measured by the window itself: the milliseconds since
+ *  the page started until it was interactive, and from asking for a folder to its first rows.
+ */
+export type StartupTimings_Deserialize = {
+	interactive_ms: number | null,
+	first_rows_ms?: number | null,
+	rows: number,
+};
+
+/**
+ *  How fast the window became useful, measured by the window itself: the milliseconds since
+ *  the page started until it was interactive, and from asking for a folder to its first rows.
+ */
+export type StartupTimings_Serialize = {
+	interactive_ms: number | null,
+	first_rows_ms: number | null,
+	rows: number,
 };
 
 export type StepId = "reach" | "credentials" | "bucket" | "write";
