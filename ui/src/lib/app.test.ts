@@ -19,6 +19,7 @@ function status(overrides: Partial<AppStatus> = {}): AppStatus {
     active: sandbox,
     first_run: false,
     keychain: { available: true, detail: null },
+    open: null,
     ...overrides,
   };
 }

@@ -63,6 +63,7 @@ export function installMockCore(flags: URLSearchParams): void {
     keychain: flags.has('nokeychain')
       ? { available: false, detail: 'org.freedesktop.secrets: no Secret Service is running on this session bus.' }
       : { available: true, detail: null },
+    open: null,
   });
 
   mockIPC(async (cmd, payload) => {
