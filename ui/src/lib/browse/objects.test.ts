@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { renamedEntry, stemRange } from './rename';
+import { crossTenantQuestion, folderOf, movable, normalizeFolder, tenantsLeft } from './move';
+import { dataUrlToBlob, neighbour, previewKind } from './preview';
+import type { Row } from './rows';
+import { fileActions } from './actions';
+
+describe('stemRange', () => {
+  it('selects the name before the last dot', () => {
+    expect(stemRange('receipt.jpg')).toEqual([0, 7]);
+    expect(stemRange('archive.tar.gz')).toEqual([0, 11]);
+  });
+
+  it('selects everything without an extension or for a dot file', () => {
+    expect(stemRange('README')).toEqual([0, 6]);
+    expect(stemRange('.env')).toEqual([0, 4]);
+    expect(stemRange('')).toEqual([0, 0]);
+  });
+});
+
+describe('renamedEntry', () => {
+  it('reads the shown name back from the new key, stamp and all', () => {
+    const file = { key: 'acme/documents/20250127_123456_abc123_receipt.jpg', name: 'receipt.jpg', size: 5, modified: null, content_type: 'image/jpeg' };
+    const row = renamedEntry(file, 'acme/documents/20250127_123456_abc123_March_lunch.pdf', 'application/pdf');
+    expect(row).toEqual({ ...file, key: 'acme/documents/20250127_123456_abc123_March_lunch.pdf', name: 'March_lunch.pdf', content_type: 'application/pdf' });
+  });
+});
+
+describe('moving', () => {
+  it('normalizes a typed folder', () => {
+    expect(normalizeFolder(' /acme//archive/2024 ')).toBe('acme/archive/2024/');
+    expect(normalizeFolder('acme/images/')).toBe('acme/images/');
+    expect(normalizeFolder(' / ')).toBe('');
+  });
+
+  it('knows the folder of a key and leaves keys already there', () => {
+    expect(folderOf('acme/images/a.jpg')).toBe('acme/images/');
+    expect(movable(['acme/images/a.jpg', 'acme/uploads/b.jpg'], 'acme/images/')).toEqual(['acme/uploads/b.jpg']);
+  });
+
+  it('finds the tenants a move would leave', () => {
+    expect(tenantsLeft(['acme/uploads/a.jpg', 'acme/uploads/b.jpg'], 'acme/images/')).toEqual([]);
+    expect(tenantsLeft(['acme/uploads/a.jpg', 'acme/uploads/b.jpg'], 'globex/images/')).toEqual(['acme']);
+    expect(tenantsLeft(['acme/uploads/a.jpg', 'initech/x/b.jpg', 'globex/images/c.jpg'], 'globex/images/')).toEqual(['acme', 'initech']);
+  });
+
+  it('asks the cross-tenant question with counts and names', () => {
+    expect(crossTenantQuestion(3, ['acme'], 'globex/images/')).toBe('Move 3 files from acme to globex?');
+    expect(crossTenantQuestion(1, ['acme', 'initech'], 'globex/')).toBe('Move 1 file from acme, initech to globex?');
+  });
+});
+
+describe('preview', () => {
+  it('previews images and PDFs but not SVG or text', () => {
+    expect(previewKind('image/jpeg')).toBe('image');
+    expect(previewKind('application/pdf')).toBe('pdf');
+    expect(previewKind('image/svg+xml')).toBeNull();
+    expect(previewKind('text/plain')).toBeNull();
+  });
+
+  it('turns a base64 data URL into its bytes', async () => {
+    const blob = dataUrlToBlob('data:application/pdf;base64,JVBERi0=');
+    expect(blob.type).toBe('application/pdf');
+    expect(new TextDecoder().decode(await blob.arrayBuffer())).toBe('%PDF-');
+    expect(() => dataUrlToBlob('data:text/plain,hello')).toThrow();
+  });
+
+  it('steps through files only and stops at the ends', () => {
+    const file = (name: string): Row => ({ kind: 'file', key: `acme/x/${name}`, name, size: 0, modified: null, content_type: 'image/png' });
+    const rows: Row[] = [{ kind: 'folder', name: 'sub', prefix: 'acme/x/sub/', category: null }, file('a'), file('b')];
+    expect(neighbour(rows, 'acme/x/a', 1)?.name).toBe('b');
+    expect(neighbour(rows, 'acme/x/a', -1)).toBeNull();
+    expect(neighbour(rows, 'acme/x/b', 1)).toBeNull();
+  });
+});
+
+describe('fileActions', () => {
+  const ids = (items: ReturnType<typeof fileActions>) => items.filter((i) => !i.disabled).map((i) => i.id);
+
+  it('offers everything for one file', () => {
+    expect(ids(fileActions(1, 0))).toEqual(['preview', 'download', 'share', 'copy-key', 'rename', 'move', 'properties', 'delete']);
+  });
+
+  it('keeps single-file actions listed but disabled for several files', () => {
+    const items = fileActions(3, 0);
+    expect(items.map((i) => i.id)).toContain('rename');
+    expect(ids(items)).toEqual(['download', 'copy-key', 'move', 'delete']);
+    expect(items.find((i) => i.id === 'move')?.label).toBe('Move 3 files to…');
+  });
+
+  it('only opens a folder or copies its prefix', () => {
+    expect(ids(fileActions(0, 1))).toEqual(['open', 'copy-key']);
+    expect(fileActions(0, 0)).toEqual([]);
+  });
+});
