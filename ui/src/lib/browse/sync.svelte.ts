@@ -1,6 +1,7 @@
 // Watched folders as the window sees them: the folder list with counts (refreshed while the
-// engine reports activity and every few seconds), and the engine's live per-file events,
-// most recent first, bounded so a busy folder never grows the window's memory.
+// engine reports activity and every few seconds), the engine's live per-file events, most
+// recent first, bounded so a busy folder never grows the window's memory, and whether the
+// whole engine is paused (from the tray or Pause all).
 
 import * as ipc from '../ipc';
 import type { SyncUpdate, WatchedFolderRow } from '../ipc';
@@ -24,8 +25,8 @@ export function pushActivity(list: FileActivity[], item: FileActivity, max = MAX
 }
 
 /** "● Receipts → acme": the dot's tone for a folder. */
-export function folderTone(folder: WatchedFolderRow, stopped: boolean): 'paused' | 'error' | 'busy' | 'ok' {
-  if (folder.paused) return 'paused';
+export function folderTone(folder: WatchedFolderRow, stopped: boolean, enginePaused = false): 'paused' | 'error' | 'busy' | 'ok' {
+  if (folder.paused || enginePaused) return 'paused';
   if (stopped || folder.failed > 0) return 'error';
   if (folder.waiting + folder.queued + folder.uploading > 0) return 'busy';
   return 'ok';
@@ -37,7 +38,11 @@ export class Sync {
   /** Folder path → why it stopped; "" holds engine-wide problems. */
   stopped = $state<Record<string, string>>({});
   error = $state<string | null>(null);
+  /** Every folder is held, whatever its own flag says: the engine reported "paused". */
+  enginePaused = $state(false);
   #next = 1;
+  // Set once the engine itself said paused or watching, which is newer than any start-up answer.
+  #engineHeard = false;
   #timer: ReturnType<typeof setInterval> | undefined;
   #pending: ReturnType<typeof setTimeout> | undefined;
 
@@ -47,6 +52,13 @@ export class Sync {
     } catch (failure) {
       this.error = ipc.errorMessage(failure);
     }
+    // Asked after subscribing, so a pause from the tray in between is not lost.
+    try {
+      const paused = await ipc.syncPaused();
+      if (!this.#engineHeard) this.enginePaused = paused;
+    } catch {
+      // An older core without the command: nothing is paused app-wide.
+    }
     await this.refresh();
     this.#timer = setInterval(() => void this.refresh(), 3000);
   }
@@ -54,6 +66,14 @@ export class Sync {
   stop(): void {
     clearInterval(this.#timer);
     clearTimeout(this.#pending);
+  }
+
+  /** Pauses or resumes every watched folder; throws what the core said. */
+  async setPaused(paused: boolean): Promise<void> {
+    await ipc.setSyncPaused(paused);
+    this.enginePaused = paused;
+    if (!paused) this.clearStopped();
+    await this.refresh();
   }
 
   async refresh(): Promise<void> {
@@ -86,6 +106,11 @@ export class Sync {
     } else if (update.status === 'stopped') {
       this.stopped[update.folder] = update.message ?? 'stopped';
     } else {
+      // An empty folder speaks for the whole engine: "paused", or "watching" again.
+      if (update.folder === '') {
+        this.#engineHeard = true;
+        this.enginePaused = update.status === 'paused';
+      }
       delete this.stopped[update.folder];
       delete this.stopped[''];
     }
