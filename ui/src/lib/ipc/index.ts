@@ -106,6 +106,15 @@ export async function appStatus(): Promise<AppStatus> {
   return unwrap(await commands.appStatus());
 }
 
+/** How fast the window became useful (see src-tauri's report_startup); never throws. */
+export async function reportStartup(interactiveMs: number, firstRowsMs: number | null, rows: number): Promise<void> {
+  try {
+    unwrap(await commands.reportStartup({ interactive_ms: interactiveMs, first_rows_ms: firstRowsMs, rows }));
+  } catch {
+    // Timings are a diagnostic: losing one must never disturb the window.
+  }
+}
+
 /** Runs every connection check without saving anything. */
 export async function testConnection(form: ConnectForm): Promise<ConnectionReport> {
   return unwrap(await commands.testConnection(form));
