@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/.tools/bin:$(HOME)/.cargo/bin:$(PATH)
 DEV := $(CURDIR)/.dev
 DEV_ENV := CUBBY_CONFIG_DIR=$(DEV)/config CUBBY_DATA_DIR=$(DEV)/data CUBBY_KEYCHAIN_SERVICE=cubby-dev
 
-.PHONY: run test deps ui app lint rust-test e2e bindings dev clean bench
+.PHONY: run test deps ui app lint rust-test e2e bindings dev clean bench package
 
 deps:
 	@bash scripts/bootstrap.sh
@@ -61,8 +61,17 @@ dev: deps
 
 ## Cubby against rclone, s5cmd and awscli (and boto3's presigner) on a local SeaweedFS; writes
 ## bench/results/latest.json, bench/results/ratios.png and docs/BENCHMARKS.md. BENCH_ROUNDS=N to change rounds.
-bench:
+bench: deps ui
 	python3 bench/run.py
+
+## The Debian package (the app, with the `cubby` CLI beside it), built offline:
+## target/release/bundle/deb/Cubby_<version>_amd64.deb. Install it with `sudo apt install ./<file>.deb`.
+package: ui
+	cargo build --release --locked -p cubby-cli
+	# Run from src-tauri so the Tauri CLI finds the app's crate; the UI was built above.
+	cd src-tauri && ../ui/node_modules/.bin/tauri build --bundles deb --ci \
+		--config '{"build":{"beforeBuildCommand":""}}'
+	@ls -1 target/release/bundle/deb/*.deb
 
 clean:
 	cargo clean

@@ -73,16 +73,7 @@ GNU_TIME = "/usr/bin/time" if Path("/usr/bin/time").is_file() else None
 
 PEERS_CLI = ["rclone", "s5cmd", "aws"]
 
-NOT_MEASURED = [
-    ("watch → object visible latency (100 files dropped one at a time, p50/p95)",
-     "needs a harness around `cubby watch run` that timestamps each drop and polls the bucket"),
-    ("reconcile scan over 10,000 already-uploaded files",
-     "needs a prepared watch journal; the scan runs inside `cubby watch run` and has no exit point yet"),
-    ("desktop cold start to interactive and idle RSS",
-     "needs the desktop build under Xvfb with a readiness signal from the window"),
-    ("time to first rows for a 100,000-object prefix in the app",
-     "needs a probe in the desktop UI; the CLI's streaming `ls` is measured only as a whole process"),
-]
+NOT_MEASURED: list[tuple[str, str]] = []
 
 
 def log(msg: str) -> None:
@@ -141,21 +132,25 @@ def ensure_tools() -> dict[str, Path | None]:
     return paths
 
 
-def build() -> dict[str, Path]:
+def build(desktop: bool) -> dict[str, Path]:
     cubby = ROOT / "target" / "release" / "cubby"
     presign = ROOT / "target" / "release" / "examples" / "presign_rate"
+    app = ROOT / "target" / "release" / "cubby-desktop"
+    cmds = [["cargo", "build", "--release", "--locked", "-p", "cubby-cli"],
+            ["cargo", "build", "--release", "--locked", "--example", "presign_rate", "-p", "cubby-core"]]
+    if desktop:
+        cmds.append(["cargo", "build", "--release", "--locked", "-p", "cubby-desktop"])
     if os.environ.get("BENCH_SKIP_BUILD") != "1":
-        for cmd in (["cargo", "build", "--release", "--locked", "-p", "cubby-cli"],
-                    ["cargo", "build", "--release", "--locked", "--example", "presign_rate", "-p", "cubby-core"]):
+        for cmd in cmds:
             log(" ".join(cmd))
             started = time.monotonic()
             if subprocess.run(cmd, cwd=ROOT).returncode != 0:
                 raise BenchError("the release build failed: " + " ".join(cmd))
             log(f"built in {time.monotonic() - started:.0f} s")
-    for p in (cubby, presign):
+    for p in (cubby, presign, *([app] if desktop else [])):
         if not p.is_file():
             raise BenchError(f"{p} is missing: run without BENCH_SKIP_BUILD=1")
-    return {"cubby": cubby, "presign": presign}
+    return {"cubby": cubby, "presign": presign, "desktop": app}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -813,10 +808,28 @@ def fmt(x: float) -> str:
     return f"{x:.3f}" if x < 1 else f"{x:.2f}"
 
 
+def compared(results: list[dict]) -> list[dict]:
+    """Workloads with peers; the others have targets instead (see `targets_table`)."""
+    return [w for w in results if len(w["tools"]) > 1]
+
+
+def targets_table(results: list[dict]) -> str:
+    rows = ["| workload | unit | median | min | max | target | met |", "|---|---|---:|---:|---:|---:|---|"]
+    for w in results:
+        if len(w["tools"]) > 1:
+            continue
+        t = w["tools"]["cubby"]
+        target = f"≤ {w['target']:g}" if "target" in w else "none"
+        met = ("yes" if w["meets_target"] else "**no**") if "target" in w else ""
+        rows.append(f"| {w['title']} | {w['unit']} | {fmt(t['median'])} | {fmt(t['min'])} | "
+                    f"{fmt(t['max'])} | {target} | {met} |")
+    return "\n".join(rows)
+
+
 def table(results: list[dict]) -> str:
     rows = ["| workload | tool | median (s) | min (s) | max (s) | Cubby / fastest peer |",
             "|---|---|---:|---:|---:|---:|"]
-    for w in results:
+    for w in compared(results):
         first = True
         for name, t in w["tools"].items():
             ratio = ""
@@ -832,7 +845,7 @@ def evidence(results: list[dict]) -> str:
     """Per workload and tool: requests seen by the server, CPU time and peak RSS (medians)."""
     rows = ["| workload | tool | requests per run (class status: count) | Σ server request time (s) | "
             "CPU user+sys (s) | peak RSS (MiB) |", "|---|---|---|---:|---:|---:|"]
-    for w in results:
+    for w in compared(results):
         for name, t in w["tools"].items():
             reqs = ", ".join(f"{k}: {v:g}" for k, v in t["requests_per_run"].items()) or "none"
             srv = sum(t["server_seconds_per_run"].values())
@@ -940,6 +953,12 @@ monotonic clock, except presigning, where each tool reports the time of its own 
 
 Ratio = Cubby's median / the fastest peer's median: below 1.0 Cubby is faster.
 
+Workloads without a peer command, measured against the targets in the issues:
+
+{targets_table(report['workloads'])}
+
+{chr(10).join(f"- {w['title']}: {w['note']}." for w in report['workloads'] if len(w['tools']) == 1)}
+
 {chart_line}
 
 Seeding (not timed in the table):
@@ -999,7 +1018,7 @@ A partial run (`BENCH_ONLY`) rewrites these files with only the workloads it ran
 
 
 WORKLOADS = ["list_10k", "list_100k", "upload_500x100k", "download_500x100k", "upload_1x1g",
-             "download_1x1g", "presign_100k"]
+             "download_1x1g", "presign_100k", "reconcile_10k", "watch_latency", "desktop"]
 
 
 def report_only() -> int:
@@ -1028,7 +1047,7 @@ def main() -> int:
 
     run_started = time.monotonic()
     tools = ensure_tools()
-    bins = build()
+    bins = build("desktop" in selected)
     measure_started = time.monotonic()
     notes: list[str] = []
 
@@ -1081,6 +1100,12 @@ def main() -> int:
             rm_tree(path.parent)
         if "presign_100k" in selected:
             bench.presign(presign_count)
+        if "reconcile_10k" in selected:
+            app_sync.reconcile(bench)
+        if "watch_latency" in selected:
+            app_sync.watch_latency(bench)
+        if "desktop" in selected:
+            app_sync.desktop(bench)
         report.update({"seeding": bench.seeding, "notes": bench.notes, "workloads": bench.results,
                        "not_measured": [{"workload": w, "why": y} for w, y in NOT_MEASURED],
                        "server": {"endpoint": server.endpoint, "flags": server.cmd[1:]},
@@ -1110,6 +1135,10 @@ def main() -> int:
     log(f"wrote {RESULTS / 'latest.json'}, {DOC}" + ("" if problem else f", {png}"))
     return 0
 
+
+# app_sync imports this module as `run`; run as a script, that must be this very module.
+sys.modules.setdefault("run", sys.modules[__name__])
+import app_sync  # noqa: E402
 
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
