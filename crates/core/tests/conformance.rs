@@ -470,25 +470,24 @@ async fn multipart_round_trip_of_100_mib_verifies_checksums(b: &Bucket) {
     assert!(std::fs::read(&got.path).expect("read") == data, "bytes identical");
 }
 
-async fn interrupted_download_resumes_from_its_part_file(b: &Bucket) {
-    let data: Vec<u8> = (0..(24 * MIB as usize)).map(|i| (i % 241) as u8).collect();
-    b.put("resume-test/uploads/big.bin", data.clone(), None)
-        .await
-        .expect("put");
-    let key = ObjectKey::parse("resume-test/uploads/big.bin").expect("key");
+/// Downloads `key` into a fresh folder, cancelling once `cut` bytes have arrived, then runs the
+/// same download again: the `.part` left behind must be an exact prefix that the second run
+/// resumes, and the result must be `data`, verified.
+async fn interrupt_then_resume(b: &Bucket, key: &ObjectKey, data: &[u8], cut: u64) {
     let out = tempfile::tempdir().expect("tempdir");
-    let target = transfer::target_for(out.path(), &key, "resume-test/uploads/").expect("target");
+    let strip = &key.as_str()[..key.as_str().len() - key.name().len()];
+    let target = transfer::target_for(out.path(), key, strip).expect("target");
     let cancel = CancellationToken::new();
     let trip = cancel.clone();
-    // Cancel once a few MiB have arrived: a real interruption mid-stream.
+    // Cancel once some bytes have arrived: a real interruption mid-stream.
     let sink = Arc::new(move |e: TransferEvent| {
         if let TransferEvent::Progress { done, .. } = e {
-            if done >= 4 * MIB {
+            if done >= cut {
                 trip.cancel();
             }
         }
     });
-    let err = transfer::download(b, &key, &target, &DownloadOptions::default(), sink, &cancel)
+    let err = transfer::download(b, key, &target, &DownloadOptions::default(), sink, &cancel)
         .await
         .expect_err("cancelled");
     assert_eq!(err.code(), "cancelled");
@@ -496,13 +495,16 @@ async fn interrupted_download_resumes_from_its_part_file(b: &Bucket) {
         !target.path.exists(),
         "no final file from an interrupted download"
     );
-    let part_len = std::fs::metadata(out.path().join("big.bin.part"))
-        .expect(".part kept")
-        .len();
-    assert!(part_len > 0 && part_len < data.len() as u64, "{part_len}");
+    let part_path = out.path().join(format!("{}.part", key.name()));
+    let part = std::fs::read(&part_path).expect(".part kept");
+    assert!(
+        !part.is_empty() && part.len() < data.len() && part[..] == data[..part.len()],
+        "the .part is an exact prefix ({} bytes)",
+        part.len()
+    );
     let done = transfer::download(
         b,
-        &key,
+        key,
         &target,
         &DownloadOptions::default(),
         Arc::new(NoSink),
@@ -511,15 +513,25 @@ async fn interrupted_download_resumes_from_its_part_file(b: &Bucket) {
     .await
     .expect("resume");
     assert!(done.resumed_from > 0, "resumed, not restarted");
+    assert!(done.checksum_verified);
     assert!(
         std::fs::read(&done.path).expect("read") == data,
         "bytes identical after resume"
     );
-    assert!(!out.path().join("big.bin.part").exists());
+    assert!(!part_path.exists());
+}
+
+async fn interrupted_download_resumes_from_its_part_file(b: &Bucket) {
+    let data: Vec<u8> = (0..(24 * MIB as usize)).map(|i| (i % 241) as u8).collect();
+    b.put("resume-test/uploads/big.bin", data.clone(), None)
+        .await
+        .expect("put");
+    let key = ObjectKey::parse("resume-test/uploads/big.bin").expect("key");
+    interrupt_then_resume(b, &key, &data, 4 * MIB).await;
 }
 
 /// 40 MiB in one PUT (a plain-MD5 ETag) takes the parallel ranged path: cancelled part-way it
-/// leaves an in-order `.part` that the next run resumes, and the whole file still verifies.
+/// leaves an in-order `.part` that the next run resumes; afresh it downloads and verifies.
 async fn big_download_in_parallel_ranges_resumes_and_verifies(b: &Bucket) {
     let data: Vec<u8> = (0..(40 * MIB as usize))
         .map(|i| (i.wrapping_mul(40_503) >> 7) as u8)
@@ -528,47 +540,7 @@ async fn big_download_in_parallel_ranges_resumes_and_verifies(b: &Bucket) {
         .await
         .expect("put");
     let key = ObjectKey::parse("ranges-test/uploads/big.bin").expect("key");
-    let out = tempfile::tempdir().expect("tempdir");
-    let target = transfer::target_for(out.path(), &key, "ranges-test/uploads/").expect("target");
-    let cancel = CancellationToken::new();
-    let trip = cancel.clone();
-    let sink = Arc::new(move |e: TransferEvent| {
-        if let TransferEvent::Progress { done, .. } = e {
-            if done >= 20 * MIB {
-                trip.cancel();
-            }
-        }
-    });
-    let err = transfer::download(b, &key, &target, &DownloadOptions::default(), sink, &cancel)
-        .await
-        .expect_err("cancelled");
-    assert_eq!(err.code(), "cancelled");
-    assert!(
-        !target.path.exists(),
-        "no final file from an interrupted download"
-    );
-    let part = std::fs::read(out.path().join("big.bin.part")).expect(".part kept");
-    assert!(
-        !part.is_empty() && part[..] == data[..part.len()],
-        "the .part is an exact prefix ({} bytes)",
-        part.len()
-    );
-    let done = transfer::download(
-        b,
-        &key,
-        &target,
-        &DownloadOptions::default(),
-        Arc::new(NoSink),
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("resume");
-    assert!(done.checksum_verified);
-    assert!(
-        std::fs::read(&done.path).expect("read") == data,
-        "bytes identical"
-    );
-    // Afresh (no .part), the same object downloads through the ranges and verifies.
+    interrupt_then_resume(b, &key, &data, 20 * MIB).await;
     let fresh = tempfile::tempdir().expect("tempdir");
     let target = transfer::target_for(fresh.path(), &key, "ranges-test/uploads/").expect("target");
     let done = transfer::download(
@@ -583,10 +555,7 @@ async fn big_download_in_parallel_ranges_resumes_and_verifies(b: &Bucket) {
     .expect("download");
     assert_eq!(done.resumed_from, 0);
     assert!(done.checksum_verified);
-    assert!(
-        std::fs::read(&done.path).expect("read") == data,
-        "bytes identical"
-    );
+    assert!(std::fs::read(&done.path).expect("read") == data, "bytes identical");
 }
 
 async fn hostile_keys_never_leave_the_download_folder(b: &Bucket) {
