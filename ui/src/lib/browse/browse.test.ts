@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crumbs, parentOf, tenantOf, categoryOf } from './location';
 import { customExpiry, describeExpiry } from './expiry';
-import { fileIcon, matchesFilter, sortRows, toggleSort, typeLabel, type Row } from './rows';
+import { fileIcon, matchesFilter, mergeSorted, sortRows, toggleSort, typeLabel, type Row, type SortOrder } from './rows';
 import { click, EMPTY, move, retain, selectAll } from './selection';
 import { scrollToReveal, visibleWindow } from './virtual';
 import { Transfers, formatEta } from './transfers.svelte';
@@ -31,6 +31,29 @@ describe('rows', () => {
   it('sorts by date, missing dates last when newest first', () => {
     const rows = [file('old', 0, '2024-01-01T00:00:00Z'), file('none'), file('new', 0, '2025-01-01T00:00:00Z')];
     expect(sortRows(rows, { column: 'modified', descending: true }).map((r) => r.name)).toEqual(['new', 'old', 'none']);
+  });
+
+  it('merging page after page gives the order sorting everything gives', () => {
+    // A fixed pseudo-random stream: names and sizes repeat, so ties are exercised too.
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    const all: Row[] = Array.from({ length: 2500 }, (_, i) =>
+      i % 97 === 0 ? folder(`dir${next() % 50}`) : file(`scan${next() % 300}.jpg`, next() % 40, `2025-01-0${1 + (next() % 9)}T00:00:00Z`),
+    );
+    const orders: SortOrder[] = [
+      { column: 'name', descending: false },
+      { column: 'name', descending: true },
+      { column: 'size', descending: true },
+      { column: 'modified', descending: false },
+      { column: 'type', descending: true },
+    ];
+    for (const order of orders) {
+      let merged: Row[] = [];
+      for (let start = 0; start < all.length; start += 1000) merged = mergeSorted(merged, all.slice(start, start + 1000), order);
+      expect(merged.map((r) => (r.kind === 'file' ? r.key : r.prefix) + r.name)).toEqual(
+        sortRows(all, order).map((r) => (r.kind === 'file' ? r.key : r.prefix) + r.name),
+      );
+    }
   });
 
   it('toggles the order on the same column and starts big-first for size', () => {
