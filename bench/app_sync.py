@@ -186,18 +186,24 @@ def _tree_pids(pid: int) -> list[int]:
     return out
 
 
+APP_PROCESSES = ("cubby-desktop", "WebKitWebProces", "WebKitNetworkPr")  # /proc comm is cut at 15
+
+
 def _memory_mib(pid: int) -> tuple[float, float]:
-    """(main process RSS, PSS summed over the process tree: the app plus WebKit's web and
-    network processes, shared pages split fairly), in MiB."""
+    """(the app process's RSS, PSS summed over the app and WebKit's web and network processes,
+    shared pages split fairly), in MiB. The private D-Bus session around the app is left out."""
     rss = pss = 0.0
     for p in _tree_pids(pid):
         try:
+            comm = Path(f"/proc/{p}/comm").read_text().strip()
             text = Path(f"/proc/{p}/smaps_rollup").read_text()
         except OSError:
             continue
+        if comm not in APP_PROCESSES:
+            continue
         fields = {line.split(":")[0]: line.split()[1] for line in text.splitlines()[1:] if ":" in line}
         pss += int(fields.get("Pss", 0)) / 1024
-        if p == pid:
+        if comm == "cubby-desktop":
             rss = int(fields.get("Rss", 0)) / 1024
     return rss, pss
 

@@ -69,6 +69,8 @@ impl App {
             .env("CUBBY_DATA_DIR", data_dir.path())
             .env("CUBBY_KEYCHAIN_SERVICE", KEYCHAIN_SERVICE)
             .env("CUBBY_SANDBOX_PORT", sandbox_port.to_string())
+            // Debug logs land in driver.log, inside the data dir the secret scans read.
+            .env("CUBBY_LOG", "debug")
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)

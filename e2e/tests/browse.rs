@@ -354,3 +354,109 @@ async fn an_upload_url_accepts_a_put() {
     assert_eq!(stored, body);
     app.quit().await;
 }
+
+/// The sandbox's own copy of the bucket, to check what the window did without asking it.
+fn stored_names(app: &App, folder: &str) -> Vec<String> {
+    let dir = app.data_dir.path().join("sandbox/buckets/cubby-sandbox").join(folder);
+    std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn wait_until_gone(app: &App, name: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while row_names(app).await.iter().any(|n| n == name) {
+        assert!(std::time::Instant::now() < deadline, "{name} still listed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn press(app: &App, key: Key) {
+    app.client
+        .active_element()
+        .await
+        .expect("focus")
+        .send_keys(&key.to_string())
+        .await
+        .expect("key");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rename_with_f2_preview_and_move_across_tenants() {
+    let app = App::launch().await;
+    open_documents(&app).await;
+
+    // F2 renames in place; the key keeps its stamp, only the human name changes.
+    let receipt = row(&app, "receipt.jpg").await;
+    let old_key = receipt.attr("data-key").await.expect("attr").expect("data-key");
+    receipt.click().await.expect("select");
+    receipt.send_keys(&Key::F2.to_string()).await.expect("F2");
+    let input = app.wait_for("input[aria-label='New name']").await;
+    input.clear().await.expect("clear");
+    input.send_keys("lunch receipt.jpg").await.expect("type");
+    app.screenshot("rename-dialog").await;
+    app.click("[data-testid='rename-confirm']").await;
+    wait_for_rows(&app, &["lunch_receipt.jpg"]).await;
+    wait_until_gone(&app, "receipt.jpg").await;
+    let stamp = &old_key["acme-corp/documents/".len()..old_key.len() - "receipt.jpg".len()];
+    let stored = stored_names(&app, "acme-corp/documents");
+    assert!(
+        stored.contains(&format!("{stamp}lunch_receipt.jpg")) && !stored.iter().any(|n| n.ends_with("_receipt.jpg") && !n.contains("lunch")),
+        "renamed in the bucket under the same stamp: {stored:?}"
+    );
+
+    // Space opens the preview; the image decodes from the bytes the core sent.
+    row(&app, "lunch_receipt.jpg").await.click().await.expect("select");
+    press(&app, Key::Space).await;
+    app.wait_for("[role='dialog'][aria-label='Preview'] img.preview-image").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let width = app
+            .client
+            .execute("return document.querySelector('img.preview-image').naturalWidth;", vec![])
+            .await
+            .expect("script");
+        if width.as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the preview image never decoded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.screenshot("preview-image").await;
+    press(&app, Key::Escape).await;
+
+    // Move to another tenant: the window asks again before crossing the boundary.
+    row(&app, "invoice.pdf").await.click().await.expect("select");
+    app.click("[data-testid='more-actions']").await;
+    app.click("[data-testid='menu-move']").await;
+    app.wait_for("[role='dialog'][aria-label='Move']").await;
+    app.client
+        .execute(
+            "const s = document.querySelector(\"[data-testid='move-tenant']\"); s.value = 'globex'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .expect("choose tenant");
+    app.click("[data-testid='move-to-uploads']").await;
+    app.click("[data-testid='move-confirm']").await;
+    let warning = text_content(&app, "[data-testid='move-cross-warning']").await;
+    assert!(warning.contains("acme-corp") && warning.contains("globex"), "{warning}");
+    app.screenshot("move-cross-tenant").await;
+    app.click("[data-testid='move-cross-confirm']").await;
+    wait_until_gone(&app, "invoice.pdf").await;
+    assert!(
+        stored_names(&app, "globex/uploads").iter().any(|n| n.ends_with("_invoice.pdf")),
+        "the invoice is in globex/uploads"
+    );
+    assert!(
+        !stored_names(&app, "acme-corp/documents").iter().any(|n| n.ends_with("_invoice.pdf")),
+        "and no longer in acme-corp/documents"
+    );
+    app.quit().await;
+}

@@ -83,6 +83,18 @@ async fn connect_form_reports_wrong_secret_then_connects() {
             file.display()
         );
     }
+    // Nor in what the window can see: the page itself, and the replies of the commands that
+    // describe the profile.
+    let script = "const i = window.__TAURI_INTERNALS__; \
+        return Promise.all([i.invoke('app_status'), i.invoke('test_profile', { name: 'seaweed' })]) \
+        .then(r => JSON.stringify(r) + document.documentElement.outerHTML);";
+    let visible = app.client.execute(script, vec![]).await.expect("invoke");
+    let visible = visible.as_str().unwrap_or_default();
+    assert!(visible.contains("seaweed"), "the replies were read: {}", &visible[..visible.len().min(300)]);
+    assert!(
+        !visible.contains(&server.secret_key),
+        "the secret reached the window"
+    );
     let toml = std::fs::read_to_string(app.config_dir.path().join("profiles.toml")).expect("profile saved");
     assert!(
         toml.contains("[profiles.seaweed]") && toml.contains(BUCKET),

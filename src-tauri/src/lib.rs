@@ -112,7 +112,15 @@ pub fn run() {
             // Watched folders sync from the moment the app starts.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                handle.state::<state::AppState>().restart_sync().await;
+                let state = handle.state::<state::AppState>();
+                // Open the S3 client while the page loads, so the first listing does not wait
+                // for it. A first run has nothing to connect to yet.
+                if state.dirs.config_file().exists() {
+                    if let Err(e) = state.session().await {
+                        tracing::debug!("no session at start: {e}");
+                    }
+                }
+                state.restart_sync().await;
             });
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.set_focus();

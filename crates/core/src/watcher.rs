@@ -254,62 +254,91 @@ impl Watcher {
         let in_flight = Arc::new(Mutex::new(std::collections::HashSet::<(i64, String)>::new()));
         let stopped = Arc::new(Mutex::new(std::collections::HashSet::<i64>::new()));
         loop {
-            tokio::select! {
+            // New uploads start on the tick and, so that a big backlog is not paced by it, as
+            // soon as one finishes.
+            let schedule = tokio::select! {
                 _ = cancel.cancelled() => break,
-                Some(work) = rx.recv() => match work {
-                    Work::Paths(i, paths) => self.observe_paths(&folders[i], &paths)?,
-                    Work::Rescan(i) => self.rescan(&folders[i], now_ms())?,
-                    Work::Limit(i, message) => self.sink.event(SyncEvent::Folder {
-                        folder: folders[i].name(), status: FolderCondition::Scanning, message: Some(message),
-                    }),
-                },
+                Some(work) = rx.recv() => {
+                    match work {
+                        Work::Paths(i, paths) => self.observe_paths(&folders[i], &paths)?,
+                        Work::Rescan(i) => self.rescan(&folders[i], now_ms())?,
+                        Work::Limit(i, message) => self.sink.event(SyncEvent::Folder {
+                            folder: folders[i].name(), status: FolderCondition::Scanning, message: Some(message),
+                        }),
+                    }
+                    false
+                }
                 _ = reconcile.tick() => {
                     let generation = now_ms();
                     for folder in &folders { self.rescan(folder, generation)?; }
+                    false
                 }
-                _ = tick.tick() => {
-                    while running.try_join_next().is_some() {}
-                    let free = self.options.concurrency.saturating_sub(running.len());
-                    if free == 0 { continue; }
-                    let now = now_ms();
-                    let stable_before = now - self.options.stability.as_millis() as i64;
-                    for folder in &folders {
-                        if folder.stopped { continue; }
-                        let due = self.journal().due(folder.spec.id, now, stable_before, free)?;
-                        for row in due {
-                            let slot = (folder.spec.id, row.path.clone());
-                            if !in_flight.lock().unwrap_or_else(|p| p.into_inner()).insert(slot.clone()) { continue; }
-                            if running.len() >= self.options.concurrency { in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&slot); break; }
-                            let job = Job {
-                                bucket: self.bucket.clone(),
-                                journal: self.journal.clone(),
-                                sink: self.sink.clone(),
-                                spec: folder.spec.clone(),
-                                name: folder.name(),
-                                stability: self.options.stability,
-                            };
-                            let (in_flight, stopped) = (in_flight.clone(), stopped.clone());
-                            running.spawn(async move {
-                                let outcome = job.process(row).await;
-                                in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&slot);
-                                if let Err(Stop(message)) = outcome {
-                                    stopped.lock().unwrap_or_else(|p| p.into_inner()).insert(job.spec.id);
-                                    job.sink.event(SyncEvent::Folder { folder: job.name.clone(), status: FolderCondition::Stopped, message: Some(message) });
-                                }
-                            });
-                        }
-                    }
-                    // A folder stops for good on a permanent error reported by its jobs.
+                Some(_) = running.join_next(), if !running.is_empty() => true,
+                _ = tick.tick() => true,
+            };
+            if !schedule {
+                continue;
+            }
+            while running.try_join_next().is_some() {}
+            let free = self.options.concurrency.saturating_sub(running.len());
+            if free == 0 {
+                continue;
+            }
+            let now = now_ms();
+            let stable_before = now - self.options.stability.as_millis() as i64;
+            for folder in &folders {
+                if folder.stopped {
+                    continue;
+                }
+                let due = self.journal().due(folder.spec.id, now, stable_before, free)?;
+                for row in due {
+                    let slot = (folder.spec.id, row.path.clone());
+                    if !in_flight
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(slot.clone())
                     {
-                        let stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
-                        for folder in folders.iter_mut() {
-                            folder.stopped = stopped.contains(&folder.spec.id);
-                        }
+                        continue;
                     }
-                    if self.options.once && running.is_empty() && self.settled(&folders, stable_before)? {
+                    if running.len() >= self.options.concurrency {
+                        in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&slot);
                         break;
                     }
+                    let job = Job {
+                        bucket: self.bucket.clone(),
+                        journal: self.journal.clone(),
+                        sink: self.sink.clone(),
+                        spec: folder.spec.clone(),
+                        name: folder.name(),
+                        stability: self.options.stability,
+                    };
+                    let (in_flight, stopped) = (in_flight.clone(), stopped.clone());
+                    running.spawn(async move {
+                        let outcome = job.process(row).await;
+                        in_flight.lock().unwrap_or_else(|p| p.into_inner()).remove(&slot);
+                        if let Err(Stop(message)) = outcome {
+                            stopped
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .insert(job.spec.id);
+                            job.sink.event(SyncEvent::Folder {
+                                folder: job.name.clone(),
+                                status: FolderCondition::Stopped,
+                                message: Some(message),
+                            });
+                        }
+                    });
                 }
+            }
+            // A folder stops for good on a permanent error reported by its jobs.
+            {
+                let stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
+                for folder in folders.iter_mut() {
+                    folder.stopped = stopped.contains(&folder.spec.id);
+                }
+            }
+            if self.options.once && running.is_empty() && self.settled(&folders, stable_before)? {
+                break;
             }
         }
         // Let in-flight uploads finish: each ends verified or not started, never half-written.

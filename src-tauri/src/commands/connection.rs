@@ -83,7 +83,13 @@ pub async fn app_status(state: State<'_, AppState>) -> IpcResult<AppStatus> {
     let config = state.config()?;
     let profiles = profiles::summaries(&config, &state.env);
     let active = profiles.iter().find(|p| p.is_default).cloned();
-    let keychain = match state.store.get("__cubby_probe__") {
+    // The keychain answers over D-Bus and may first have to start its daemon: off the async
+    // workers, so listings asked for meanwhile are not held up.
+    let store = state.store.clone();
+    let probe = tokio::task::spawn_blocking(move || store.get("__cubby_probe__"))
+        .await
+        .map_err(|e| Error::invalid(format!("the keychain check stopped: {e}")))?;
+    let keychain = match probe {
         Ok(_) => KeychainStatus {
             available: true,
             detail: None,
