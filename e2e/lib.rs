@@ -47,6 +47,11 @@ pub fn app_binary() -> PathBuf {
 
 impl App {
     pub async fn launch() -> App {
+        Self::launch_with(&[]).await
+    }
+
+    /// `launch` with extra environment for the app (e.g. a PATH with a stand-in `xdg-open`).
+    pub async fn launch_with(envs: &[(&str, &std::ffi::OsStr)]) -> App {
         // Fails harmlessly when another test in this process installed it first.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let xvfb = Xvfb::start();
@@ -71,6 +76,7 @@ impl App {
             .env("CUBBY_SANDBOX_PORT", sandbox_port.to_string())
             // Debug logs land in driver.log, inside the data dir the secret scans read.
             .env("CUBBY_LOG", "debug")
+            .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)

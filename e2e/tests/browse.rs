@@ -389,7 +389,17 @@ async fn press(app: &App, key: Key) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rename_with_f2_preview_and_move_across_tenants() {
-    let app = App::launch().await;
+    // A stand-in for the desktop's opener: it records what it was asked to open.
+    let bin = tempfile::tempdir().expect("tempdir");
+    let opened = bin.path().join("opened.txt");
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(&opener, format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display())).expect("opener");
+    std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let path = std::env::join_paths(
+        std::iter::once(bin.path().to_path_buf()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .expect("PATH");
+    let app = App::launch_with(&[("PATH", path.as_os_str())]).await;
     open_documents(&app).await;
 
     // F2 renames in place; the key keeps its stamp, only the human name changes.
@@ -430,6 +440,30 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
     }
     app.screenshot("preview-image").await;
     press(&app, Key::Escape).await;
+
+    // A PDF opens in the desktop's viewer, from a verified copy in Cubby's own folder.
+    row(&app, "invoice.pdf").await.click().await.expect("select");
+    press(&app, Key::Space).await;
+    app.click("[data-testid='preview-open']").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let handed = loop {
+        if let Ok(text) = std::fs::read_to_string(&opened) {
+            break text;
+        }
+        assert!(std::time::Instant::now() < deadline, "the opener was never called");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(handed.ends_with("invoice.pdf"), "{handed}");
+    let copy = std::fs::read(&handed).expect("the opened copy");
+    assert!(copy.starts_with(b"%PDF-"), "a PDF was handed over");
+    app.screenshot("preview-pdf").await;
+    app.client
+        .find(Locator::XPath("//div[@role='dialog']//button[normalize-space()='Close']"))
+        .await
+        .expect("close button")
+        .click()
+        .await
+        .expect("close");
 
     // Move to another tenant: the window asks again before crossing the boundary.
     row(&app, "invoice.pdf").await.click().await.expect("select");

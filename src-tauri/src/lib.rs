@@ -29,6 +29,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         rename_object,
         move_objects,
         preview_object,
+        open_object,
         plan_upload,
         upload_files,
         download_objects,

@@ -9,9 +9,12 @@ use cubby_core::detect::detect_by_name;
 use cubby_core::keys::{self, display_name};
 use cubby_core::listing::{self, Listing};
 use cubby_core::objects;
+use cubby_core::transfer::{self, DownloadOptions, NoSink};
 use cubby_core::storage::ObjectEntry;
 use cubby_core::tenant::{Category, ObjectKey, Prefix, TenantId};
 use cubby_core::Result;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -89,7 +92,7 @@ pub struct MoveOutcome {
     pub failed: Vec<KeyFailure>,
 }
 
-/// An image or PDF small enough to show in the window, as a `data:` URL: the bytes come through
+/// An image small enough to show in the window, as a `data:` URL: the bytes come through
 /// Rust so the CSP never has to admit a storage origin.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct Preview {
@@ -306,7 +309,7 @@ pub async fn move_objects(
 /// Largest object the window previews; bigger ones offer a download instead.
 const PREVIEW_LIMIT: u64 = 20 * 1024 * 1024;
 
-/// The bytes of an image or PDF for the preview pane.
+/// The bytes of an image for the preview pane.
 #[tauri::command]
 #[specta::specta]
 pub async fn preview_object(state: State<'_, AppState>, key: String) -> IpcResult<Preview> {
@@ -315,8 +318,8 @@ pub async fn preview_object(state: State<'_, AppState>, key: String) -> IpcResul
     let info = session.bucket.head(key.as_str()).await?;
     // The stored type can be anything a client sent; the name's type decides what is rendered.
     let content_type = detect_by_name(key.as_str()).content_type.to_string();
-    let previewable = content_type.starts_with("image/") && content_type != "image/svg+xml"
-        || content_type == "application/pdf";
+    // PDFs open in the desktop's viewer (`open_object`): WebKitGTK renders none inline.
+    let previewable = content_type.starts_with("image/") && content_type != "image/svg+xml";
     let data_url = if previewable && info.size <= PREVIEW_LIMIT {
         let bytes = session.bucket.get(key.as_str()).await?;
         Some(format!("data:{content_type};base64,{}", BASE64.encode(bytes)))
@@ -328,4 +331,80 @@ pub async fn preview_object(state: State<'_, AppState>, key: String) -> IpcResul
         data_url,
         size: info.size as f64,
     })
+}
+
+/// Copies the object (verified, like any download) into Cubby's own folder for opened files and
+/// hands it to the desktop's default app for its type: how PDFs are previewed. Copies older than
+/// a day are removed on the way. Returns the local path.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_object(state: State<'_, AppState>, key: String) -> IpcResult<String> {
+    let key = ObjectKey::parse(&key)?;
+    let session = state.session().await?;
+    let dir = state.dirs.data.join("opened");
+    tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || forget_old_copies(&dir)
+    });
+    let strip = &key.as_str()[..key.as_str().len() - key.name().len()];
+    let target = transfer::target_for(&dir, &key, strip)?;
+    let options = DownloadOptions {
+        overwrite: true,
+        ..DownloadOptions::default()
+    };
+    let done = transfer::download(
+        &session.bucket,
+        &key,
+        &target,
+        &options,
+        Arc::new(NoSink),
+        &CancellationToken::new(),
+    )
+    .await?;
+    open_with_default_app(&done.path)?;
+    Ok(done.path.display().to_string())
+}
+
+fn forget_old_copies(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// `xdg-open` (Linux), `open` (macOS) or `start` (Windows), left to run on its own.
+fn open_with_default_app(path: &std::path::Path) -> Result<()> {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    let mut child = command
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            cubby_core::Error::io(
+                "no program to open files with (on Linux, install xdg-utils); download the file instead",
+                e,
+            )
+        })?;
+    // Reaped off the async workers; the opener itself returns at once.
+    std::thread::spawn(move || child.wait());
+    Ok(())
 }

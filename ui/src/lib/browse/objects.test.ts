@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renamedEntry, stemRange } from './rename';
 import { crossTenantQuestion, folderOf, movable, normalizeFolder, tenantsLeft } from './move';
-import { dataUrlToBlob, neighbour, previewKind } from './preview';
+import { neighbour, previewKind } from './preview';
 import type { Row } from './rows';
 import { fileActions } from './actions';
 
@@ -56,13 +56,6 @@ describe('preview', () => {
     expect(previewKind('application/pdf')).toBe('pdf');
     expect(previewKind('image/svg+xml')).toBeNull();
     expect(previewKind('text/plain')).toBeNull();
-  });
-
-  it('turns a base64 data URL into its bytes', async () => {
-    const blob = dataUrlToBlob('data:application/pdf;base64,JVBERi0=');
-    expect(blob.type).toBe('application/pdf');
-    expect(new TextDecoder().decode(await blob.arrayBuffer())).toBe('%PDF-');
-    expect(() => dataUrlToBlob('data:text/plain,hello')).toThrow();
   });
 
   it('steps through files only and stops at the ends', () => {

@@ -1,5 +1,5 @@
-// Quick look: what the window can show of a file, the PDF viewer's bytes, and stepping to
-// the neighbouring file with the arrow keys.
+// Quick look: what the window can show of a file (images inline, PDFs through the desktop's
+// viewer), and stepping to the neighbouring file with the arrow keys.
 
 import type { Row } from './rows';
 
@@ -11,20 +11,6 @@ export function previewKind(contentType: string): PreviewKind | null {
   if (type === 'application/pdf') return 'pdf';
   if (type.startsWith('image/') && type !== 'image/svg+xml') return 'image';
   return null;
-}
-
-/**
- * The bytes of a base64 `data:` URL as a Blob. The PDF frame gets a short blob: URL instead of
- * the data URL: a 20 MiB PDF is a 27 MB data: string, over the 2 MB URL limit of Chromium
- * (WebView2 on Windows), and a blob: URL can be revoked to free the bytes when the preview closes.
- */
-export function dataUrlToBlob(url: string): Blob {
-  const match = /^data:([^;,]*)(;[^,]*)?,(.*)$/s.exec(url);
-  if (!match || !(match[2] ?? '').includes(';base64')) throw new Error('Not a base64 data URL');
-  const binary = atob(match[3]);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return new Blob([bytes], { type: match[1] || 'application/octet-stream' });
 }
 
 type FileRow = Extract<Row, { kind: 'file' }>;

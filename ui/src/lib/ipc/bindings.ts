@@ -44,8 +44,14 @@ export const commands = {
 	 *  `cross_tenant` says the user confirmed it; the check happens before anything moves.
 	 */
 	moveObjects: (keys: string[], folder: string, crossTenant: boolean) => typedError<MoveOutcome, IpcError>(__TAURI_INVOKE("move_objects", { keys, folder, crossTenant })),
-	/**  The bytes of an image or PDF for the preview pane. */
+	/**  The bytes of an image for the preview pane. */
 	previewObject: (key: string) => typedError<Preview_Serialize, IpcError>(__TAURI_INVOKE("preview_object", { key })),
+	/**
+	 *  Copies the object (verified, like any download) into Cubby's own folder for opened files and
+	 *  hands it to the desktop's default app for its type: how PDFs are previewed. Copies older than
+	 *  a day are removed on the way. Returns the local path.
+	 */
+	openObject: (key: string) => typedError<string, IpcError>(__TAURI_INVOKE("open_object", { key })),
 	/**
 	 *  Where each file (folders are expanded) would go, without touching the bucket: the
 	 *  category routing is shown before it happens. `category` is "auto" or a category name.
@@ -383,13 +389,13 @@ export type PlannedUpload = {
 };
 
 /**
- *  An image or PDF small enough to show in the window, as a `data:` URL: the bytes come through
+ *  An image small enough to show in the window, as a `data:` URL: the bytes come through
  *  Rust so the CSP never has to admit a storage origin.
  */
 export type Preview = Preview_Serialize | Preview_Deserialize;
 
 /**
- *  An image or PDF small enough to show in the window, as a `data:` URL: the bytes come through
+ *  An image small enough to show in the window, as a `data:` URL: the bytes come through
  *  Rust so the CSP never has to admit a storage origin.
  */
 export type Preview_Deserialize = {
@@ -400,7 +406,7 @@ export type Preview_Deserialize = {
 };
 
 /**
- *  An image or PDF small enough to show in the window, as a `data:` URL: the bytes come through
+ *  An image small enough to show in the window, as a `data:` URL: the bytes come through
  *  Rust so the CSP never has to admit a storage origin.
  */
 export type Preview_Serialize = {

@@ -212,6 +212,11 @@ export async function moveObjects(keys: string[], folder: string, crossTenant: b
   return unwrap(await commands.moveObjects(keys, folder, crossTenant));
 }
 
+/** Copies the object into Cubby's folder for opened files and opens it in the default app. */
+export async function openObject(key: string): Promise<string> {
+  return unwrap(await commands.openObject(key));
+}
+
 export async function previewObject(key: string): Promise<Preview> {
   const preview = unwrap(await commands.previewObject(key));
   return { ...preview, size: preview.size ?? 0 };
