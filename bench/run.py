@@ -910,9 +910,9 @@ def write_doc(report: dict) -> None:
         f"- `{k}`: {s['objects']:,} object(s)" + (f", {s['bytes'] // MIB} MiB" if "bytes" in s else "")
         + f" in {s['seconds']} s with {s['tool']}" for k, s in report["seeding"].items())
     defaults = """- Cubby: `put`/`get` move 8 files at once; files ≥ 64 MiB go up in 16 MiB parts, 4 at a time;
-  every upload is a HEAD (nothing overwritten) then a PUT with Content-MD5 and `If-None-Match: *`;
-  every download is a HEAD (plus a HEAD with `partNumber=1` for a multipart ETag), then one streamed
-  GET, hashed, fsynced and renamed.
+  an upload is one PUT with Content-MD5 and `If-None-Match: *` (plus a HEAD first only for an
+  explicit `--key`); a download is one GET (plus a `partNumber=1` HEAD for a multipart ETag), objects
+  ≥ 32 MiB as 4 ranged GETs in flight, hashed, then renamed (no fsync unless `--fsync`).
 - rclone: `--transfers 4 --checkers 8`; S3 multipart above 200 MiB in 5 MiB chunks, 4 at a time;
   downloads ≥ 256 MiB in 4 parallel streams.
 - s5cmd: 256 workers; multipart in 50 MiB parts, 5 at a time (uploads and downloads).
@@ -992,12 +992,7 @@ and boto3 they include the Python interpreter.
 
 {analysis}
 
-## Not measured yet
-
-{not_measured}
-
-No figures are given for these.
-
+{("## Not measured yet" + chr(10) + chr(10) + not_measured + chr(10) + chr(10) + "No figures are given for these." + chr(10)) if not_measured else ""}
 ## Re-running
 
 ```sh
