@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/.tools/bin:$(HOME)/.cargo/bin:$(PATH)
 DEV := $(CURDIR)/.dev
 DEV_ENV := CUBBY_CONFIG_DIR=$(DEV)/config CUBBY_DATA_DIR=$(DEV)/data CUBBY_KEYCHAIN_SERVICE=cubby-dev
 
-.PHONY: run test deps ui app lint rust-test e2e bindings dev clean bench
+.PHONY: run test deps ui app lint rust-test e2e bindings dev clean bench fuzz
 
 deps:
 	@bash scripts/bootstrap.sh
@@ -50,6 +50,18 @@ rust-test: ui
 
 e2e: app
 	cargo test -p cubby-e2e
+
+## Fuzzes the key-to-path mapper, the file-name sanitizer and the .env parser, FUZZ_SECONDS
+## each (libFuzzer via cargo-fuzz; needs the nightly toolchain). Not part of `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := map_key sanitize_name dotenv
+fuzz:
+	@rustup toolchain list | grep -q '^nightly' || { echo "make fuzz needs the nightly toolchain: rustup toolchain install nightly"; exit 1; }
+	@command -v cargo-fuzz >/dev/null || cargo install -q --locked --root $(CURDIR)/.tools cargo-fuzz@0.13.2
+	# No sanitizer: the targets are safe Rust, and without ASan each run does several times more inputs.
+	for t in $(FUZZ_TARGETS); do \
+		cargo +nightly fuzz run -s none $$t -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	done
 
 ## Regenerates ui/src/lib/ipc/bindings.ts from the Rust commands.
 bindings:
