@@ -790,7 +790,11 @@ fn hostile_keys_download_inside_the_folder() {
         under_prefix,
         "every key under the prefix is either downloaded or reported: {failed:?}"
     );
-    assert_ne!(code, 0, "a download with failures does not exit 0: {err}");
+    assert_eq!(
+        code == 0,
+        failed.is_empty(),
+        "exit 0 exactly when every key was downloaded (exit {code}): {err}"
+    );
     assert_eq!(
         err.lines().count(),
         failed.len(),
