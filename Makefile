@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/.tools/bin:$(HOME)/.cargo/bin:$(PATH)
 DEV := $(CURDIR)/.dev
 DEV_ENV := CUBBY_CONFIG_DIR=$(DEV)/config CUBBY_DATA_DIR=$(DEV)/data CUBBY_KEYCHAIN_SERVICE=cubby-dev
 
-.PHONY: run test deps ui app lint rust-test e2e bindings dev clean bench package
+.PHONY: run test deps ui app lint rust-test e2e bindings dev clean bench package fuzz
 
 deps:
 	@bash scripts/bootstrap.sh
@@ -40,6 +40,8 @@ lint: deps
 	# clippy needs ui/dist to exist for the embedded assets.
 	cd ui && npm run build
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	# Licenses, duplicate versions and sources (deny.toml); advisories need GitHub, see docs/RELIABILITY.md.
+	cargo deny --offline check licenses bans sources
 
 ## Rust unit, integration, conformance and end-to-end tests (the e2e tests drive the built app).
 rust-test: ui
@@ -50,6 +52,18 @@ rust-test: ui
 
 e2e: app
 	cargo test -p cubby-e2e
+
+## Fuzzes the key-to-path mapper, the file-name sanitizer and the .env parser, FUZZ_SECONDS
+## each (libFuzzer via cargo-fuzz; needs the nightly toolchain). Not part of `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := map_key sanitize_name dotenv
+fuzz:
+	@rustup toolchain list | grep -q '^nightly' || { echo "make fuzz needs the nightly toolchain: rustup toolchain install nightly"; exit 1; }
+	@command -v cargo-fuzz >/dev/null || cargo install -q --locked --root $(CURDIR)/.tools cargo-fuzz@0.13.2
+	# No sanitizer: the targets are safe Rust, and without ASan each run does several times more inputs.
+	for t in $(FUZZ_TARGETS); do \
+		cargo +nightly fuzz run -s none $$t -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	done
 
 ## Regenerates ui/src/lib/ipc/bindings.ts from the Rust commands.
 bindings:

@@ -45,6 +45,12 @@ if [ ! -x "$TOOLS/bin/tauri-driver" ]; then
   cargo install -q --locked --root "$TOOLS" tauri-driver@2.1.0
 fi
 
+# cargo-deny, the license, duplicate and source check of `make lint` (deny.toml).
+if [ ! -x "$TOOLS/bin/cargo-deny" ] && ! command -v cargo-deny >/dev/null; then
+  echo "bootstrap: installing cargo-deny"
+  cargo install -q --locked --root "$TOOLS" cargo-deny@0.20.2
+fi
+
 # The UI's node packages, reinstalled when the lock file changes.
 if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "bootstrap: installing the UI's npm packages"

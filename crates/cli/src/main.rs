@@ -357,6 +357,8 @@ pub fn exit_code_for(code: &str) -> u8 {
     }
 }
 
+/// Log level from -q/-v, or from CUBBY_LOG (e.g. `trace`, `cubby_core=debug`) when set, the
+/// same variable the desktop app reads.
 fn init_logging(verbose: u8, quiet: bool) {
     let filter = match (quiet, verbose) {
         (true, _) => "error",
@@ -364,8 +366,10 @@ fn init_logging(verbose: u8, quiet: bool) {
         (false, 1) => "warn,cubby_core=debug,cubby_cli=debug,cubby_sandbox=debug",
         _ => "debug",
     };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CUBBY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
@@ -556,7 +560,9 @@ fn main() -> ExitCode {
             ),
             Command::Watch(WatchCommand::List) => watch_cmd::list(&ctx),
             Command::Watch(WatchCommand::Remove { dir }) => watch_cmd::remove(&ctx, dir),
-            Command::Watch(WatchCommand::Run { stability_ms, once }) => watch_cmd::run(&ctx, stability_ms, once).await,
+            Command::Watch(WatchCommand::Run { stability_ms, once }) => {
+                watch_cmd::run(&ctx, stability_ms, once).await
+            }
             Command::Watch(WatchCommand::Status) => watch_cmd::status(&ctx),
             Command::Version => {
                 let version = env!("CARGO_PKG_VERSION");

@@ -169,6 +169,7 @@ pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<ExitCode> {
     let session = crate::session::open(ctx, None).await?;
     // Each key with the folder part that is not recreated locally.
     let mut wanted: Vec<(ObjectKey, String)> = Vec::new();
+    let mut skipped = Vec::new();
     if let Some(prefix) = &args.prefix {
         let prefix = Prefix::parse(prefix)?;
         let strip = match prefix.as_str().rfind('/') {
@@ -177,13 +178,14 @@ pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<ExitCode> {
         };
         let contents = objects::list_prefix(&session.bucket, &prefix).await?;
         wanted.extend(contents.keys.into_iter().map(|k| (k, strip.clone())));
+        skipped = contents.skipped;
     }
     for key in &args.keys {
         let key = ObjectKey::parse(key)?;
         let strip = key.as_str()[..key.as_str().len() - key.name().len()].to_string();
         wanted.push((key, strip));
     }
-    if wanted.is_empty() {
+    if wanted.is_empty() && skipped.is_empty() {
         return Err(Error::invalid(
             "nothing to download: name keys, or a --prefix that has objects",
         ));
@@ -220,6 +222,15 @@ pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<ExitCode> {
             Err(e) => failures.push((key.to_string(), e)),
         }
     }
+    // Keys another client wrote that Cubby will not name are failures to report, not silence.
+    failures.extend(skipped.into_iter().map(|s| {
+        let what = format!("'{}'", s.key.escape_default());
+        let why = Error::Storage(format!(
+            "not downloaded: {}; rename it with the tool that wrote it",
+            s.reason
+        ));
+        (what, why)
+    }));
     ctx.emit(
         &serde_json::json!({
             "downloaded": done,
@@ -256,6 +267,13 @@ pub async fn rm(ctx: &Ctx, keys: Vec<String>, prefix: Option<String>, yes: bool)
             ));
         }
         let contents = objects::list_prefix(&session.bucket, &prefix).await?;
+        for s in &contents.skipped {
+            eprintln!(
+                "warning: '{}' is not deleted: {}",
+                s.key.escape_default(),
+                s.reason
+            );
+        }
         let summary = format!(
             "{} objects, {} under {prefix}",
             contents.keys.len(),

@@ -79,6 +79,21 @@ pub(crate) fn truncate_to(text: &str, max_bytes: usize) -> &str {
 /// Also folded: the invisible bidirectional controls (U+202E and kin) that make "fdp.exe" read
 /// as "exe.pdf". A name that is only an extension (".env") keeps it as its stem ("env").
 pub fn sanitize_name(name: &str, max_bytes: usize) -> Result<String> {
+    // One pass can leave work for another: the extension is chosen before the stem's edges are
+    // trimmed ("a_.pd_" -> "a_.pd", whose extension is now "pd"), and a cut can expose a new
+    // one. Each pass only removes characters, so repeating until nothing changes ends quickly
+    // and makes the result stable: sanitizing a sanitized name changes nothing.
+    let mut clean = sanitize_once(name, max_bytes)?;
+    loop {
+        let again = sanitize_once(&clean, max_bytes)?;
+        if again == clean {
+            return Ok(clean);
+        }
+        clean = again;
+    }
+}
+
+fn sanitize_once(name: &str, max_bytes: usize) -> Result<String> {
     let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let last = match last.as_bytes() {
         [drive, b':', ..] if drive.is_ascii_alphabetic() => &last[2..],
@@ -348,6 +363,18 @@ mod tests {
         // A cut that lands next to a separator does not leave it dangling.
         let name = sanitize_name("abcd efgh.txt", 9).unwrap();
         assert_eq!(name, "abcd.txt");
+    }
+
+    // Regression guard (found by the sanitize_name fuzz target): trimming after choosing the
+    // extension, or cutting a long name, could leave a name that sanitized differently again.
+    #[test]
+    fn sanitizing_is_idempotent() {
+        assert_eq!(clean("eU5\0.pd\0"), "eU5.pd");
+        assert_eq!(sanitize_name("ab_.c_d", 5).unwrap(), "ab.c");
+        for name in ["eU5\0.pd\0", "x_.y_", "a__.tar_"] {
+            let once = clean(name);
+            assert_eq!(clean(&once), once, "{name:?}");
+        }
     }
 
     #[test]

@@ -152,30 +152,39 @@ fn clean_segment(segment: &str, notes: &mut Notes) -> Option<String> {
         return None;
     }
 
-    // Windows reads "con.txt" as the console, and "nul .txt" too: the device name is what comes
-    // before the first dot, trailing spaces ignored.
-    let base = name.split('.').next().unwrap_or_default().trim_end_matches(' ');
-    if RESERVED.iter().any(|r| base.eq_ignore_ascii_case(r)) {
-        notes.add(format!("Windows device name '{base}' renamed to '{base}_'"));
-        name.insert(base.len(), '_');
-    }
-
     if name.len() > MAX_SEGMENT_BYTES {
         notes.add(format!("long names shortened to {MAX_SEGMENT_BYTES} bytes"));
-        name = match split_extension(&name) {
-            (stem, Some(ext)) => {
-                format!("{}.{ext}", truncate_to(stem, MAX_SEGMENT_BYTES - ext.len() - 1))
-            }
-            (whole, None) => truncate_to(whole, MAX_SEGMENT_BYTES)
-                .trim_end_matches(['.', ' '])
-                .to_string(),
-        };
+        name = shorten(&name);
         if name.is_empty() {
             notes.add("segment of only dots and spaces dropped");
             return None;
         }
     }
+
+    // Windows reads "con.txt" as the console, and "nul .txt" too: the device name is what comes
+    // before the first dot, trailing spaces ignored. Checked after shortening, because a cut can
+    // leave a device name behind ("CON" followed by 300 spaces becomes "CON").
+    let base = name.split('.').next().unwrap_or_default().trim_end_matches(' ');
+    if RESERVED.iter().any(|r| base.eq_ignore_ascii_case(r)) {
+        notes.add(format!("Windows device name '{base}' renamed to '{base}_'"));
+        name.insert(base.len(), '_');
+        if name.len() > MAX_SEGMENT_BYTES {
+            // The cut comes off the end; the "_" after the device name stays.
+            name = shorten(&name);
+        }
+    }
     Some(name)
+}
+
+/// `name` cut to at most 255 bytes on a char boundary, keeping a plain extension; a cut that
+/// ends in dots or spaces is trimmed (Windows would drop them). May return "".
+fn shorten(name: &str) -> String {
+    match split_extension(name) {
+        (stem, Some(ext)) => format!("{}.{ext}", truncate_to(stem, MAX_SEGMENT_BYTES - ext.len() - 1)),
+        (whole, None) => truncate_to(whole, MAX_SEGMENT_BYTES)
+            .trim_end_matches(['.', ' '])
+            .to_string(),
+    }
 }
 
 /// The first of `path`, `stem (1).ext`, `stem (2).ext`, … that does not exist (this one checks
@@ -329,6 +338,22 @@ mod tests {
         assert_eq!(parts("x.con"), ["x.con"]);
         let (_, adjusted) = mapped("prn/x");
         assert_eq!(adjusted, ["Windows device name 'prn' renamed to 'prn_'"]);
+    }
+
+    // Regression guard (found by the map_key fuzz target): shortening "CON" followed by 300
+    // spaces used to leave the bare device name "CON", checked for only before the cut.
+    #[test]
+    fn a_cut_never_leaves_a_device_name() {
+        let (p, adjusted) = mapped(&format!("CON{}x", " ".repeat(300)));
+        assert_eq!(p, ["CON_"]);
+        assert!(
+            adjusted.iter().any(|n| n.contains("'CON' renamed")),
+            "{adjusted:?}"
+        );
+        let p = parts(&format!("nul{}.txt", " ".repeat(300)));
+        assert_eq!(p[0].len(), MAX_SEGMENT_BYTES);
+        assert!(p[0].starts_with("nul_ ") && p[0].ends_with(" .txt"), "{:?}", p[0]);
+        assert_eq!(parts(&p[0]), p, "mapping again changes nothing");
     }
 
     #[test]

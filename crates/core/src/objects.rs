@@ -47,6 +47,17 @@ pub async fn delete_keys(bucket: &Bucket, keys: &[ObjectKey]) -> Result<DeleteRe
 pub struct PrefixContents {
     pub keys: Vec<ObjectKey>,
     pub bytes: u64,
+    /// Keys the server holds that are not valid object keys (control characters, '..', '//'),
+    /// each with why: another client wrote them, and Cubby will not name them, so callers
+    /// report them instead of silently leaving them out.
+    pub skipped: Vec<SkippedKey>,
+}
+
+/// A listed key Cubby cannot act on, and why (the message of the key's validation).
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedKey {
+    pub key: String,
+    pub reason: String,
 }
 
 pub async fn list_prefix(bucket: &Bucket, prefix: &Prefix) -> Result<PrefixContents> {
@@ -54,11 +65,15 @@ pub async fn list_prefix(bucket: &Bucket, prefix: &Prefix) -> Result<PrefixConte
     let mut listing = Listing::new(bucket, prefix, true);
     while let Some(page) = listing.next_page().await? {
         for object in page.objects {
-            // A key the server holds but Cubby would never write (e.g. "a//b") is still deleted
-            // by exact name; it cannot escape the prefix it was listed under.
-            if let Ok(key) = ObjectKey::parse(&object.key) {
-                contents.bytes += object.size;
-                contents.keys.push(key);
+            match ObjectKey::parse(&object.key) {
+                Ok(key) => {
+                    contents.bytes += object.size;
+                    contents.keys.push(key);
+                }
+                Err(e) => contents.skipped.push(SkippedKey {
+                    key: object.key,
+                    reason: e.to_string(),
+                }),
             }
         }
     }

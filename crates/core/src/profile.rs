@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::paths::{write_atomically, Dirs};
+use crate::tenant::escaped;
 use crate::{Error, Result};
 
 /// The seed's default expiry for signed URLs.
@@ -171,7 +172,7 @@ pub fn validate_name(name: &str) -> Result<()> {
     if !ok {
         return Err(Error::invalid(format!(
             "profile name '{}' is not allowed: use 1-64 letters, digits, '-' or '_'",
-            name.escape_default()
+            escaped(name)
         )));
     }
     Ok(())
@@ -182,7 +183,7 @@ pub fn validate_account_id(account: &str) -> Result<()> {
     if !ok {
         return Err(Error::invalid(format!(
             "account ID '{}' is not valid: copy the 32-character ID from the R2 page of the Cloudflare dashboard",
-            account.escape_default()
+            escaped(account)
         )));
     }
     Ok(())
@@ -201,28 +202,53 @@ pub fn validate_bucket(bucket: &str) -> Result<()> {
     if !ok {
         return Err(Error::invalid(format!(
             "bucket name '{}' is not valid: use 3-63 lowercase letters, digits and hyphens",
-            bucket.escape_default()
+            escaped(bucket)
         )));
     }
     Ok(())
 }
 
+/// `text` as a URL message may quote it: escaped, and with anything before an '@' hidden, since
+/// that is where a pasted password would sit.
+fn shown_url(text: &str) -> String {
+    match text.rsplit_once('@') {
+        Some((_, host)) => format!("…@{}", escaped(host)),
+        None => escaped(text),
+    }
+}
+
 fn parse_http_url(text: &str, what: &str) -> Result<Url> {
+    // The URL parser silently drops tabs and newlines inside a URL ("http://exa\nmple.com" reads
+    // as example.com), so text pasted with a line break would connect somewhere it does not say.
+    if let Some(c) = text.trim().chars().find(|c| c.is_control()) {
+        return Err(Error::invalid(format!(
+            "{what} '{}' contains the control character '{}': type the URL on one line",
+            shown_url(text),
+            c.escape_default()
+        )));
+    }
     let url = Url::parse(text.trim()).map_err(|e| {
         Error::invalid(format!(
             "{what} '{}' is not a URL ({e}): write it like https://host",
-            text.escape_default()
+            shown_url(text)
         ))
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
         return Err(Error::invalid(format!(
             "{what} '{}' must start with http:// or https://",
-            text.escape_default()
+            shown_url(text)
         )));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::invalid(format!(
-            "{what} must not contain a user name or password"
+            "{what} must not contain a user name or password: remove the 'user:password@' part \
+             (access keys are asked for separately and kept in the OS keychain)"
+        )));
+    }
+    if url.port() == Some(0) {
+        return Err(Error::invalid(format!(
+            "{what} '{}' has port 0, which no server listens on: give the real port, or none for the default",
+            shown_url(text)
         )));
     }
     Ok(url)
@@ -233,7 +259,7 @@ fn parse_endpoint(text: &str) -> Result<Url> {
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
         return Err(Error::invalid(format!(
             "endpoint '{}' must be just scheme, host and port (no path): e.g. https://s3.example.com:9000",
-            text.escape_default()
+            shown_url(text)
         )));
     }
     Ok(url)
@@ -359,6 +385,28 @@ mod tests {
         p = r2("x");
         p.public_url = Some("files.example.com".into());
         assert!(p.validate().unwrap_err().to_string().contains("public URL"));
+    }
+
+    // Regression guard: the URL parser drops newlines and tabs inside a URL, so
+    // "http://exa\nmple.com" used to be saved as http://example.com without a word.
+    #[test]
+    fn control_characters_and_port_zero_are_refused_in_urls() {
+        let mut p = r2("x");
+        p.endpoint = Some("http://exa\nmple.com".into());
+        let e = p.validate().unwrap_err().to_string();
+        assert!(e.contains("control character '\\n'"), "{e}");
+        p.endpoint = Some("http://example.com:0".into());
+        assert!(p.validate().unwrap_err().to_string().contains("port 0"));
+        assert!(normalize_public_url("https://files.exa\tmple.com").is_err());
+    }
+
+    // Regression guard: a password pasted into a URL must not be echoed back in the message.
+    #[test]
+    fn url_messages_hide_what_precedes_an_at_sign() {
+        let mut p = r2("x");
+        p.endpoint = Some("http://user:hunter2@exa mple.com".into());
+        let e = p.validate().unwrap_err().to_string();
+        assert!(!e.contains("hunter2") && e.contains("…@exa mple.com"), "{e}");
     }
 
     #[test]

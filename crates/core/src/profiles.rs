@@ -84,8 +84,15 @@ pub fn import_env(
     make_default: bool,
 ) -> Result<Profile> {
     validate_name(name)?;
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    // Binary junk is the file's fault, not the machine's: a usage error that says so.
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::invalid(format!(
+            "{} is not a text file (invalid UTF-8 at byte {}): give the path of a .env file saved as UTF-8",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
     let vars = Env::from_pairs(dotenv::parse(&text)?);
     let (profile, credentials) = profile_from_vars(name, &vars, Origin::Stored)?;
     save(dirs, store, &profile, &credentials, make_default)?;
@@ -172,6 +179,18 @@ mod tests {
             Some("prod"),
             "first profile is default"
         );
+    }
+
+    // Regression guard: a binary file given as the .env used to fail as an I/O error (exit 1)
+    // with no hint; it is bad input, and the message says what to give instead.
+    #[test]
+    fn a_binary_env_file_is_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let env_file = dir.path().join("junk.env");
+        std::fs::write(&env_file, b"CLOUDFLARE_R2_BUCKET_NAME=a\n\xff\xfe\x00junk").unwrap();
+        let err = import_env(&dirs(&dir), &MemoryKeychain::default(), &env_file, "x", false).unwrap_err();
+        assert_eq!(err.code(), "invalid_input");
+        assert!(err.to_string().contains("invalid UTF-8 at byte 28"), "{err}");
     }
 
     #[test]

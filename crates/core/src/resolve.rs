@@ -10,6 +10,7 @@ use crate::error::Missing;
 use crate::keychain::CredentialStore;
 use crate::profile::{normalize_public_url, Config, Origin, Profile, DEFAULT_EXPIRY_SECS};
 use crate::secret::{Credentials, Secret};
+use crate::tenant::escaped;
 use crate::{sandbox, Dirs, Error, Result};
 
 pub const ENV_PROFILE: &str = "env";
@@ -102,7 +103,7 @@ pub fn profile_from_vars(name: &str, vars: &Env, origin: Origin) -> Result<(Prof
         Some(text) => text.parse().map_err(|_| {
             Error::invalid(format!(
                 "CLOUDFLARE_R2_SIGNED_URL_EXPIRY='{}' is not a number of seconds: use e.g. 3600",
-                text.escape_default()
+                escaped(text)
             ))
         })?,
     };
@@ -111,7 +112,7 @@ pub fn profile_from_vars(name: &str, vars: &Env, origin: Origin) -> Result<(Prof
         Some(text) => parse_bool(text).ok_or_else(|| {
             Error::invalid(format!(
                 "CLOUDFLARE_R2_ENABLE_DIRECT_UPLOAD='{}' is not true or false",
-                text.escape_default()
+                escaped(text)
             ))
         })?,
     };

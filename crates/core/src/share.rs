@@ -11,7 +11,7 @@ use crate::detect::detect_by_name;
 use crate::keys::scheme_key;
 use crate::profile::{Profile, MAX_EXPIRY_SECS};
 use crate::storage::{check_expiry, encode_key, Bucket};
-use crate::tenant::{CategoryChoice, ObjectKey, TenantId};
+use crate::tenant::{escaped, CategoryChoice, ObjectKey, TenantId};
 use crate::{Error, Result};
 
 pub const CUSTOM_DOMAIN_NOTE: &str =
@@ -24,11 +24,12 @@ pub fn parse_expiry(text: &str) -> Result<Duration> {
     let bad = || {
         Error::invalid(format!(
             "expiry '{}' is not a duration: write e.g. 90s, 30m, 1h, 7d or a number of seconds",
-            text.escape_default()
+            escaped(text)
         ))
     };
     let n: u64 = number.parse().map_err(|_| bad())?;
-    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+    // Only spaces may part number and unit ("5 m"): "5\nm" is two lines, not five minutes.
+    let factor = match unit.trim_matches(' ').to_ascii_lowercase().as_str() {
         "" | "s" | "sec" | "secs" => 1,
         "m" | "min" | "mins" => 60,
         "h" | "hour" | "hours" => 3600,
@@ -40,7 +41,7 @@ pub fn parse_expiry(text: &str) -> Result<Duration> {
     check_expiry(expires).map_err(|_| {
         Error::invalid(format!(
             "expiry '{}' is outside R2's limits: links may last from 1 second to 7 days ({MAX_EXPIRY_SECS} s)",
-            text.escape_default()
+            escaped(text)
         ))
     })?;
     Ok(expires)
@@ -178,9 +179,21 @@ pub struct UploadHeaders {
     pub content_type: String,
 }
 
+/// Longest Content-Type a signed upload may require.
+pub const MAX_CONTENT_TYPE_BYTES: usize = 255;
+
 /// `type/subtype` made of RFC 7230 token characters, optional parameters allowed.
 pub fn validate_content_type(content_type: &str) -> Result<String> {
     let ct = content_type.trim();
+    // It is signed into the URL and sent back as a header by the uploader; real types are short
+    // (RFC 6838 allows 127 characters each for type and subtype).
+    if ct.len() > MAX_CONTENT_TYPE_BYTES {
+        return Err(Error::invalid(format!(
+            "content type '{}…' is {} bytes long: write it as type/subtype in at most {MAX_CONTENT_TYPE_BYTES} bytes, e.g. image/jpeg",
+            ct.chars().take(40).collect::<String>().escape_default(),
+            ct.len()
+        )));
+    }
     let essence = ct.split(';').next().unwrap_or("").trim();
     let token = |s: &str| {
         !s.is_empty()
@@ -191,7 +204,7 @@ pub fn validate_content_type(content_type: &str) -> Result<String> {
         Some((t, s)) if token(t) && token(s) && !ct.chars().any(|c| c.is_control()) => Ok(ct.to_string()),
         _ => Err(Error::invalid(format!(
             "content type '{}' is not valid: write it as type/subtype, e.g. image/jpeg",
-            content_type.escape_default()
+            escaped(content_type)
         ))),
     }
 }
@@ -255,7 +268,7 @@ pub fn upload_cors_rules(origins: &[String], max_age_secs: i32) -> Result<Vec<aw
         if !ok {
             return Err(Error::invalid(format!(
                 "origin '{}' is not valid: write scheme and host only, e.g. https://app.example.com",
-                origin.escape_default()
+                escaped(origin)
             )));
         }
     }
@@ -296,6 +309,14 @@ mod tests {
             assert_eq!(err.code(), "invalid_input", "{bad}");
         }
         assert!(parse_expiry("8d").unwrap_err().to_string().contains("7 days"));
+    }
+
+    // Regression guard: the unit was trimmed of any whitespace, so "5\nm" meant five minutes.
+    #[test]
+    fn only_spaces_part_number_and_unit() {
+        assert_eq!(parse_expiry("5 m").unwrap(), Duration::from_secs(300));
+        assert!(parse_expiry("5\nm").is_err());
+        assert!(parse_expiry("5\tm").is_err());
     }
 
     #[test]
@@ -339,5 +360,19 @@ mod tests {
         ] {
             assert!(validate_content_type(bad).is_err(), "{bad:?}");
         }
+    }
+
+    // Regression guard: a content type of any length used to be signed into upload URLs; the
+    // uploader would then have to send a header most servers refuse.
+    #[test]
+    fn overlong_content_types_are_refused() {
+        let long = format!("application/{}", "x".repeat(300));
+        let e = validate_content_type(&long).unwrap_err().to_string();
+        assert!(
+            e.contains("312 bytes long") && !e.contains(&"x".repeat(100)),
+            "{e}"
+        );
+        let longest = format!("application/{}", "x".repeat(MAX_CONTENT_TYPE_BYTES - 12));
+        assert!(validate_content_type(&longest).is_ok());
     }
 }

@@ -124,9 +124,14 @@ pub struct SeaweedFs {
 
 impl SeaweedFs {
     pub fn start(buckets: &[&str]) -> SeaweedFs {
+        Self::start_with_secret(buckets, &format!("seaweed-test-secret-{}", free_port()))
+    }
+
+    /// The same server with a secret key the test chose (e.g. a canary to search for).
+    pub fn start_with_secret(buckets: &[&str], secret_key: &str) -> SeaweedFs {
         let dir = tempfile::tempdir().expect("tempdir");
         let access_key = "CUBBYTESTACCESSKEY01".to_string();
-        let secret_key = format!("seaweed-test-secret-{}", free_port());
+        let secret_key = secret_key.to_string();
         let config = serde_json::json!({
             "identities": [{
                 "name": "admin",
