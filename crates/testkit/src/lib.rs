@@ -8,6 +8,8 @@
 // Tying children to our lifetime needs `prctl` in `pre_exec`; nothing else here is unsafe.
 #![allow(unsafe_code)]
 
+pub mod faults;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
