@@ -196,13 +196,19 @@ impl FaultProxy {
             // Wait until the port is really closed, so the next connect is refused.
             let start = std::time::Instant::now();
             while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                assert!(start.elapsed() < Duration::from_secs(10), "the proxy kept listening");
+                assert!(
+                    start.elapsed() < Duration::from_secs(10),
+                    "the proxy kept listening"
+                );
                 std::thread::sleep(Duration::from_millis(20));
             }
         } else {
             let start = std::time::Instant::now();
             while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-                assert!(start.elapsed() < Duration::from_secs(10), "the proxy did not listen again");
+                assert!(
+                    start.elapsed() < Duration::from_secs(10),
+                    "the proxy did not listen again"
+                );
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
@@ -314,11 +320,7 @@ async fn read_head<R: AsyncBufRead + Unpin>(r: &mut R) -> std::io::Result<Option
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
         .collect();
-    Ok(Some(Head {
-        raw,
-        first,
-        headers,
-    }))
+    Ok(Some(Head { raw, first, headers }))
 }
 
 enum Framing {
@@ -388,9 +390,17 @@ async fn read_body<R: AsyncBufRead + Unpin>(r: &mut R, framing: Framing) -> std:
 
 fn s3_error(status: u16, method: &str, id: usize) -> Vec<u8> {
     let (reason, code, message) = match status {
-        500 => ("Internal Server Error", "InternalError", "We encountered an internal error. Please try again."),
+        500 => (
+            "Internal Server Error",
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+        ),
         503 => ("Slow Down", "SlowDown", "Please reduce your request rate."),
-        _ => ("Service Unavailable", "ServiceUnavailable", "The service is unavailable. Please try again."),
+        _ => (
+            "Service Unavailable",
+            "ServiceUnavailable",
+            "The service is unavailable. Please try again.",
+        ),
     };
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>\
@@ -439,12 +449,12 @@ async fn exchange(
             Err(e) => return Err(e),
         };
         while (100..200).contains(&head.status()) {
-            head = read_head(conn)
-                .await?
-                .ok_or(std::io::ErrorKind::UnexpectedEof)?;
+            head = read_head(conn).await?.ok_or(std::io::ErrorKind::UnexpectedEof)?;
         }
         let body = read_body(conn, framing(&head, false, method)).await?;
-        if head.has_token("connection", "close") || matches!(framing(&head, false, method), Framing::UntilClose) {
+        if head.has_token("connection", "close")
+            || matches!(framing(&head, false, method), Framing::UntilClose)
+        {
             *upstream = None;
         }
         return Ok((head, body));
@@ -474,7 +484,10 @@ async fn serve(client: TcpStream, upstream_port: u16, shared: &Shared) -> std::i
         let target = parts.next().unwrap_or_default().to_string();
         let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
         if head.has_token("expect", "100-continue") {
-            client.get_mut().write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await?;
+            client
+                .get_mut()
+                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                .await?;
         }
         let body = read_body(&mut client, framing(&head, true, &method)).await?;
         let fault = shared.take(&method, path, query);
@@ -593,7 +606,11 @@ mod tests {
                             return;
                         }
                         let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
-                        if stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body)).is_err() {
+                        if stream
+                            .write_all(head.as_bytes())
+                            .and_then(|_| stream.write_all(body))
+                            .is_err()
+                        {
                             return;
                         }
                     }
@@ -619,7 +636,10 @@ mod tests {
         assert!(String::from_utf8_lossy(&get(proxy.port, "/a/x").expect("get")).ends_with("0123456789"));
         for _ in 0..2 {
             let answer = String::from_utf8_lossy(&get(proxy.port, "/b/x").expect("get")).into_owned();
-            assert!(answer.starts_with("HTTP/1.1 503") && answer.contains("<Code>SlowDown</Code>"), "{answer}");
+            assert!(
+                answer.starts_with("HTTP/1.1 503") && answer.contains("<Code>SlowDown</Code>"),
+                "{answer}"
+            );
         }
         assert!(String::from_utf8_lossy(&get(proxy.port, "/b/x").expect("get")).ends_with("0123456789"));
         assert_eq!(proxy.fired(id), 2);
@@ -630,7 +650,10 @@ mod tests {
         let proxy = FaultProxy::start(origin(b"0123456789"));
         proxy.inject(Rule::new(Fault::Truncate));
         let answer = String::from_utf8_lossy(&get(proxy.port, "/k").expect("get")).into_owned();
-        assert!(answer.contains("Content-Length: 10") && answer.ends_with("\r\n\r\n01234"), "{answer}");
+        assert!(
+            answer.contains("Content-Length: 10") && answer.ends_with("\r\n\r\n01234"),
+            "{answer}"
+        );
     }
 
     #[test]
@@ -638,7 +661,9 @@ mod tests {
         let proxy = FaultProxy::start(origin(b"ok"));
         proxy.refuse(true);
         assert_eq!(
-            std::net::TcpStream::connect(("127.0.0.1", proxy.port)).map(|_| ()).map_err(|e| e.kind()),
+            std::net::TcpStream::connect(("127.0.0.1", proxy.port))
+                .map(|_| ())
+                .map_err(|e| e.kind()),
             Err(std::io::ErrorKind::ConnectionRefused)
         );
         proxy.refuse(false);
