@@ -556,7 +556,9 @@ fn main() -> ExitCode {
             ),
             Command::Watch(WatchCommand::List) => watch_cmd::list(&ctx),
             Command::Watch(WatchCommand::Remove { dir }) => watch_cmd::remove(&ctx, dir),
-            Command::Watch(WatchCommand::Run { stability_ms, once }) => watch_cmd::run(&ctx, stability_ms, once).await,
+            Command::Watch(WatchCommand::Run { stability_ms, once }) => {
+                watch_cmd::run(&ctx, stability_ms, once).await
+            }
             Command::Watch(WatchCommand::Status) => watch_cmd::status(&ctx),
             Command::Version => {
                 let version = env!("CARGO_PKG_VERSION");
