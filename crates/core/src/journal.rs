@@ -491,6 +491,17 @@ impl Journal {
         Ok(())
     }
 
+    /// Makes every failed file due now: a watcher that starts (or a `--once` run) tries them
+    /// again at once instead of waiting out a backoff the previous run chose.
+    pub fn retry_failed_now(&self, folder: i64) -> Result<usize> {
+        self.conn
+            .execute(
+                "UPDATE files SET next_retry = 0 WHERE folder = ?1 AND state = 'failed'",
+                params![folder],
+            )
+            .map_err(db_err)
+    }
+
     pub fn status(&self, folder: i64, stable_before: i64) -> Result<FolderStatus> {
         let mut status = FolderStatus::default();
         let mut stmt = self
@@ -610,6 +621,18 @@ mod tests {
             FileState::Pending,
             "changed content is a new version"
         );
+    }
+
+    /// A rerun of `watch run --once` right after a failed one must try the failed files again,
+    /// not exit at once because their backoff has not run out.
+    #[test]
+    fn failed_files_are_due_again_when_a_run_starts() {
+        let (_d, mut j, f) = journal();
+        j.observe(f.id, &[("a.pdf".into(), 10, 100)], 0, 1).unwrap();
+        j.mark_failed(f.id, "a.pdf", "server down", 1_000_000).unwrap();
+        assert!(j.due(f.id, 10, 10, 10).unwrap().is_empty(), "backing off");
+        assert_eq!(j.retry_failed_now(f.id).unwrap(), 1);
+        assert_eq!(j.due(f.id, 10, 10, 10).unwrap().len(), 1);
     }
 
     #[test]

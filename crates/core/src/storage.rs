@@ -665,6 +665,8 @@ impl Bucket {
                     (true, Some(s)) => format!("HTTP {s}"),
                     (true, None) => root_cause(&err),
                 };
+                // Some operations already end in "of" ("upload part of"): say it once.
+                let op = op.strip_suffix(" of").unwrap_or(op);
                 Error::Storage(format!("{op} of {what} failed: {detail}"))
             }
         }

@@ -645,11 +645,23 @@ async fn upload_single(
         &content_md5,
         !options.overwrite,
     );
+    let expected = hex(&digest);
     let etag = tokio::select! {
-        r = put => r?,
+        r = put => match r {
+            // The SDK retries a PUT whose answer was lost; the retry's `If-None-Match: *` then
+            // meets the object the first attempt stored. Our own bytes under the key are success,
+            // not a conflict: reporting failure would make the user upload it a second time.
+            // (An object that was there before is caught by the HEAD above or by `known_new`.)
+            Err(Error::AlreadyExists(message)) if !options.overwrite => {
+                match landed(bucket, key, &expected).await {
+                    Some(etag) => Some(etag),
+                    None => return Err(Error::AlreadyExists(message)),
+                }
+            }
+            r => r?,
+        },
         _ = cancel.cancelled() => return Err(Error::Cancelled),
     };
-    let expected = hex(&digest);
     let got = etag.as_deref().map(clean_etag).unwrap_or_default();
     if got != expected {
         if !options.overwrite {
@@ -661,6 +673,14 @@ async fn upload_single(
     }
     meter.add(plan.size);
     Ok(got)
+}
+
+/// The ETag of `key` when the bucket holds exactly the content whose ETag is `expected`: how a
+/// write whose answer was lost (the connection dropped after the server stored it) is recognised.
+async fn landed(bucket: &Bucket, key: &str, expected: &str) -> Option<String> {
+    let info = bucket.head(key).await.ok()?;
+    let etag = info.etag.as_deref().map(clean_etag)?;
+    (etag == expected).then_some(etag)
 }
 
 /// Part size: at least the configured size and 5 MiB, and large enough for ≤ 10,000 parts,
@@ -720,24 +740,40 @@ async fn upload_multipart(
     };
     let results = for_each_bounded(parts, options.part_concurrency, work).await;
     let outcome: Result<Vec<(i32, String, [u8; 16])>> = results.into_iter().collect();
+    // The ETag the assembled object must have, once every part is stored.
+    let mut expected = None;
     let finished = match outcome {
         Ok(parts) => {
-            let mut expected = Md5::new();
+            let mut all = Md5::new();
             for (_, _, digest) in &parts {
-                expected.update(digest);
+                all.update(digest);
             }
-            let expected = format!("{}-{}", hex(&expected.finalize()), parts.len());
+            let etag = format!("{}-{}", hex(&all.finalize()), parts.len());
+            expected = Some(etag.clone());
             let list = parts.into_iter().map(|(n, etag, _)| (n, etag)).collect();
             bucket
                 .complete_multipart(&key, &upload_id, list, !options.overwrite)
                 .await
-                .map(|etag| (etag, expected))
+                .map(|got| (got, etag))
         }
         Err(e) => Err(e),
     };
-    let (etag, expected) = match finished {
-        Ok(done) => done,
-        Err(e) => {
+    let (etag, expected) = match (finished, expected) {
+        (Ok(done), _) => done,
+        // A completion whose answer was lost (dropped, stalled, truncated) and whose retry was
+        // refused (NoSuchUpload, or 412 against the object it made): when the bucket holds
+        // exactly our parts the upload is done. Reporting failure would make the user send it
+        // twice.
+        (Err(e), Some(expected)) if !matches!(e, Error::Cancelled) => {
+            match landed(bucket, &key, &expected).await {
+                Some(etag) => (Some(etag), expected),
+                None => {
+                    let _ = bucket.abort_multipart(&key, &upload_id).await;
+                    return Err(e);
+                }
+            }
+        }
+        (Err(e), _) => {
             // Never leave an open multipart upload (and its stored parts) behind.
             let _ = bucket.abort_multipart(&key, &upload_id).await;
             return Err(e);
@@ -1009,17 +1045,28 @@ async fn download_inner(
     };
     let written = out.written;
     let mut file = out.file;
-    if let Err(e) = streamed {
-        let _ = file.flush().await;
-        return Err(e);
-    }
-    file.flush()
-        .await
-        .map_err(|e| Error::io(format!("cannot write {}", part.display()), e))?;
-    if options.fsync {
-        file.sync_all()
+    let mut finished = streamed;
+    if finished.is_ok() {
+        finished = file
+            .flush()
             .await
-            .map_err(|e| Error::io(format!("cannot write {}", part.display()), e))?;
+            .map_err(|e| Error::io(format!("cannot write {}", part.display()), e));
+    }
+    if finished.is_ok() && options.fsync {
+        finished = file
+            .sync_all()
+            .await
+            .map_err(|e| Error::io(format!("cannot write {}", part.display()), e));
+    }
+    if let Err(e) = finished {
+        let _ = file.flush().await;
+        drop(file);
+        if size < RESUME_MIN {
+            // No marker makes this `.part` resumable: it would only be litter next to the folder's
+            // real files (and overwritten by the next attempt anyway).
+            let _ = tokio::fs::remove_file(&part).await;
+        }
+        return Err(e);
     }
     drop(file);
 

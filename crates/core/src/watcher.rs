@@ -242,9 +242,11 @@ impl Watcher {
             .filter_map(|(i, f)| start_events(i, f, tx.clone(), &self.sink))
             .collect();
 
-        // A crash may have left uploads in flight: settle them before anything else.
+        // A crash may have left uploads in flight: settle them before anything else. Files a
+        // previous run gave up on for now are tried again at once: starting is the user's retry.
         for folder in &folders {
             self.recover(folder).await?;
+            self.journal().retry_failed_now(folder.spec.id)?;
             self.rescan(folder, now_ms())?;
         }
         let mut reconcile = tokio::time::interval(self.options.reconcile_every);

@@ -8,6 +8,8 @@
 // Tying children to our lifetime needs `prctl` in `pre_exec`; nothing else here is unsafe.
 #![allow(unsafe_code)]
 
+pub mod faults;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -399,7 +401,11 @@ pub fn run_with_timeout(
         .spawn()
         .expect("spawn");
     if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(input).expect("stdin");
+        // A process that fails before reading its input (a refused argument) closes the pipe
+        // first: a broken pipe here is its outcome to check, not the harness's failure.
+        if let Err(e) = pipe.write_all(input) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "stdin: {e}");
+        }
     }
     let mut out = child.stdout.take().expect("stdout");
     let mut err = child.stderr.take().expect("stderr");
