@@ -234,6 +234,34 @@ async fn dropped_files_are_routed_shown_then_uploaded() {
         uploaded.iter().any(|n| n.ends_with("_shelf.png")),
         "the image went to images/: {uploaded:?}"
     );
+
+    // Dropped onto a category in the sidebar, files go there whatever their type.
+    let script = "const r = document.querySelector(\"[data-testid='folder-acme-corp/images/']\").getBoundingClientRect(); \
+        const d = window.devicePixelRatio || 1; \
+        return window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'tauri://drag-drop', \
+        payload: { paths: arguments[0], position: { x: (r.left + r.width / 2) * d, y: (r.top + r.height / 2) * d } } }).then(() => true);";
+    let notes_only = serde_json::json!([notes.display().to_string()]);
+    app.client
+        .execute(script, vec![notes_only])
+        .await
+        .expect("emit the drop");
+    app.wait_for("[data-testid='upload-plan-items']").await;
+    let chosen = app
+        .wait_for("[data-testid='upload-category']")
+        .await
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(
+        chosen.as_deref(),
+        Some("images"),
+        "the category it was dropped on"
+    );
+    let plan = text_content(&app, "[data-testid='upload-plan-items']").await;
+    assert!(
+        plan.contains("acme-corp/images/") && !plan.contains("acme-corp/documents/"),
+        "{plan}"
+    );
     app.quit().await;
 }
 
@@ -357,7 +385,11 @@ async fn an_upload_url_accepts_a_put() {
 
 /// The sandbox's own copy of the bucket, to check what the window did without asking it.
 fn stored_names(app: &App, folder: &str) -> Vec<String> {
-    let dir = app.data_dir.path().join("sandbox/buckets/cubby-sandbox").join(folder);
+    let dir = app
+        .data_dir
+        .path()
+        .join("sandbox/buckets/cubby-sandbox")
+        .join(folder);
     std::fs::read_dir(&dir)
         .map(|entries| {
             entries
@@ -393,10 +425,16 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
     let bin = tempfile::tempdir().expect("tempdir");
     let opened = bin.path().join("opened.txt");
     let opener = bin.path().join("xdg-open");
-    std::fs::write(&opener, format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display())).expect("opener");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display()),
+    )
+    .expect("opener");
     std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
     let path = std::env::join_paths(
-        std::iter::once(bin.path().to_path_buf()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+        std::iter::once(bin.path().to_path_buf()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
     )
     .expect("PATH");
     let app = App::launch_with(&[("PATH", path.as_os_str())]).await;
@@ -417,25 +455,39 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
     let stamp = &old_key["acme-corp/documents/".len()..old_key.len() - "receipt.jpg".len()];
     let stored = stored_names(&app, "acme-corp/documents");
     assert!(
-        stored.contains(&format!("{stamp}lunch_receipt.jpg")) && !stored.iter().any(|n| n.ends_with("_receipt.jpg") && !n.contains("lunch")),
+        stored.contains(&format!("{stamp}lunch_receipt.jpg"))
+            && !stored
+                .iter()
+                .any(|n| n.ends_with("_receipt.jpg") && !n.contains("lunch")),
         "renamed in the bucket under the same stamp: {stored:?}"
     );
 
     // Space opens the preview; the image decodes from the bytes the core sent.
-    row(&app, "lunch_receipt.jpg").await.click().await.expect("select");
+    row(&app, "lunch_receipt.jpg")
+        .await
+        .click()
+        .await
+        .expect("select");
     press(&app, Key::Space).await;
-    app.wait_for("[role='dialog'][aria-label='Preview'] img.preview-image").await;
+    app.wait_for("[role='dialog'][aria-label='Preview'] img.preview-image")
+        .await;
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
         let width = app
             .client
-            .execute("return document.querySelector('img.preview-image').naturalWidth;", vec![])
+            .execute(
+                "return document.querySelector('img.preview-image').naturalWidth;",
+                vec![],
+            )
             .await
             .expect("script");
         if width.as_u64().unwrap_or(0) > 0 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the preview image never decoded");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the preview image never decoded"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     app.screenshot("preview-image").await;
@@ -450,7 +502,10 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
         if let Ok(text) = std::fs::read_to_string(&opened) {
             break text;
         }
-        assert!(std::time::Instant::now() < deadline, "the opener was never called");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the opener was never called"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(handed.ends_with("invoice.pdf"), "{handed}");
@@ -458,7 +513,9 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
     assert!(copy.starts_with(b"%PDF-"), "a PDF was handed over");
     app.screenshot("preview-pdf").await;
     app.client
-        .find(Locator::XPath("//div[@role='dialog']//button[normalize-space()='Close']"))
+        .find(Locator::XPath(
+            "//div[@role='dialog']//button[normalize-space()='Close']",
+        ))
         .await
         .expect("close button")
         .click()
@@ -480,16 +537,23 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
     app.click("[data-testid='move-to-uploads']").await;
     app.click("[data-testid='move-confirm']").await;
     let warning = text_content(&app, "[data-testid='move-cross-warning']").await;
-    assert!(warning.contains("acme-corp") && warning.contains("globex"), "{warning}");
+    assert!(
+        warning.contains("acme-corp") && warning.contains("globex"),
+        "{warning}"
+    );
     app.screenshot("move-cross-tenant").await;
     app.click("[data-testid='move-cross-confirm']").await;
     wait_until_gone(&app, "invoice.pdf").await;
     assert!(
-        stored_names(&app, "globex/uploads").iter().any(|n| n.ends_with("_invoice.pdf")),
+        stored_names(&app, "globex/uploads")
+            .iter()
+            .any(|n| n.ends_with("_invoice.pdf")),
         "the invoice is in globex/uploads"
     );
     assert!(
-        !stored_names(&app, "acme-corp/documents").iter().any(|n| n.ends_with("_invoice.pdf")),
+        !stored_names(&app, "acme-corp/documents")
+            .iter()
+            .any(|n| n.ends_with("_invoice.pdf")),
         "and no longer in acme-corp/documents"
     );
     app.quit().await;

@@ -90,7 +90,11 @@ async fn connect_form_reports_wrong_secret_then_connects() {
         .then(r => JSON.stringify(r) + document.documentElement.outerHTML);";
     let visible = app.client.execute(script, vec![]).await.expect("invoke");
     let visible = visible.as_str().unwrap_or_default();
-    assert!(visible.contains("seaweed"), "the replies were read: {}", &visible[..visible.len().min(300)]);
+    assert!(
+        visible.contains("seaweed"),
+        "the replies were read: {}",
+        &visible[..visible.len().min(300)]
+    );
     assert!(
         !visible.contains(&server.secret_key),
         "the secret reached the window"

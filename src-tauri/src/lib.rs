@@ -39,6 +39,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         upload_url,
         list_links,
         revoke_link,
+        public_urls,
         watch_events,
         watched_folders,
         add_watched_folder,

@@ -555,7 +555,10 @@ async fn big_download_in_parallel_ranges_resumes_and_verifies(b: &Bucket) {
     .expect("download");
     assert_eq!(done.resumed_from, 0);
     assert!(done.checksum_verified);
-    assert!(std::fs::read(&done.path).expect("read") == data, "bytes identical");
+    assert!(
+        std::fs::read(&done.path).expect("read") == data,
+        "bytes identical"
+    );
 }
 
 async fn hostile_keys_never_leave_the_download_folder(b: &Bucket) {

@@ -9,15 +9,15 @@ use cubby_core::detect::detect_by_name;
 use cubby_core::keys::{self, display_name};
 use cubby_core::listing::{self, Listing};
 use cubby_core::objects;
-use cubby_core::transfer::{self, DownloadOptions, NoSink};
 use cubby_core::storage::ObjectEntry;
 use cubby_core::tenant::{Category, ObjectKey, Prefix, TenantId};
+use cubby_core::transfer::{self, DownloadOptions, NoSink};
 use cubby_core::Result;
-use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 use serde::Serialize;
+use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::State;
+use tokio_util::sync::CancellationToken;
 
 use crate::error::IpcResult;
 use crate::state::AppState;
@@ -366,7 +366,9 @@ pub async fn open_object(state: State<'_, AppState>, key: String) -> IpcResult<S
 }
 
 fn forget_old_copies(dir: &std::path::Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let day = std::time::Duration::from_secs(24 * 3600);
     for entry in entries.flatten() {
         let old = entry

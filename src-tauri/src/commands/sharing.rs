@@ -267,3 +267,23 @@ pub async fn revoke_link(state: State<'_, AppState>, id: u32) -> IpcResult<Revok
         links: revoked.links as u32,
     })
 }
+
+/// The permanent public URLs of objects (`{public URL}/{key}`), for "Copy public URL". They
+/// work only where the bucket is served publicly (a custom domain or r2.dev).
+#[tauri::command]
+#[specta::specta]
+pub async fn public_urls(state: State<'_, AppState>, keys: Vec<String>) -> IpcResult<Vec<String>> {
+    let keys: Vec<ObjectKey> = keys.iter().map(|k| ObjectKey::parse(k)).collect::<Result<_>>()?;
+    let session = state.session().await?;
+    keys.iter()
+        .map(|key| {
+            share::public_url(&session.profile, key.as_str()).ok_or_else(|| {
+                Error::invalid(format!(
+                    "profile '{}' has no public URL: add the bucket's custom domain or r2.dev address to it",
+                    session.profile.name
+                ))
+                .into()
+            })
+        })
+        .collect()
+}

@@ -199,6 +199,20 @@ describe('transfers', () => {
     expect(t.batches[0].items[0]).toMatchObject({ state: 'failed', message: 'Cancelled' });
   });
 
+  it('hands over only the failed items of a finished batch for a retry', () => {
+    const t = new Transfers();
+    t.apply({ event: 'queued', batch: 3, direction: 'upload', items: [{ key: 'a/x', local: '/x', size: 1 }, { key: 'a/y', local: '/y', size: 1 }] });
+    t.apply({ event: 'finished', batch: 3, id: 1, key: 'a/x', local: '/x', bytes: 1 });
+    t.apply({ event: 'failed', batch: 3, id: 2, key: 'a/y', local: '/y', code: 'unreachable', message: 'down' });
+    // A batch still running is not retried.
+    expect(t.takeFailed(3)).toEqual([]);
+    t.finish({ batch: 3, done: 1, bytes: 1, failed: [], cancelled: false });
+    expect(t.takeFailed(3).map((i) => i.local)).toEqual(['/y']);
+    expect(t.batches[0].items.map((i) => i.key)).toEqual(['a/x']);
+    expect(t.totals.failed).toBe(0);
+    expect(t.takeFailed(3)).toEqual([]);
+  });
+
   it('says how long is left in words', () => {
     expect(formatEta(12.2)).toBe('13 s left');
     expect(formatEta(125)).toBe('3 min left');

@@ -81,6 +81,12 @@ describe('fileActions', () => {
     expect(items.find((i) => i.id === 'move')?.label).toBe('Move 3 files to…');
   });
 
+  it('offers the public URL only when the profile has one', () => {
+    expect(ids(fileActions(1, 0, true))).toContain('copy-public-url');
+    expect(fileActions(2, 0, true).find((i) => i.id === 'copy-public-url')?.label).toBe('Copy public URLs');
+    expect(fileActions(1, 0, false).map((i) => i.id)).not.toContain('copy-public-url');
+  });
+
   it('only opens a folder or copies its prefix', () => {
     expect(ids(fileActions(0, 1))).toEqual(['open', 'copy-key']);
     expect(fileActions(0, 0)).toEqual([]);

@@ -122,6 +122,16 @@ export class Transfers {
     }
   }
 
+  /** Removes a finished batch's failed items and returns them, to be run again as a new batch. */
+  takeFailed(batchId: number): TransferItem[] {
+    const batch = this.batches.find((b) => b.batch === batchId);
+    if (!batch?.finished) return [];
+    const failed = batch.items.filter((i) => i.state === 'failed');
+    batch.items = batch.items.filter((i) => i.state !== 'failed');
+    if (batch.items.length === 0) this.batches = this.batches.filter((b) => b !== batch);
+    return failed;
+  }
+
   clearFinished(): void {
     this.batches = this.batches.filter((b) => !b.finished);
   }

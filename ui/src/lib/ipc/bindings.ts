@@ -76,6 +76,11 @@ export const commands = {
 	listLinks: (which: string, tenant: string | null) => typedError<LinkRow_Serialize[], IpcError>(__TAURI_INVOKE("list_links", { which, tenant })),
 	/**  Kills every link to the object of link `id` by moving the object to a new key. */
 	revokeLink: (id: number) => typedError<RevokeOutcome, IpcError>(__TAURI_INVOKE("revoke_link", { id })),
+	/**
+	 *  The permanent public URLs of objects (`{public URL}/{key}`), for "Copy public URL". They
+	 *  work only where the bucket is served publicly (a custom domain or r2.dev).
+	 */
+	publicUrls: (keys: string[]) => typedError<string[], IpcError>(__TAURI_INVOKE("public_urls", { keys })),
 	/**  Subscribes the window to the engine's events; the channel stays until the window goes. */
 	watchEvents: (onEvent: Channel<SyncUpdate_Deserialize>) => typedError<null, IpcError>(__TAURI_INVOKE("watch_events", { onEvent })),
 	watchedFolders: () => typedError<WatchedFolderRow[], IpcError>(__TAURI_INVOKE("watched_folders")),

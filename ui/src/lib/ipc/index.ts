@@ -212,6 +212,11 @@ export async function moveObjects(keys: string[], folder: string, crossTenant: b
   return unwrap(await commands.moveObjects(keys, folder, crossTenant));
 }
 
+/** The objects' permanent public URLs; throws when the profile has no public URL. */
+export async function publicUrls(keys: string[]): Promise<string[]> {
+  return unwrap(await commands.publicUrls(keys));
+}
+
 /** Copies the object into Cubby's folder for opened files and opens it in the default app. */
 export async function openObject(key: string): Promise<string> {
   return unwrap(await commands.openObject(key));
@@ -265,7 +270,11 @@ export async function pickFolder(): Promise<string | null> {
   return typeof picked === 'string' ? picked : null;
 }
 
-export type DropState = { kind: 'over' } | { kind: 'leave' } | { kind: 'drop'; paths: string[] };
+/** `position` is in CSS pixels of the window, where the files were let go. */
+export type DropState =
+  | { kind: 'over' }
+  | { kind: 'leave' }
+  | { kind: 'drop'; paths: string[]; position: { x: number; y: number } | null };
 
 /** Files dragged from the OS onto the window. Returns the unsubscribe function. */
 export async function onFileDrop(handler: (state: DropState) => void): Promise<() => void> {
@@ -273,7 +282,12 @@ export async function onFileDrop(handler: (state: DropState) => void): Promise<(
     const payload = event.payload;
     if (payload.type === 'enter' || payload.type === 'over') handler({ kind: 'over' });
     else if (payload.type === 'leave') handler({ kind: 'leave' });
-    else if (payload.type === 'drop') handler({ kind: 'drop', paths: payload.paths });
+    else if (payload.type === 'drop') {
+      // Tauri reports physical pixels; the page lays out in CSS pixels.
+      const ratio = window.devicePixelRatio || 1;
+      const position = payload.position ? { x: payload.position.x / ratio, y: payload.position.y / ratio } : null;
+      handler({ kind: 'drop', paths: payload.paths, position });
+    }
   });
 }
 
