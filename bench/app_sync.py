@@ -210,18 +210,19 @@ def _memory_mib(pid: int) -> tuple[float, float]:
 
 
 def _xvfb() -> tuple[subprocess.Popen, str]:
-    for n in range(140, 200):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                    start_new_session=True, preexec_fn=R.die_with_parent)
-            deadline = time.monotonic() + 10
-            while not Path(f"/tmp/.X11-unix/X{n}").exists():
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise R.BenchError("Xvfb did not start")
-                time.sleep(0.05)
-            return proc, f":{n}"
-    raise R.BenchError("no free X display number")
+    """An Xvfb on a display number it picks itself (-displayfd), so stale lock files left by
+    other programs never get in the way."""
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24",
+                             "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            pass_fds=(write_end,), start_new_session=True, preexec_fn=R.die_with_parent)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        number = pipe.readline().strip()
+    if not number.isdigit():
+        _stop(proc)
+        raise R.BenchError("Xvfb did not start")
+    return proc, f":{number}"
 
 
 def _launch(bench, display: str, home: Path, args: list[str], report: Path) -> tuple[subprocess.Popen, float, dict]:
