@@ -52,14 +52,6 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
 }
 
 pub fn run() {
-    // A file manager's window gains nothing from WebKitGTK's GPU compositing, which costs about
-    // 80 MiB across the app's processes (331 → 251 MiB PSS, measured under Xvfb) and is the usual
-    // cause of blank windows on some GPU drivers. Set before GTK starts and before any thread
-    // exists; a value the user already set is left alone.
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
-    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CUBBY_LOG").unwrap_or_else(|_| "warn".into()),
