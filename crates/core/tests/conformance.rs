@@ -454,20 +454,7 @@ async fn multipart_round_trip_of_100_mib_verifies_checksums(b: &Bucket) {
         uploaded.etag
     );
     let key = ObjectKey::parse(&uploaded.key).expect("key");
-    let out = tempfile::tempdir().expect("tempdir");
-    let target = transfer::target_for(out.path(), &key, "multipart-test/uploads/").expect("target");
-    let got = transfer::download(
-        b,
-        &key,
-        &target,
-        &DownloadOptions::default(),
-        Arc::new(NoSink),
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("download");
-    assert!(got.checksum_verified);
-    assert!(std::fs::read(&got.path).expect("read") == data, "bytes identical");
+    download_fresh_and_verify(b, &key, &data).await;
 }
 
 /// Downloads `key` into a fresh folder, cancelling once `cut` bytes have arrived, then runs the
@@ -541,11 +528,17 @@ async fn big_download_in_parallel_ranges_resumes_and_verifies(b: &Bucket) {
         .expect("put");
     let key = ObjectKey::parse("ranges-test/uploads/big.bin").expect("key");
     interrupt_then_resume(b, &key, &data, 20 * MIB).await;
-    let fresh = tempfile::tempdir().expect("tempdir");
-    let target = transfer::target_for(fresh.path(), &key, "ranges-test/uploads/").expect("target");
+    download_fresh_and_verify(b, &key, &data).await;
+}
+
+/// Downloads `key` into an empty folder: nothing to resume, checksum verified, bytes `data`.
+async fn download_fresh_and_verify(b: &Bucket, key: &ObjectKey, data: &[u8]) {
+    let out = tempfile::tempdir().expect("tempdir");
+    let strip = &key.as_str()[..key.as_str().len() - key.name().len()];
+    let target = transfer::target_for(out.path(), key, strip).expect("target");
     let done = transfer::download(
         b,
-        &key,
+        key,
         &target,
         &DownloadOptions::default(),
         Arc::new(NoSink),

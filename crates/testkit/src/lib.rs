@@ -9,6 +9,7 @@
 #![allow(unsafe_code)]
 
 pub mod faults;
+pub mod hostile;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
