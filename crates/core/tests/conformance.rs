@@ -8,11 +8,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use cubby_core::listing::{self, Listing};
+use cubby_core::local_path::LocalTarget;
 use cubby_core::objects;
 use cubby_core::probe::{probe, ProbeOptions, StepId, StepStatus};
 use cubby_core::profile::{Origin, DEFAULT_EXPIRY_SECS};
 use cubby_core::tenant::{CategoryChoice, ObjectKey, Prefix, TenantId};
-use cubby_core::transfer::{self, DownloadOptions, NoSink, TransferEvent, UploadOptions, MIB};
+use cubby_core::transfer::{self, DownloadOptions, Downloaded, NoSink, TransferEvent, UploadOptions, MIB};
 use cubby_core::{Bucket, Credentials, Profile, Secret};
 use cubby_testkit::{http, SeaweedFs};
 use tokio_util::sync::CancellationToken;
@@ -457,6 +458,19 @@ async fn multipart_round_trip_of_100_mib_verifies_checksums(b: &Bucket) {
     download_fresh_and_verify(b, &key, &data).await;
 }
 
+/// One download with default options, no progress and no cancellation.
+async fn download(b: &Bucket, key: &ObjectKey, target: &LocalTarget) -> cubby_core::Result<Downloaded> {
+    transfer::download(
+        b,
+        key,
+        target,
+        &DownloadOptions::default(),
+        Arc::new(NoSink),
+        &CancellationToken::new(),
+    )
+    .await
+}
+
 /// Downloads `key` into a fresh folder, cancelling once `cut` bytes have arrived, then runs the
 /// same download again: the `.part` left behind must be an exact prefix that the second run
 /// resumes, and the result must be `data`, verified.
@@ -489,16 +503,7 @@ async fn interrupt_then_resume(b: &Bucket, key: &ObjectKey, data: &[u8], cut: u6
         "the .part is an exact prefix ({} bytes)",
         part.len()
     );
-    let done = transfer::download(
-        b,
-        key,
-        &target,
-        &DownloadOptions::default(),
-        Arc::new(NoSink),
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("resume");
+    let done = download(b, key, &target).await.expect("resume");
     assert!(done.resumed_from > 0, "resumed, not restarted");
     assert!(done.checksum_verified);
     assert!(
@@ -536,16 +541,7 @@ async fn download_fresh_and_verify(b: &Bucket, key: &ObjectKey, data: &[u8]) {
     let out = tempfile::tempdir().expect("tempdir");
     let strip = &key.as_str()[..key.as_str().len() - key.name().len()];
     let target = transfer::target_for(out.path(), key, strip).expect("target");
-    let done = transfer::download(
-        b,
-        key,
-        &target,
-        &DownloadOptions::default(),
-        Arc::new(NoSink),
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("download");
+    let done = download(b, key, &target).await.expect("download");
     assert_eq!(done.resumed_from, 0);
     assert!(done.checksum_verified);
     assert!(
@@ -580,16 +576,7 @@ async fn hostile_keys_never_leave_the_download_folder(b: &Bucket) {
             !target.adjusted.is_empty(),
             "{raw} had to be neutralized and says so"
         );
-        let done = transfer::download(
-            b,
-            &key,
-            &target,
-            &DownloadOptions::default(),
-            Arc::new(NoSink),
-            &CancellationToken::new(),
-        )
-        .await
-        .expect("download");
+        let done = download(b, &key, &target).await.expect("download");
         let canonical = done.path.canonicalize().expect("exists");
         assert!(
             canonical.starts_with(out.path().canonicalize().expect("dir")),
@@ -605,16 +592,7 @@ async fn hostile_keys_never_leave_the_download_folder(b: &Bucket) {
     // The same key twice without --overwrite: the second lands beside the first.
     let key = ObjectKey::parse(hostile[2]).expect("key");
     let target = transfer::target_for(out.path(), &key, "").expect("target");
-    let again = transfer::download(
-        b,
-        &key,
-        &target,
-        &DownloadOptions::default(),
-        Arc::new(NoSink),
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("again");
+    let again = download(b, &key, &target).await.expect("again");
     assert!(
         again.path.to_string_lossy().contains(" (1)"),
         "{}",
