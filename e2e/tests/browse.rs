@@ -527,6 +527,9 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
     app.click("[data-testid='more-actions']").await;
     app.click("[data-testid='menu-move']").await;
     app.wait_for("[role='dialog'][aria-label='Move']").await;
+    // The tenant list arrives from the core after the dialog opens.
+    app.wait_for("[data-testid='move-tenant'] option[value='globex']")
+        .await;
     app.client
         .execute(
             "const s = document.querySelector(\"[data-testid='move-tenant']\"); s.value = 'globex'; s.dispatchEvent(new Event('change', { bubbles: true }));",
