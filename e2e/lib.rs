@@ -3,6 +3,10 @@
 //!
 //! The app binary must be built first (`make e2e` does: `cargo build -p cubby-desktop` after
 //! `npm run build` in ui/).
+//!
+//! A failing test explains itself: when an `App` is dropped while its test panics, the window's
+//! screenshot, the page's HTML and the app's log (tauri-driver's and the app's output) are kept in
+//! `e2e/artifacts/failures/<test>.{png,html,log}`.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -45,7 +49,56 @@ pub fn app_binary() -> PathBuf {
     binary
 }
 
+impl Drop for App {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.keep_failure_artifacts();
+        }
+    }
+}
+
 impl App {
+    /// Called while the test panics, so nothing here may panic itself (that would abort the run
+    /// and lose the test's own message).
+    fn keep_failure_artifacts(&self) {
+        let name = std::thread::current()
+            .name()
+            .map(|name| name.rsplit("::").next().unwrap_or(name).to_string())
+            .unwrap_or_else(|| "unnamed".into());
+        let dir = repo_root().join("e2e/artifacts/failures");
+        if std::fs::create_dir_all(&dir).is_err() {
+            return;
+        }
+        let _ = std::fs::copy(
+            self.data_dir.path().join("driver.log"),
+            dir.join(format!("{name}.log")),
+        );
+        // The WebDriver client is async; block on it only where tokio allows blocking (the tests
+        // run on the multi-thread runtime).
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+            return;
+        }
+        let client = self.client.clone();
+        let (png, html) = tokio::task::block_in_place(|| {
+            handle.block_on(async {
+                let limit = Duration::from_secs(10);
+                let png = tokio::time::timeout(limit, client.screenshot()).await;
+                let html = tokio::time::timeout(limit, client.source()).await;
+                (png, html)
+            })
+        });
+        if let Ok(Ok(png)) = png {
+            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        }
+        if let Ok(Ok(html)) = html {
+            let _ = std::fs::write(dir.join(format!("{name}.html")), html);
+        }
+        eprintln!("e2e: kept the screenshot, page and app log in {}", dir.display());
+    }
+
     pub async fn launch() -> App {
         Self::launch_with(&[]).await
     }
@@ -176,6 +229,6 @@ impl App {
     }
 
     pub async fn quit(self) {
-        let _ = self.client.close().await;
+        let _ = self.client.clone().close().await;
     }
 }

