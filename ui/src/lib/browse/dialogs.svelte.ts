@@ -1,0 +1,51 @@
+// Which dialog or menu the main window shows, and for what: one at a time, since each is modal
+// and opening one from another (Share from Preview) replaces it. The upload plan is apart: a
+// drop can arrive while another dialog is up, and the plan then stacks on top instead of
+// throwing away what the person was typing. What a dialog does once it is open is its own.
+
+import type { FileEntry, ProfileSummary } from '../ipc';
+
+export type Dialog =
+  | { kind: 'menu'; x: number; y: number }
+  | { kind: 'share'; file: FileEntry }
+  | { kind: 'properties'; file: FileEntry }
+  | { kind: 'rename'; file: FileEntry }
+  | { kind: 'move'; files: FileEntry[] }
+  | { kind: 'preview'; file: FileEntry }
+  | { kind: 'delete'; files: FileEntry[] }
+  | { kind: 'upload-url'; tenant: string }
+  | { kind: 'add-folder' }
+  | { kind: 'remove-profile'; profile: ProfileSummary };
+
+/** Files about to be uploaded, shown with where each will land before anything starts. */
+export type UploadPlan = { paths: string[]; tenant: string; category: string };
+
+export class Dialogs {
+  showing = $state.raw<Dialog | null>(null);
+  plan = $state.raw<UploadPlan | null>(null);
+
+  /** Something has the keyboard, so the window's own shortcuts stay quiet. */
+  get open(): boolean {
+    return this.showing !== null || this.plan !== null;
+  }
+
+  get menuOpen(): boolean {
+    return this.showing?.kind === 'menu';
+  }
+
+  show(dialog: Dialog): void {
+    this.showing = dialog;
+  }
+
+  close(): void {
+    this.showing = null;
+  }
+
+  showPlan(plan: UploadPlan): void {
+    this.plan = plan;
+  }
+
+  closePlan(): void {
+    this.plan = null;
+  }
+}

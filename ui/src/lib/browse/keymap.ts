@@ -1,0 +1,126 @@
+// The main window's keyboard, as data: which key means what in the file table, in the filter
+// box and anywhere in the window. Pure, so every shortcut can be tested without a DOM. The
+// dispatchers that carry the actions out sit with the elements that take the keys: the table's
+// in components/FilesView.svelte, the filter box's and the window's in screens/Main.svelte.
+// What a movement does to the selection lives in ./selection.
+
+/** The parts of a KeyboardEvent the map reads; tests pass plain objects. */
+export type KeyPress = Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'altKey'>;
+
+/** The keys that move the cursor; with Shift they extend the selection instead (see moveBy). */
+export type MoveAction = 'up' | 'down' | 'page-up' | 'page-down' | 'first' | 'last';
+
+export type TableAction =
+  | MoveAction
+  | 'open'
+  | 'preview'
+  | 'properties'
+  | 'parent'
+  | 'delete'
+  | 'clear-selection'
+  | 'rename'
+  | 'menu'
+  | 'select-all'
+  | 'copy-key';
+
+export type FilterAction = 'clear-filter' | 'enter-table';
+
+export type WindowAction = 'filter' | 'upload' | 'share';
+
+/** Rows PageUp and PageDown move: about one screen of the table. */
+export const PAGE_ROWS = 15;
+
+const ctrlOf = (press: KeyPress) => press.ctrlKey || press.metaKey;
+
+/**
+ * A key pressed in the file table. `hasCursorRow`: the focused row is still listed, so Enter
+ * has something to open. Shift does not change the action.
+ */
+export function tableKey(press: KeyPress, context: { hasCursorRow: boolean }): TableAction | null {
+  switch (press.key) {
+    case 'ArrowDown':
+      return 'down';
+    case 'ArrowUp':
+      return 'up';
+    case 'PageDown':
+      return 'page-down';
+    case 'PageUp':
+      return 'page-up';
+    case 'Home':
+      return 'first';
+    case 'End':
+      return 'last';
+    case 'Enter':
+      if (press.altKey) return 'properties';
+      return context.hasCursorRow ? 'open' : null;
+    case ' ':
+      return 'preview';
+    case 'Backspace':
+      return 'parent';
+    case 'Delete':
+      return 'delete';
+    case 'Escape':
+      return 'clear-selection';
+    case 'F2':
+      return 'rename';
+    case 'ContextMenu':
+      return 'menu';
+    case 'F10':
+      return press.shiftKey ? 'menu' : null;
+  }
+  if (!ctrlOf(press) || press.shiftKey) return null;
+  const key = press.key.toLowerCase();
+  if (key === 'a') return 'select-all';
+  if (key === 'c') return 'copy-key';
+  return null;
+}
+
+/**
+ * Whether the table takes the key from the webview (preventDefault). Esc is the one it shares:
+ * clearing the selection is a side effect, not a reason to hide the key from anyone else.
+ */
+export function claims(action: TableAction): boolean {
+  return action !== 'clear-selection';
+}
+
+export function isMove(action: TableAction): action is MoveAction {
+  return action === 'up' || action === 'down' || action === 'page-up' || action === 'page-down' || action === 'first' || action === 'last';
+}
+
+/** How many rows a movement moves the cursor; ./selection clamps it to the rows there are. */
+export function moveBy(action: MoveAction, rowCount: number): number {
+  switch (action) {
+    case 'down':
+      return 1;
+    case 'up':
+      return -1;
+    case 'page-down':
+      return PAGE_ROWS;
+    case 'page-up':
+      return -PAGE_ROWS;
+    case 'last':
+      return rowCount;
+    case 'first':
+      return -rowCount;
+  }
+}
+
+/** A key pressed in the filter box: Esc empties it (a second Esc is left alone), Down or Enter go to the rows. */
+export function filterKey(press: KeyPress, context: { filter: string }): FilterAction | null {
+  if (press.key === 'Escape') return context.filter !== '' ? 'clear-filter' : null;
+  if (press.key === 'ArrowDown' || press.key === 'Enter') return 'enter-table';
+  return null;
+}
+
+/**
+ * The window-wide shortcuts (Ctrl+F, Ctrl+U, Ctrl+Shift+L). None fires while a dialog or a menu
+ * is open, since the dialog owns the keyboard then, nor with Alt, which belongs to the desktop.
+ */
+export function windowKey(press: KeyPress, context: { dialogOpen: boolean }): WindowAction | null {
+  if (context.dialogOpen || press.altKey || !ctrlOf(press)) return null;
+  const key = press.key.toLowerCase();
+  if (!press.shiftKey && key === 'f') return 'filter';
+  if (!press.shiftKey && key === 'u') return 'upload';
+  if (press.shiftKey && key === 'l') return 'share';
+  return null;
+}

@@ -1,0 +1,132 @@
+// One folder's listing as the file table shows it: where the browser is, the folders and files
+// streamed in from the core (a newer listing discards an older one's late pages), and the rows
+// they make through the filter box and the sort order. Edits the window made (rename, delete,
+// move) replace entries here without listing again. Which rows are selected lives in
+// ./row-selection.svelte.ts; the sidebar's tree is the Sidebar's own.
+
+import { tick } from 'svelte';
+import * as ipc from '../ipc';
+import type { FileEntry, FolderEntry } from '../ipc';
+import { formatBytes } from '../format/bytes';
+import { tenantOf } from './location';
+import { matchesFilter, mergeSorted, sortRows, toggleSort, type Row, type SortColumn, type SortOrder } from './rows';
+
+/** The part of the IPC surface a listing uses, so tests can hand in a fake. */
+export type Core = Pick<typeof ipc, 'listFolder' | 'reportStartup'>;
+
+const toRows = (fs: readonly FolderEntry[], fl: readonly FileEntry[]): Row[] => [
+  ...fs.map((f) => ({ kind: 'folder' as const, ...f })),
+  ...fl.map((f) => ({ kind: 'file' as const, ...f })),
+];
+
+/** "12 objects, 1.2 MB"; at the bucket's root, where only tenants are listed, "3 tenants". */
+export function folderSummary(prefix: string, folders: number, files: readonly FileEntry[], loading: boolean): string {
+  const count = `${files.length.toLocaleString()} object${files.length === 1 ? '' : 's'}`;
+  const bytes = files.reduce((sum, f) => sum + f.size, 0);
+  const what = prefix === '' ? `${folders.toLocaleString()} tenant${folders === 1 ? '' : 's'}` : `${count}, ${formatBytes(bytes)}`;
+  return loading ? `${what} so far (listing…)` : what;
+}
+
+export class Listing {
+  /** "" is the bucket, "acme/" a tenant, "acme/documents/" a folder. */
+  prefix = $state('');
+  folders = $state.raw<FolderEntry[]>([]);
+  files = $state.raw<FileEntry[]>([]);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  filter = $state('');
+  sort = $state<SortOrder>({ column: 'name', descending: false });
+  readonly #core: Core;
+  #generation = 0;
+  // What `rows` was last computed from: while a listing streams in, `files` only grows (each page
+  // is concatenated), so the new page is sorted and merged instead of sorting every row again.
+  #shown: { folders: FolderEntry[]; files: FileEntry[]; filter: string; sort: SortOrder; rows: Row[] } | null = null;
+
+  rows = $derived.by(() => {
+    const [folders, files, filter, sort] = [this.folders, this.files, this.filter, this.sort];
+    const last = this.#shown;
+    const grew =
+      last !== null &&
+      last.folders === folders &&
+      last.filter === filter &&
+      last.sort === sort &&
+      last.files.length > 0 &&
+      files.length > last.files.length &&
+      // Elsewhere `files` is replaced by a new array (rename, delete, move), never grown in place.
+      files[last.files.length - 1] === last.files[last.files.length - 1];
+    const next = grew
+      ? mergeSorted(last.rows, toRows([], files.slice(last.files.length)).filter((r) => matchesFilter(r, filter)), sort)
+      : sortRows(toRows(folders, files).filter((r) => matchesFilter(r, filter)), sort);
+    this.#shown = { folders, files, filter, sort, rows: next };
+    return next;
+  });
+
+  constructor(core: Core = ipc) {
+    this.#core = core;
+  }
+
+  /** The tenant the listing lies in; null at the bucket's root. */
+  get tenant(): string | null {
+    return tenantOf(this.prefix);
+  }
+
+  /** The status bar's line for this folder. */
+  get summary(): string {
+    return folderSummary(this.prefix, this.folders.length, this.files, this.loading);
+  }
+
+  /**
+   * Lists `target`, streaming pages into the rows; a newer listing discards older pages. With
+   * `timeStartup` (the first listing after start) it reports when its first rows were on screen.
+   */
+  async open(target: string, timeStartup = false): Promise<void> {
+    const mine = ++this.#generation;
+    const asked = performance.now();
+    let timed = !timeStartup;
+    const rowsShown = async () => {
+      if (timed) return;
+      timed = true;
+      await tick();
+      // The rows are in the DOM; the next frame is when they are painted.
+      requestAnimationFrame(() => {
+        const now = performance.now();
+        void this.#core.reportStartup(now, now - asked, this.folders.length + this.files.length);
+      });
+    };
+    this.prefix = target;
+    this.folders = [];
+    this.files = [];
+    this.filter = '';
+    this.error = null;
+    this.loading = true;
+    try {
+      await this.#core.listFolder(target, (page) => {
+        if (mine !== this.#generation) return;
+        if (page.folders.length > 0) this.folders = [...this.folders, ...page.folders];
+        if (page.files.length > 0) this.files = this.files.concat(page.files);
+        if (this.folders.length + this.files.length > 0) void rowsShown();
+      });
+    } catch (failure) {
+      if (mine === this.#generation) this.error = ipc.errorMessage(failure);
+    } finally {
+      if (mine === this.#generation) this.loading = false;
+      // An empty or failed folder: the window is interactive all the same.
+      void rowsShown();
+    }
+  }
+
+  /** A click on a column header: sort by it, or flip the order when it already sorts. */
+  sortBy(column: SortColumn): void {
+    this.sort = toggleSort(this.sort, column);
+  }
+
+  /** Puts `entry` where the file with key `key` was (a rename). */
+  replace(key: string, entry: FileEntry): void {
+    this.files = this.files.map((f) => (f.key === key ? entry : f));
+  }
+
+  /** Drops files that were deleted or moved away. */
+  remove(keys: ReadonlySet<string>): void {
+    this.files = this.files.filter((f) => !keys.has(f.key));
+  }
+}

@@ -1,0 +1,132 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { FileEntry, FolderEntry, ListPage } from '../ipc';
+import { folderSummary, Listing, type Core } from './listing.svelte';
+
+const entry = (name: string, size = 1000, folder = 'acme/documents/'): FileEntry => ({
+  key: `${folder}20250127_123456_abc123_${name}`,
+  name,
+  size,
+  modified: null,
+  content_type: 'application/octet-stream',
+});
+const dir = (name: string): FolderEntry => ({ name, prefix: `acme/${name}/`, category: null });
+
+/** A core whose listings wait until the test delivers their pages and lets them finish. */
+function fakeCore() {
+  const listings: { prefix: string; page: (page: Partial<ListPage>) => void; finish: () => void; fail: (why: Error) => void }[] = [];
+  const core: Core = {
+    listFolder: vi.fn<Core['listFolder']>(
+      (prefix, onPage) =>
+        new Promise((resolve, reject) => {
+          listings.push({
+            prefix,
+            page: (page) => onPage({ folders: [], files: [], ...page }),
+            finish: () => resolve({ folders: 0, files: 0, bytes: null }),
+            fail: reject,
+          });
+        }),
+    ),
+    reportStartup: vi.fn<Core['reportStartup']>().mockResolvedValue(undefined),
+  };
+  return { core, listings };
+}
+
+/** A listing of `prefix` holding `files`, done loading. */
+async function listed(files: FileEntry[], prefix = 'acme/documents/', folders: FolderEntry[] = []): Promise<Listing> {
+  const { core, listings } = fakeCore();
+  const listing = new Listing(core);
+  const done = listing.open(prefix);
+  listings[0].page({ folders, files });
+  listings[0].finish();
+  await done;
+  return listing;
+}
+
+describe('Listing', () => {
+  it('streams pages into sorted rows, folders first, and says when it is done', async () => {
+    const { core, listings } = fakeCore();
+    const listing = new Listing(core);
+    const done = listing.open('acme/');
+    expect(listing.loading).toBe(true);
+    expect(listing.tenant).toBe('acme');
+    listings[0].page({ files: [entry('b.pdf')], folders: [dir('images')] });
+    listings[0].page({ files: [entry('a.pdf')] });
+    expect(listing.rows.map((r) => r.name)).toEqual(['images', 'a.pdf', 'b.pdf']);
+    listings[0].finish();
+    await done;
+    expect(listing.loading).toBe(false);
+    expect(listing.error).toBeNull();
+  });
+
+  it('discards the late pages and the failure of a listing that was left', async () => {
+    const { core, listings } = fakeCore();
+    const listing = new Listing(core);
+    const first = listing.open('acme/documents/');
+    const second = listing.open('acme/images/');
+    listings[0].page({ files: [entry('old.pdf')] });
+    listings[0].fail(new Error('timed out'));
+    await first;
+    expect(listing.files).toEqual([]);
+    expect(listing.error).toBeNull();
+    expect(listing.loading).toBe(true);
+    listings[1].page({ files: [entry('new.jpg', 1, 'acme/images/')] });
+    listings[1].finish();
+    await second;
+    expect(listing.prefix).toBe('acme/images/');
+    expect(listing.rows.map((r) => r.name)).toEqual(['new.jpg']);
+    expect(listing.loading).toBe(false);
+  });
+
+  it('says why a listing failed', async () => {
+    const { core, listings } = fakeCore();
+    const listing = new Listing(core);
+    const done = listing.open('acme/');
+    listings[0].fail(new Error('Access denied'));
+    await done;
+    expect(listing.error).toBe('Access denied');
+    expect(listing.loading).toBe(false);
+  });
+
+  it('empties the filter and forgets the old rows when another folder opens', async () => {
+    const { core, listings } = fakeCore();
+    const listing = new Listing(core);
+    void listing.open('acme/documents/');
+    listings[0].page({ files: [entry('a.pdf')] });
+    listing.filter = 'a.pdf';
+    void listing.open('acme/images/');
+    expect(listing.filter).toBe('');
+    expect(listing.rows).toEqual([]);
+    expect(listing.summary).toBe('0 objects, 0 B so far (listing…)');
+  });
+
+  it('filters and sorts the rows it shows', async () => {
+    const listing = await listed([entry('small.pdf', 10), entry('big.jpg', 5000), entry('mid.pdf', 100)]);
+    listing.sortBy('size');
+    expect(listing.rows.map((r) => r.name)).toEqual(['big.jpg', 'mid.pdf', 'small.pdf']);
+    listing.sortBy('size');
+    expect(listing.rows.map((r) => r.name)).toEqual(['small.pdf', 'mid.pdf', 'big.jpg']);
+    listing.filter = '*.pdf';
+    expect(listing.rows.map((r) => r.name)).toEqual(['small.pdf', 'mid.pdf']);
+  });
+
+  it('shows a renamed file in place and drops deleted ones', async () => {
+    const [a, b] = [entry('a.pdf'), entry('b.pdf')];
+    const listing = await listed([a, b]);
+    listing.replace(a.key, { ...a, key: `${a.key}x`, name: 'z.pdf' });
+    expect(listing.rows.map((r) => r.name)).toEqual(['b.pdf', 'z.pdf']);
+    listing.remove(new Set([b.key]));
+    expect(listing.files.map((f) => f.name)).toEqual(['z.pdf']);
+  });
+});
+
+describe('folderSummary', () => {
+  it('counts tenants at the bucket’s root', () => {
+    expect(folderSummary('', 1, [], false)).toBe('1 tenant');
+    expect(folderSummary('', 3, [], false)).toBe('3 tenants');
+  });
+
+  it('counts objects and their bytes in a folder, and says when it is still listing', () => {
+    expect(folderSummary('acme/documents/', 0, [entry('a.pdf', 1200)], false)).toBe('1 object, 1.2 KB');
+    expect(folderSummary('acme/documents/', 0, [entry('a.pdf', 1200), entry('b.pdf', 800)], true)).toBe('2 objects, 2.0 KB so far (listing…)');
+  });
+});
