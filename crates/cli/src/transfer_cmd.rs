@@ -134,7 +134,7 @@ pub async fn put(ctx: &Ctx, args: PutArgs) -> Result<ExitCode> {
     let mut uploaded = Vec::new();
     let mut failures = Vec::new();
     for (plan, result) in plans.iter().zip(results) {
-        match result {
+        match result.and_then(|r| r) {
             Ok(done) => uploaded.push(done),
             Err(e) => failures.push((plan.local.display().to_string(), e)),
         }
@@ -217,7 +217,7 @@ pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<ExitCode> {
     let mut done = Vec::new();
     let mut failures = Vec::new();
     for ((key, _), result) in wanted.iter().zip(results) {
-        match result {
+        match result.and_then(|r| r) {
             Ok(d) => done.push(d),
             Err(e) => failures.push((key.to_string(), e)),
         }

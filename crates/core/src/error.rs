@@ -75,6 +75,11 @@ pub enum Error {
 
     #[error("cancelled")]
     Cancelled,
+
+    /// A bug or a broken invariant inside Cubby, not something the user typed or the server
+    /// said: a panicked task, a value that failed to serialize.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 fn join(missing: &[Missing]) -> String {
@@ -117,6 +122,7 @@ impl Error {
             Error::AlreadyExists(_) => "already_exists",
             Error::Integrity(_) => "integrity",
             Error::Cancelled => "cancelled",
+            Error::Internal(_) => "internal",
         }
     }
 

@@ -5,6 +5,7 @@
 //! of Tauri, clap or any UI: hosts pass in directories, environment and credential stores, call
 //! one function, and map the result (`Error::code` is the stable wire code).
 
+pub mod bounded;
 pub mod db;
 pub mod demo;
 pub mod detect;

@@ -336,10 +336,10 @@ pub async fn upload_files(
     let summary = BatchSummary::of(
         batch,
         cancel.is_cancelled(),
-        plans
-            .iter()
-            .zip(results)
-            .map(|(item, r)| (item.local.display().to_string(), r.map(|done| done.size))),
+        plans.iter().zip(results).map(|(item, r)| {
+            let r = r.and_then(|r| r);
+            (item.local.display().to_string(), r.map(|done| done.size))
+        }),
     );
     summary.notify(&app, TransferDirection::Upload);
     Ok(summary)
@@ -399,7 +399,7 @@ pub async fn download_objects(
         cancel.is_cancelled(),
         keys.iter()
             .zip(results)
-            .map(|(item, r)| (item.to_string(), r.map(|done| done.bytes))),
+            .map(|(item, r)| (item.to_string(), r.and_then(|r| r).map(|done| done.bytes))),
     );
     summary.notify(&app, TransferDirection::Download);
     Ok(summary)

@@ -1,0 +1,178 @@
+//! Transfers: uploads and downloads that verify what arrived, report progress through a sink
+//! the core owns, and stop on a cancellation token.
+//!
+//! Integrity: single PUTs carry Content-MD5 and the returned ETag must equal the file's MD5;
+//! multipart uploads use equal-size parts (R2 rejects unequal ones), each with Content-MD5, and
+//! the final ETag must equal the MD5 of the part MD5s. Downloads are hashed as they stream and
+//! checked the same way before the `.part` file is renamed into place. Transient network and
+//! 5xx errors are retried by the SDK's standard retry (exponential backoff with jitter);
+//! 4xx errors fail at once.
+//!
+//! One file a concern: `upload` (planning and single PUTs), `multipart` (parts and their
+//! assembly), `download` (ranged, resumable, verified downloads) and `etag` (what an ETag says
+//! about content). This module holds what they share: events, the progress meter, limits.
+
+mod download;
+mod etag;
+mod multipart;
+mod upload;
+
+pub use crate::bounded::for_each_bounded;
+pub use download::{download, target_for, DownloadOptions, Downloaded};
+pub use etag::{clean_etag, EtagHasher};
+pub(crate) use etag::{file_md5, hex};
+pub use multipart::part_size_for;
+pub(crate) use upload::read_head;
+pub use upload::{plan_uploads, upload, UploadOptions, UploadPlan, Uploaded};
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde::Serialize;
+
+use crate::{Error, Result};
+
+pub const MIB: u64 = 1024 * 1024;
+pub const DEFAULT_MULTIPART_THRESHOLD: u64 = 64 * MIB;
+pub const DEFAULT_PART_SIZE: u64 = 16 * MIB;
+/// S3's and R2's limits: parts of at least 5 MiB (except the last), at most 10,000 parts.
+const MIN_PART_SIZE: u64 = 5 * MIB;
+const MAX_PARTS: u64 = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Upload,
+    Download,
+}
+
+/// What a transfer reports, in order: Started, Progress…, then Finished or Failed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TransferEvent {
+    Started {
+        id: u64,
+        direction: Direction,
+        key: String,
+        local: String,
+        total: u64,
+    },
+    Progress {
+        id: u64,
+        done: u64,
+        total: u64,
+        bytes_per_sec: f64,
+        eta_secs: Option<f64>,
+    },
+    Finished {
+        id: u64,
+        direction: Direction,
+        key: String,
+        local: String,
+        bytes: u64,
+    },
+    Failed {
+        id: u64,
+        direction: Direction,
+        key: String,
+        local: String,
+        code: String,
+        message: String,
+    },
+}
+
+/// Where transfer events go: the CLI's progress bars, the desktop's channel, or nowhere.
+pub trait TransferSink: Send + Sync {
+    fn event(&self, event: TransferEvent);
+}
+
+impl<F: Fn(TransferEvent) + Send + Sync> TransferSink for F {
+    fn event(&self, event: TransferEvent) {
+        self(event)
+    }
+}
+
+/// Discards events.
+pub struct NoSink;
+
+impl TransferSink for NoSink {
+    fn event(&self, _: TransferEvent) {}
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn next_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Counts bytes for one transfer and emits at most ten progress events a second.
+struct Meter {
+    id: u64,
+    total: u64,
+    done: AtomicU64,
+    started: Instant,
+    last: Mutex<Instant>,
+    sink: Arc<dyn TransferSink>,
+}
+
+impl Meter {
+    fn new(id: u64, total: u64, sink: Arc<dyn TransferSink>) -> Arc<Meter> {
+        let now = Instant::now();
+        Arc::new(Meter {
+            id,
+            total,
+            done: AtomicU64::new(0),
+            started: now,
+            last: Mutex::new(now),
+            sink,
+        })
+    }
+
+    fn add(&self, bytes: u64) {
+        let done = self.done.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        let now = Instant::now();
+        {
+            let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+            if done < self.total && now.duration_since(*last) < Duration::from_millis(100) {
+                return;
+            }
+            *last = now;
+        }
+        let secs = now.duration_since(self.started).as_secs_f64().max(1e-3);
+        let rate = done as f64 / secs;
+        let eta = (rate > 0.0).then(|| self.total.saturating_sub(done) as f64 / rate);
+        self.sink.event(TransferEvent::Progress {
+            id: self.id,
+            done,
+            total: self.total,
+            bytes_per_sec: rate,
+            eta_secs: eta,
+        });
+    }
+}
+
+fn read_range(path: &Path, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut buf = vec![0u8; len as usize];
+    file.read_exact(&mut buf)?;
+    Ok(buf)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+    what: String,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::io(what.clone(), std::io::Error::other(e)))?
+        .map_err(|e| Error::io(what, e))
+}
+
+fn b64(digest: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(digest)
+}

@@ -1,0 +1,330 @@
+//! Uploads: planning keys for files, and single verified PUTs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::detect::detect;
+use crate::keys::scheme_key;
+use crate::storage::Bucket;
+use crate::tenant::{Category, CategoryChoice, ObjectKey, TenantId};
+use crate::{Error, Result};
+
+use super::multipart::upload_multipart;
+use super::*;
+
+#[derive(Debug, Clone)]
+pub struct UploadOptions {
+    pub overwrite: bool,
+    pub multipart_threshold: u64,
+    pub part_size: u64,
+    /// Files in flight at once.
+    pub concurrency: usize,
+    /// Parts in flight per multipart file (memory: this many parts are buffered).
+    pub part_concurrency: usize,
+}
+
+impl Default for UploadOptions {
+    fn default() -> Self {
+        UploadOptions {
+            overwrite: false,
+            multipart_threshold: DEFAULT_MULTIPART_THRESHOLD,
+            part_size: DEFAULT_PART_SIZE,
+            concurrency: 8,
+            part_concurrency: 4,
+        }
+    }
+}
+
+/// One file to upload and the key it gets.
+#[derive(Debug, Clone, Serialize)]
+pub struct UploadPlan {
+    pub local: PathBuf,
+    pub key: ObjectKey,
+    pub size: u64,
+    pub content_type: String,
+    pub category: Category,
+    /// No object can hold the key yet: a fresh scheme key (its random tag makes a clash a
+    /// one-in-two-billion event within the same second) or one just checked. The HEAD before
+    /// the PUT is skipped; `If-None-Match: *` still guards on servers that honour it.
+    pub known_new: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Uploaded {
+    pub key: String,
+    pub local: PathBuf,
+    pub size: u64,
+    pub etag: String,
+}
+
+/// Expands folders (recursively; hidden files and symlinks are skipped) and gives every file its
+/// key: `explicit` for a single file, else the seed's scheme under the routed category.
+pub fn plan_uploads(
+    paths: &[PathBuf],
+    tenant: &TenantId,
+    choice: CategoryChoice,
+    explicit: Option<&ObjectKey>,
+    now: DateTime<Utc>,
+) -> Result<Vec<UploadPlan>> {
+    let mut files = Vec::new();
+    for path in paths {
+        collect_files(path, &mut files)?;
+    }
+    if explicit.is_some() && files.len() != 1 {
+        return Err(Error::invalid(format!(
+            "--key names one object but {} files were given: drop --key to use generated keys",
+            files.len()
+        )));
+    }
+    files
+        .into_iter()
+        .map(|(local, size)| {
+            let head = read_head(&local)?;
+            let name = local
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    local
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                });
+            let detected = detect(&head, &name);
+            let category = choice.resolve(detected.category);
+            let known_new = explicit.is_none();
+            let key = match explicit {
+                Some(key) if key.is_within(tenant) => key.clone(),
+                Some(key) => {
+                    return Err(Error::invalid(format!(
+                        "key '{key}' is outside tenant '{tenant}': keys must start with '{}'",
+                        tenant.prefix()
+                    )))
+                }
+                None => scheme_key(tenant, category, now, &name)?,
+            };
+            Ok(UploadPlan {
+                local,
+                key,
+                size,
+                content_type: detected.content_type.to_string(),
+                category,
+                known_new,
+            })
+        })
+        .collect()
+}
+
+fn collect_files(path: &Path, out: &mut Vec<(PathBuf, u64)>) -> Result<()> {
+    let meta = std::fs::symlink_metadata(path)
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    if meta.is_file() {
+        out.push((path.to_path_buf(), meta.len()));
+    } else if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| Error::io(format!("cannot list {}", path.display()), e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                !p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
+            })
+            .collect();
+        entries.sort();
+        for entry in entries {
+            if std::fs::symlink_metadata(&entry)
+                .map(|m| !m.file_type().is_symlink())
+                .unwrap_or(false)
+            {
+                collect_files(&entry, out)?;
+            }
+        }
+    } else if meta.file_type().is_symlink() {
+        // A symlink named directly is followed once: the user pointed at it.
+        let target =
+            std::fs::metadata(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        if target.is_file() {
+            out.push((path.to_path_buf(), target.len()));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn read_head(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(512);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(512).read_to_end(&mut head))
+        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    Ok(head)
+}
+
+fn fingerprint(path: &Path) -> Result<(u64, Option<std::time::SystemTime>)> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    Ok((meta.len(), meta.modified().ok()))
+}
+
+/// Uploads one file and verifies it; on any failure nothing half-written is left behind.
+pub async fn upload(
+    bucket: &Bucket,
+    plan: &UploadPlan,
+    options: &UploadOptions,
+    sink: Arc<dyn TransferSink>,
+    cancel: &CancellationToken,
+) -> Result<Uploaded> {
+    let id = next_id();
+    let key = plan.key.as_str().to_string();
+    let local = plan.local.display().to_string();
+    sink.event(TransferEvent::Started {
+        id,
+        direction: Direction::Upload,
+        key: key.clone(),
+        local: local.clone(),
+        total: plan.size,
+    });
+    let result = upload_inner(
+        bucket,
+        plan,
+        options,
+        Meter::new(id, plan.size, sink.clone()),
+        cancel,
+    )
+    .await;
+    sink.event(match &result {
+        Ok(done) => TransferEvent::Finished {
+            id,
+            direction: Direction::Upload,
+            key,
+            local,
+            bytes: done.size,
+        },
+        Err(e) => TransferEvent::Failed {
+            id,
+            direction: Direction::Upload,
+            key,
+            local,
+            code: e.code().to_string(),
+            message: e.to_string(),
+        },
+    });
+    result
+}
+
+async fn upload_inner(
+    bucket: &Bucket,
+    plan: &UploadPlan,
+    options: &UploadOptions,
+    meter: Arc<Meter>,
+    cancel: &CancellationToken,
+) -> Result<Uploaded> {
+    let key = plan.key.as_str();
+    let before = fingerprint(&plan.local)?;
+    if before.0 != plan.size {
+        return Err(Error::Integrity(format!(
+            "{} changed size since it was queued: it will be picked up again",
+            plan.local.display()
+        )));
+    }
+    if !options.overwrite && !plan.known_new {
+        // Conditional writes stop a race; this check also covers servers that ignore them.
+        match bucket.head(key).await {
+            Ok(_) => {
+                return Err(Error::AlreadyExists(format!(
+                    "'{key}' already exists: pass --overwrite to replace it"
+                )))
+            }
+            Err(Error::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if cancel.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    let etag = if plan.size >= options.multipart_threshold {
+        upload_multipart(bucket, plan, options, &meter, cancel).await?
+    } else {
+        upload_single(bucket, plan, options, &meter, cancel).await?
+    };
+    if fingerprint(&plan.local)? != before {
+        if !options.overwrite {
+            let _ = bucket.delete(key).await;
+        }
+        return Err(Error::Integrity(format!(
+            "{} changed while it was uploading; upload it again once it is complete",
+            plan.local.display()
+        )));
+    }
+    Ok(Uploaded {
+        key: key.to_string(),
+        local: plan.local.clone(),
+        size: plan.size,
+        etag,
+    })
+}
+
+async fn upload_single(
+    bucket: &Bucket,
+    plan: &UploadPlan,
+    options: &UploadOptions,
+    meter: &Meter,
+    cancel: &CancellationToken,
+) -> Result<String> {
+    let key = plan.key.as_str();
+    let path = plan.local.clone();
+    let size = plan.size;
+    let digest = blocking(
+        move || file_md5(&path, 0, size),
+        format!("cannot read {}", plan.local.display()),
+    )
+    .await?;
+    let content_md5 = b64(&digest);
+    let put = bucket.put_file(
+        key,
+        &plan.local,
+        plan.size,
+        &plan.content_type,
+        &content_md5,
+        !options.overwrite,
+    );
+    let expected = hex(&digest);
+    let etag = tokio::select! {
+        r = put => match r {
+            // The SDK retries a PUT whose answer was lost; the retry's `If-None-Match: *` then
+            // meets the object the first attempt stored. Our own bytes under the key are success,
+            // not a conflict: reporting failure would make the user upload it a second time.
+            // (An object that was there before is caught by the HEAD above or by `known_new`.)
+            Err(Error::AlreadyExists(message)) if !options.overwrite => {
+                match landed(bucket, key, &expected).await {
+                    Some(etag) => Some(etag),
+                    None => return Err(Error::AlreadyExists(message)),
+                }
+            }
+            r => r?,
+        },
+        _ = cancel.cancelled() => return Err(Error::Cancelled),
+    };
+    let got = etag.as_deref().map(clean_etag).unwrap_or_default();
+    if got != expected {
+        if !options.overwrite {
+            let _ = bucket.delete(key).await;
+        }
+        return Err(Error::Integrity(format!(
+            "the server stored '{key}' with ETag {got}, not the file's MD5 {expected}: the upload was removed; retry it"
+        )));
+    }
+    meter.add(plan.size);
+    Ok(got)
+}
+
+/// The ETag of `key` when the bucket holds exactly the content whose ETag is `expected`: how a
+/// write whose answer was lost (the connection dropped after the server stored it) is recognised.
+pub(super) async fn landed(bucket: &Bucket, key: &str, expected: &str) -> Option<String> {
+    let info = bucket.head(key).await.ok()?;
+    let etag = info.etag.as_deref().map(clean_etag)?;
+    (etag == expected).then_some(etag)
+}
