@@ -383,3 +383,71 @@ fn once_uploads_what_is_there_and_exits() {
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(rig.keys("acme/").len(), 5, "nothing uploaded twice: {out}{err}");
 }
+
+/// Regression: notify followed linked folders, so a `keys -> ~/.ssh` link planted in a shared
+/// drop folder turned changes behind it into uploads, and after-upload delete into deleting the
+/// originals; a planted `Uploaded -> elsewhere` link received every moved receipt.
+#[cfg(unix)]
+#[test]
+fn links_in_a_watched_folder_are_never_followed_out_of_it() {
+    use std::os::unix::fs::symlink;
+    for after in ["delete", "move"] {
+        let rig = Rig::new(after);
+        let outside = rig.home.path().join("private");
+        std::fs::create_dir_all(&outside).expect("outside");
+        std::fs::write(outside.join("id_ed25519"), b"%PDF-1.4 not a receipt, a key").expect("write");
+        symlink(&outside, rig.inbox.join("keys")).expect("link folder");
+        symlink(
+            outside.join("id_ed25519"),
+            rig.inbox.join("looks-like-a-receipt.pdf"),
+        )
+        .expect("link file");
+        if after == "move" {
+            symlink(&outside, rig.inbox.join("Uploaded")).expect("link Uploaded");
+        }
+        rig.drop_file("real.pdf", &receipt(1));
+
+        let watcher = rig.watch();
+        // Written behind the link while the watcher runs: a live event, if links were followed.
+        std::thread::sleep(Duration::from_millis(1500));
+        std::fs::write(outside.join("later.pdf"), receipt(2)).expect("write behind the link");
+        rig.drop_file("real-2.pdf", &receipt(3));
+        let keys = rig.wait_for_objects(2, Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(2000));
+        let keys_after = rig.keys("acme/");
+        stop(watcher);
+
+        assert_eq!(names(&keys), ["real-2.pdf", "real.pdf"], "after-upload {after}");
+        assert_eq!(
+            keys_after, keys,
+            "nothing from behind a link arrived later ({after})"
+        );
+        assert!(
+            outside.join("id_ed25519").is_file(),
+            "the link's target stays ({after})"
+        );
+        assert!(
+            outside.join("later.pdf").is_file(),
+            "files behind a link stay ({after})"
+        );
+        assert!(
+            !outside.join("real.pdf").exists(),
+            "nothing moved through a planted Uploaded link ({after})"
+        );
+        assert!(
+            std::fs::symlink_metadata(rig.inbox.join("looks-like-a-receipt.pdf")).is_ok(),
+            "the link itself is left alone ({after})"
+        );
+        if after == "move" {
+            assert!(
+                rig.inbox.join("real.pdf").is_file(),
+                "not moved through the planted link"
+            );
+        } else {
+            assert!(
+                !rig.inbox.join("real.pdf").exists(),
+                "a real file is deleted after upload"
+            );
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //! one function, and map the result (`Error::code` is the stable wire code).
 
 pub mod bounded;
+pub mod confine;
 pub mod db;
 pub mod demo;
 pub mod detect;

@@ -15,14 +15,16 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::confine;
 use crate::detect::detect;
 use crate::error::AuthFailure;
 use crate::journal::{AfterUpload, FileRow, FileState, Journal, Upload, WatchedFolder};
 use crate::keys::scheme_key;
 use crate::listing::NameFilter;
-use crate::local_path::unique_path;
 use crate::storage::Bucket;
-use crate::transfer::{clean_etag, file_md5, hex, read_head, upload, NoSink, UploadOptions, UploadPlan};
+use crate::transfer::{
+    clean_etag, hex, part_size_for, upload, EtagHasher, NoSink, UploadOptions, UploadPlan,
+};
 use crate::{Error, Result};
 
 /// Where moved files go (`--after-upload move`); never watched.
@@ -113,6 +115,35 @@ fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// Reads an opened file once: its plain MD5, the ETag an upload of it must get (multipart
+/// shaped when `part_size` is given) and its first 512 bytes for type detection.
+fn content_of(file: &std::fs::File, part_size: Option<u64>) -> std::io::Result<(String, String, Vec<u8>)> {
+    use md5::Digest;
+    use std::io::Read;
+    let mut reader = file;
+    let mut plain = md5::Md5::new();
+    let mut etag = part_size.map(|p| EtagHasher::new(Some(p)));
+    let mut head = Vec::with_capacity(512);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        plain.update(&buf[..n]);
+        if let Some(e) = etag.as_mut() {
+            e.update(&buf[..n]);
+        }
+        if head.len() < 512 {
+            let take = (512 - head.len()).min(n);
+            head.extend_from_slice(&buf[..take]);
+        }
+    }
+    let hash = hex(&plain.finalize());
+    let expected = etag.map(EtagHasher::finish).unwrap_or_else(|| hash.clone());
+    Ok((hash, expected, head))
 }
 
 fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
@@ -379,13 +410,14 @@ impl Watcher {
             let Some(rel) = folder.relative(path) else {
                 continue;
             };
-            match std::fs::symlink_metadata(path) {
+            match confine::metadata_within(&folder.spec.path, Path::new(&rel)) {
                 Ok(meta) if meta.is_file() => seen.push((rel, meta.len(), mtime_ns(&meta))),
                 // A new or moved-in folder: files may have landed in it before its own watch
                 // existed, so walk it now rather than wait for the reconcile scan.
                 Ok(meta) if meta.is_dir() => seen.extend(scan_from(folder, path.clone())),
-                Ok(_) => {}
-                Err(_) => {
+                // A link, a device, or anything reached through a link: never followed, and a
+                // file that became one is forgotten like a file that went away.
+                Ok(_) | Err(_) => {
                     // Gone (moved away, deleted): forget it locally; the object stays.
                     let journal = self.journal();
                     if journal
@@ -498,9 +530,14 @@ impl Job {
 
     async fn attempt(&self, row: &FileRow) -> Result<()> {
         let local = self.spec.path.join(&row.path);
-        let meta = match std::fs::metadata(&local) {
-            Ok(meta) => meta,
-            Err(_) => {
+        // Opened once, never through a link; what is hashed and checked is this handle's file.
+        let (file, meta) = match confine::open_within(&self.spec.path, Path::new(&row.path)) {
+            Ok(opened) => opened,
+            Err(e) => {
+                // Gone, or no longer a regular file reached without links: forget it.
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!("watched file skipped: {e}");
+                }
                 self.journal().forget(self.spec.id, &row.path)?;
                 return Ok(());
             }
@@ -529,11 +566,21 @@ impl Job {
             )?;
             return Ok(());
         }
-        let hash = {
-            let path = local.clone();
-            tokio::task::spawn_blocking(move || file_md5(&path, 0, u64::MAX).map(|d| hex(&d)))
+        let options = UploadOptions {
+            concurrency: 1,
+            ..UploadOptions::default()
+        };
+        // The plain MD5 (the journal's content identity) and the ETag the upload must come back
+        // with, both from the handle: an upload whose ETag differs read other bytes than these.
+        let (hash, expected_etag, head) = {
+            let file = file
+                .try_clone()
+                .map_err(|e| Error::io(format!("cannot read {}", local.display()), e))?;
+            let shape =
+                (row.size >= options.multipart_threshold).then(|| part_size_for(row.size, options.part_size));
+            tokio::task::spawn_blocking(move || content_of(&file, shape))
                 .await
-                .map_err(|e| Error::io("hashing failed", std::io::Error::other(e)))?
+                .map_err(|e| Error::Internal(format!("hashing failed: {e}")))?
                 .map_err(|e| Error::io(format!("cannot read {}", local.display()), e))?
         };
         // Same content already uploaded from this folder (a rename, a move, a touch): done.
@@ -555,9 +602,8 @@ impl Job {
                 Some(key),
                 Some("same content already uploaded".into()),
             );
-            return self.after_upload(&local);
+            return self.after_upload(&row.path, &meta);
         }
-        let head = read_head(&local)?;
         let name = local
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -598,10 +644,6 @@ impl Job {
                 // Just checked; another object under the key is refused by the upload's own check.
                 known_new: !exists,
             };
-            let options = UploadOptions {
-                concurrency: 1,
-                ..UploadOptions::default()
-            };
             match upload(
                 &self.bucket,
                 &plan,
@@ -611,6 +653,19 @@ impl Job {
             )
             .await
             {
+                Ok(done) if clean_etag(&done.etag) != expected_etag => {
+                    // The bytes sent are not the file that was opened: the path was swapped
+                    // (for a link, say) while uploading. Take the object back at once.
+                    let _ = self.bucket.delete(key.as_str()).await;
+                    self.journal().requeue(self.spec.id, &row.path)?;
+                    self.journal().note(
+                        self.spec.id,
+                        &row.path,
+                        "replaced while uploading: the upload was removed",
+                        now_ms() + self.stability.as_millis() as i64,
+                    )?;
+                    return Ok(());
+                }
                 Ok(done) => done.etag,
                 Err(Error::Integrity(message)) => {
                     // Changed while uploading: wait for it to settle, then try again.
@@ -635,39 +690,26 @@ impl Job {
         self.journal()
             .mark_uploaded(self.spec.id, &row.path, &upload, now_ms())?;
         self.emit(&row.path, FileState::Uploaded, Some(key.to_string()), None);
-        self.after_upload(&local)
+        self.after_upload(&row.path, &meta)
     }
 
-    /// Runs only after a verified upload (size and MD5 = ETag checked by `upload`).
-    fn after_upload(&self, local: &Path) -> Result<()> {
+    /// Runs only after a verified upload (size and MD5 = ETag checked by `upload`), and only on
+    /// the very file that was read: never through a link, never outside the folder.
+    fn after_upload(&self, relative: &str, read: &std::fs::Metadata) -> Result<()> {
+        let local = self.spec.path.join(relative);
         match self.spec.after_upload {
             AfterUpload::Keep => Ok(()),
-            AfterUpload::Delete => std::fs::remove_file(local)
-                .or_else(|e| {
-                    if e.kind() == std::io::ErrorKind::NotFound {
-                        Ok(())
-                    } else {
-                        Err(e)
-                    }
-                })
+            AfterUpload::Delete => confine::remove_within(&self.spec.path, Path::new(relative), read)
                 .map_err(|e| Error::io(format!("uploaded, but cannot delete {}", local.display()), e)),
             AfterUpload::Move => {
-                let relative = local.strip_prefix(&self.spec.path).unwrap_or(local);
-                let target = unique_path(&self.spec.path.join(UPLOADED_DIR).join(relative));
-                if let Some(parent) = target.parent() {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
-                }
-                std::fs::rename(local, &target).map_err(|e| {
-                    Error::io(
-                        format!(
-                            "uploaded, but cannot move {} to {}",
-                            local.display(),
-                            target.display()
-                        ),
-                        e,
-                    )
-                })
+                confine::move_within(&self.spec.path, Path::new(relative), read, UPLOADED_DIR)
+                    .map(|_| ())
+                    .map_err(|e| {
+                        Error::io(
+                            format!("uploaded, but cannot move {} to {UPLOADED_DIR}/", local.display()),
+                            e,
+                        )
+                    })
             }
         }
     }
@@ -682,7 +724,7 @@ fn start_events(
     sink: &Arc<dyn SyncSink>,
 ) -> Option<Box<dyn std::any::Any>> {
     use notify::RecursiveMode;
-    use notify_debouncer_full::{new_debouncer, new_debouncer_opt, DebounceEventResult, NoCache};
+    use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, NoCache, RecommendedCache};
     let handler = move |result: DebounceEventResult| match result {
         Ok(events) => {
             if events.iter().any(|e| e.need_rescan()) {
@@ -703,18 +745,27 @@ fn start_events(
         }
     };
     let debounce = Duration::from_millis(300);
+    // notify follows linked folders by default: a `keys -> ~/.ssh` link in a drop folder would
+    // turn changes behind it into uploads.
+    let no_links = notify::Config::default().with_follow_symlinks(false);
     let path = folder.spec.path.clone();
     let result: std::result::Result<Box<dyn std::any::Any>, notify::Error> = match folder.spec.poll_secs {
         Some(secs) => {
-            let config =
-                notify::Config::default().with_poll_interval(Duration::from_secs(u64::from(secs.max(1))));
+            let config = no_links.with_poll_interval(Duration::from_secs(u64::from(secs.max(1))));
             new_debouncer_opt::<_, notify::PollWatcher, NoCache>(debounce, None, handler, NoCache, config)
                 .and_then(|mut d| {
                     d.watch(&path, RecursiveMode::Recursive)?;
                     Ok(Box::new(d) as Box<dyn std::any::Any>)
                 })
         }
-        None => new_debouncer(debounce, None, handler).and_then(|mut d| {
+        None => new_debouncer_opt::<_, notify::RecommendedWatcher, RecommendedCache>(
+            debounce,
+            None,
+            handler,
+            RecommendedCache::new(),
+            no_links,
+        )
+        .and_then(|mut d| {
             d.watch(&path, RecursiveMode::Recursive)?;
             Ok(Box::new(d) as Box<dyn std::any::Any>)
         }),

@@ -22,7 +22,6 @@ pub use download::{download, target_for, DownloadOptions, Downloaded};
 pub use etag::{clean_etag, EtagHasher};
 pub(crate) use etag::{file_md5, hex};
 pub use multipart::part_size_for;
-pub(crate) use upload::read_head;
 pub use upload::{plan_uploads, upload, UploadOptions, UploadPlan, Uploaded};
 
 use std::path::Path;
