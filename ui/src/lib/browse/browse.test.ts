@@ -4,7 +4,6 @@ import { customExpiry, describeExpiry } from './expiry';
 import { fileIcon, matchesFilter, mergeSorted, sortRows, toggleSort, typeLabel, type Row, type SortOrder } from './rows';
 import { click, EMPTY, move, retain, selectAll } from './selection';
 import { scrollToReveal, visibleWindow } from './virtual';
-import { Transfers, formatEta } from './transfers.svelte';
 
 const file = (name: string, size = 0, modified: string | null = null): Row => ({
   kind: 'file',
@@ -26,6 +25,34 @@ describe('rows', () => {
   it('sorts names the way people count (2 before 10)', () => {
     const rows = [file('scan10.jpg'), file('scan2.jpg')];
     expect(sortRows(rows, { column: 'name', descending: false }).map((r) => r.name)).toEqual(['scan2.jpg', 'scan10.jpg']);
+  });
+
+  it('sorts names by their letters, whatever their case', () => {
+    // Byte order would put every capital first: "Invoice" before "expenses".
+    const rows = [file('Invoice-2025.pdf'), file('expenses-q1.csv'), file('Zebra.png'), file('apple.txt')];
+    expect(sortRows(rows, { column: 'name', descending: false }).map((r) => r.name)).toEqual([
+      'apple.txt',
+      'expenses-q1.csv',
+      'Invoice-2025.pdf',
+      'Zebra.png',
+    ]);
+    expect(sortRows(rows, { column: 'name', descending: true }).map((r) => r.name)).toEqual([
+      'Zebra.png',
+      'Invoice-2025.pdf',
+      'expenses-q1.csv',
+      'apple.txt',
+    ]);
+  });
+
+  it('sorts numbers inside names by value, in folders too and across case', () => {
+    const rows = [file('file10.txt'), file('File2.txt'), file('file1.txt'), folder('Q10'), folder('q9')];
+    expect(sortRows(rows, { column: 'name', descending: false }).map((r) => r.name)).toEqual(['q9', 'Q10', 'file1.txt', 'File2.txt', 'file10.txt']);
+  });
+
+  it('breaks ties on size and type by the same name order', () => {
+    const rows = [file('b10.pdf', 5), file('B9.pdf', 5), file('a.pdf', 5)];
+    expect(sortRows(rows, { column: 'size', descending: false }).map((r) => r.name)).toEqual(['a.pdf', 'B9.pdf', 'b10.pdf']);
+    expect(sortRows(rows, { column: 'type', descending: false }).map((r) => r.name)).toEqual(['a.pdf', 'B9.pdf', 'b10.pdf']);
   });
 
   it('sorts by date, missing dates last when newest first', () => {
@@ -171,52 +198,5 @@ describe('expiry', () => {
     expect(describeExpiry(3600)).toBe('in 1 hour');
     expect(describeExpiry(3 * 86400)).toBe('in 3 days');
     expect(describeExpiry(90)).toBe('in 90 seconds');
-  });
-});
-
-describe('transfers', () => {
-  it('follows a batch from queued to finished and totals progress', () => {
-    const t = new Transfers();
-    t.apply({ event: 'queued', batch: 1, direction: 'upload', items: [{ key: 'a/documents/x.pdf', local: '/x.pdf', size: 100 }, { key: 'a/images/y.png', local: '/y.png', size: 300 }] });
-    t.apply({ event: 'started', batch: 1, id: 7, direction: 'upload', key: 'a/documents/x.pdf', local: '/x.pdf', total: 100 });
-    t.apply({ event: 'progress', batch: 1, id: 7, done: 50, total: 100, bytes_per_sec: 25, eta_secs: 2 });
-    expect(t.totals).toMatchObject({ active: 2, done: 50, total: 400, bytesPerSec: 25 });
-    expect(t.totals.etaSecs).toBe(14);
-    t.apply({ event: 'finished', batch: 1, id: 7, key: 'a/documents/x.pdf', local: '/x.pdf', bytes: 100 });
-    t.apply({ event: 'failed', batch: 1, id: 8, key: 'a/images/y.png', local: '/y.png', code: 'io', message: 'gone' });
-    expect(t.totals.active).toBe(0);
-    t.finish({ batch: 1, done: 1, bytes: 100, failed: [], cancelled: false });
-    expect(t.busy).toBe(false);
-    expect(t.totals.failed).toBe(1);
-    t.clearFinished();
-    expect(t.batches).toEqual([]);
-  });
-
-  it('marks unfinished items as cancelled when the batch was cancelled', () => {
-    const t = new Transfers();
-    t.apply({ event: 'queued', batch: 2, direction: 'download', items: [{ key: 'k', local: '/k', size: null }] });
-    t.finish({ batch: 2, done: 0, bytes: 0, failed: [], cancelled: true });
-    expect(t.batches[0].items[0]).toMatchObject({ state: 'failed', message: 'Cancelled' });
-  });
-
-  it('hands over only the failed items of a finished batch for a retry', () => {
-    const t = new Transfers();
-    t.apply({ event: 'queued', batch: 3, direction: 'upload', items: [{ key: 'a/x', local: '/x', size: 1 }, { key: 'a/y', local: '/y', size: 1 }] });
-    t.apply({ event: 'finished', batch: 3, id: 1, key: 'a/x', local: '/x', bytes: 1 });
-    t.apply({ event: 'failed', batch: 3, id: 2, key: 'a/y', local: '/y', code: 'unreachable', message: 'down' });
-    // A batch still running is not retried.
-    expect(t.takeFailed(3)).toEqual([]);
-    t.finish({ batch: 3, done: 1, bytes: 1, failed: [], cancelled: false });
-    expect(t.takeFailed(3).map((i) => i.local)).toEqual(['/y']);
-    expect(t.batches[0].items.map((i) => i.key)).toEqual(['a/x']);
-    expect(t.totals.failed).toBe(0);
-    expect(t.takeFailed(3)).toEqual([]);
-  });
-
-  it('says how long is left in words', () => {
-    expect(formatEta(12.2)).toBe('13 s left');
-    expect(formatEta(125)).toBe('3 min left');
-    expect(formatEta(3900)).toBe('1 h 5 min left');
-    expect(formatEta(null)).toBe('');
   });
 });

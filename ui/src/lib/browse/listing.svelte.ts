@@ -19,11 +19,26 @@ const toRows = (fs: readonly FolderEntry[], fl: readonly FileEntry[]): Row[] => 
   ...fl.map((f) => ({ kind: 'file' as const, ...f })),
 ];
 
-/** "12 objects, 1.2 MB"; at the bucket's root, where only tenants are listed, "3 tenants". */
-export function folderSummary(prefix: string, folders: number, files: readonly FileEntry[], loading: boolean): string {
-  const count = `${files.length.toLocaleString()} object${files.length === 1 ? '' : 's'}`;
-  const bytes = files.reduce((sum, f) => sum + f.size, 0);
-  const what = prefix === '' ? `${folders.toLocaleString()} tenant${folders === 1 ? '' : 's'}` : `${count}, ${formatBytes(bytes)}`;
+/** "2,000 objects", or, when a filter shows some of them, "12 of 2,000 objects". */
+function counted(total: number, noun: string, shown?: number): string {
+  const of = shown === undefined ? '' : `${shown.toLocaleString()} of `;
+  return `${of}${total.toLocaleString()} ${noun}${total === 1 ? '' : 's'}`;
+}
+
+/** What the filter box lets through: the tenants or folders and the files among the rows. */
+export type Shown = { folders: number; files: readonly FileEntry[] };
+
+/**
+ * "12 objects, 1.2 MB"; at the bucket's root, where only tenants are listed, "3 tenants". With a
+ * filter on (`shown`), the count says what the table shows: "12 of 2,000 objects, 14 KB", the
+ * bytes being those of the 12.
+ */
+export function folderSummary(prefix: string, folders: number, files: readonly FileEntry[], loading: boolean, shown: Shown | null = null): string {
+  const bytes = (shown?.files ?? files).reduce((sum, f) => sum + f.size, 0);
+  const what =
+    prefix === ''
+      ? counted(folders, 'tenant', shown?.folders)
+      : `${counted(files.length, 'object', shown?.files.length)}, ${formatBytes(bytes)}`;
   return loading ? `${what} so far (listing…)` : what;
 }
 
@@ -70,9 +85,16 @@ export class Listing {
     return tenantOf(this.prefix);
   }
 
-  /** The status bar's line for this folder. */
+  /** The status bar's line for this folder; with a filter on, it counts the rows shown. */
   get summary(): string {
-    return folderSummary(this.prefix, this.folders.length, this.files, this.loading);
+    const shown: Shown | null =
+      this.filter.trim() === ''
+        ? null
+        : {
+            folders: this.rows.filter((r) => r.kind === 'folder').length,
+            files: this.rows.flatMap((r) => (r.kind === 'file' ? [r] : [])),
+          };
+    return folderSummary(this.prefix, this.folders.length, this.files, this.loading, shown);
   }
 
   /**

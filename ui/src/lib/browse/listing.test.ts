@@ -109,6 +109,23 @@ describe('Listing', () => {
     expect(listing.rows.map((r) => r.name)).toEqual(['small.pdf', 'mid.pdf']);
   });
 
+  it('counts what the filter shows out of the whole folder in the status line', async () => {
+    const listing = await listed([entry('a.pdf', 1000), entry('b.jpg', 5000), entry('c.pdf', 200)]);
+    expect(listing.summary).toBe('3 objects, 6.2 KB');
+    listing.filter = '*.pdf';
+    expect(listing.summary).toBe('2 of 3 objects, 1.2 KB');
+    listing.filter = 'nothing';
+    expect(listing.summary).toBe('0 of 3 objects, 0 B');
+    listing.filter = '   ';
+    expect(listing.summary).toBe('3 objects, 6.2 KB');
+  });
+
+  it('counts the tenants the filter shows at the bucket’s root', async () => {
+    const listing = await listed([], '', [dir('acme'), dir('globex'), dir('initech')]);
+    listing.filter = 'glob';
+    expect(listing.summary).toBe('1 of 3 tenants');
+  });
+
   it('shows a renamed file in place and drops deleted ones', async () => {
     const [a, b] = [entry('a.pdf'), entry('b.pdf')];
     const listing = await listed([a, b]);
@@ -128,5 +145,16 @@ describe('folderSummary', () => {
   it('counts objects and their bytes in a folder, and says when it is still listing', () => {
     expect(folderSummary('acme/documents/', 0, [entry('a.pdf', 1200)], false)).toBe('1 object, 1.2 KB');
     expect(folderSummary('acme/documents/', 0, [entry('a.pdf', 1200), entry('b.pdf', 800)], true)).toBe('2 objects, 2.0 KB so far (listing…)');
+  });
+
+  it('says how many of how many are shown with a filter on, with the shown files’ bytes', () => {
+    const files = Array.from({ length: 2000 }, (_, i) => entry(`scan-${i}.pdf`, 1000));
+    expect(folderSummary('acme/documents/', 0, files, false, { folders: 0, files: files.slice(0, 12) })).toBe(
+      `12 of ${(2000).toLocaleString()} objects, 12 KB`,
+    );
+    expect(folderSummary('acme/documents/', 0, files, true, { folders: 0, files: [] })).toBe(
+      `0 of ${(2000).toLocaleString()} objects, 0 B so far (listing…)`,
+    );
+    expect(folderSummary('', 1, [], false, { folders: 1, files: [] })).toBe('1 of 1 tenant');
   });
 });

@@ -23,6 +23,8 @@ export function typeLabel(row: Row): string {
   return row.content_type === 'application/octet-stream' ? 'File' : row.content_type;
 }
 
+// Names compare as Finder and Nautilus compare them: by letters whatever their case ("expenses"
+// before "Invoice", which byte order would swap) and by the value of numbers ("file2" before "file10").
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
 function compare(a: Row, b: Row, column: SortColumn): number {

@@ -1,8 +1,9 @@
 // The transfers drawer's model: batches (one per drop, pick or download) and their files,
 // fed by the core's channel events and closed by the command's summary. The drawer reads the
-// totals; nothing here talks to IPC.
+// totals and their one-line wording; nothing here talks to IPC.
 
 import type { BatchSummary, TransferDirection, TransferUpdate } from '../ipc';
+import { formatBytes } from '../format/bytes';
 
 export type ItemState = 'queued' | 'running' | 'done' | 'failed';
 
@@ -166,4 +167,19 @@ export function formatEta(secs: number | null): string {
   const h = Math.floor(s / 3600);
   const m = Math.round((s % 3600) / 60);
   return m === 0 ? `${h} h left` : `${h} h ${m} min left`;
+}
+
+/** How much of the active bytes has arrived, 0–100, rounded down so 100 means done. */
+export function percentDone(totals: Pick<Totals, 'done' | 'total'>): number {
+  return totals.total > 0 ? Math.floor((totals.done / totals.total) * 100) : 0;
+}
+
+/**
+ * The drawer's progress line: "63% · 4.1 MB/s · 12 s left". A rate the core has not measured yet
+ * (or that rounds to nothing) and an unknown time left are left out with their "·", rather than
+ * shown as "0 B/s" or a dangling separator.
+ */
+export function formatProgress(totals: Pick<Totals, 'done' | 'total' | 'bytesPerSec' | 'etaSecs'>): string {
+  const rate = Number.isFinite(totals.bytesPerSec) && totals.bytesPerSec >= 1 ? `${formatBytes(totals.bytesPerSec)}/s` : '';
+  return [`${percentDone(totals)}%`, rate, formatEta(totals.etaSecs)].filter((part) => part !== '').join(' · ');
 }

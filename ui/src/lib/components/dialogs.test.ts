@@ -37,7 +37,7 @@ describe('MoveDialog', () => {
   it('is the dialog named Move and suggests another category of the same tenant', () => {
     expect(body).toMatch(/role="dialog"[^>]*aria-label="Move"/);
     expect(body).toContain('data-testid="move-confirm"');
-    expect(body).toMatch(/data-testid="move-summary"[^>]*>[\s\S]*Move 1 file \(182 KB\) to <strong>acme\/images\/<\/strong>/);
+    expect(body).toMatch(/data-testid="move-summary"[^>]*>[\s\S]*Move 1 file \(182 KB\) to <strong><span[^>]*title="acme\/images\/"[^>]*>acme\/images\/<\/span><\/strong>/);
   });
 });
 

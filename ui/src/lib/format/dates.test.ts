@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAbsolute, formatRelative } from './dates';
+import { formatAbsolute, formatExpiry, formatRelative } from './dates';
 
 // Built with local-time constructors, so the tests mean the same in every time zone.
 const now = new Date(2025, 0, 28, 15, 0, 0);
@@ -44,5 +44,41 @@ describe('formatRelative', () => {
 describe('formatAbsolute', () => {
   it('gives the full local date and time', () => {
     expect(formatAbsolute(new Date(2025, 0, 27, 12, 34, 5))).toBe('27 Jan 2025, 12:34:05');
+  });
+});
+
+describe('formatExpiry', () => {
+  const at = (ms: number) => new Date(now.getTime() + ms);
+  const [s, min, h, day] = [1000, 60_000, 3_600_000, 86_400_000];
+
+  it('counts minutes in the last hour, rounding down', () => {
+    expect(formatExpiry(at(58 * min + 59 * s), now)).toBe('expires in 58 min');
+    expect(formatExpiry(at(1 * min), now)).toBe('expires in 1 min');
+    expect(formatExpiry(at(59 * min + 59 * s), now)).toBe('expires in 59 min');
+  });
+
+  it('counts hours up to two days, then days', () => {
+    expect(formatExpiry(at(1 * h), now)).toBe('expires in 1 h');
+    expect(formatExpiry(at(23 * h + 59 * min), now)).toBe('expires in 23 h');
+    expect(formatExpiry(at(47 * h), now)).toBe('expires in 47 h');
+    expect(formatExpiry(at(2 * day), now)).toBe('expires in 2 days');
+    expect(formatExpiry(at(7 * day - s), now)).toBe('expires in 6 days');
+  });
+
+  it('says how long ago an expired link stopped working', () => {
+    expect(formatExpiry(at(-2 * h - 10 * min), now)).toBe('expired 2 h ago');
+    expect(formatExpiry(at(-5 * min), now)).toBe('expired 5 min ago');
+    expect(formatExpiry(at(-3 * day), now)).toBe('expired 3 days ago');
+  });
+
+  it('never says "in 0 min" or "0 min ago"', () => {
+    expect(formatExpiry(at(30 * s), now)).toBe('expires in seconds');
+    expect(formatExpiry(now, now)).toBe('expired just now');
+    expect(formatExpiry(at(-59 * s), now)).toBe('expired just now');
+  });
+
+  it('accepts ISO strings and shows a dash for an unreadable date', () => {
+    expect(formatExpiry(at(6 * h).toISOString(), now)).toBe('expires in 6 h');
+    expect(formatExpiry('soon', now)).toBe('—');
   });
 });

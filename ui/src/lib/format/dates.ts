@@ -1,7 +1,8 @@
 // Dates as the file table shows them: "today 12:34", "yesterday 09:10", else
-// "27 Jan 2025", always in the user's local time zone, 24-hour clock. The exact
-// time for tooltips comes from formatAbsolute. `now` is passed in so callers and
-// tests decide what "today" is.
+// "27 Jan 2025", always in the user's local time zone, 24-hour clock; a link's
+// expiry as a distance from now ("expires in 23 h"). The exact time for tooltips
+// comes from formatAbsolute. `now` is passed in so callers and tests decide what
+// "today" is.
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -38,4 +39,30 @@ export function formatAbsolute(value: Date | string | number): string {
   const date = toDate(value);
   if (Number.isNaN(date.getTime())) return '—';
   return `${day(date)}, ${clock(date)}:${pad(date.getSeconds())}`;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** "58 min", "23 h", "6 days": a distance rounded down, so a link never seems to last longer than it does. */
+function distance(ms: number): string {
+  if (ms < HOUR) return `${Math.floor(ms / MINUTE)} min`;
+  // Hours up to two days: "in 1 day" would hide that a 47-hour link has nearly two.
+  if (ms < 2 * DAY) return `${Math.floor(ms / HOUR)} h`;
+  return `${Math.floor(ms / DAY)} days`;
+}
+
+/**
+ * A link's expiry relative to `now`: "expires in 58 min", "expires in 23 h", "expires in 6 days",
+ * "expired 2 h ago"; under a minute either way, "expires in seconds" or "expired just now".
+ */
+export function formatExpiry(value: Date | string | number, now: Date): string {
+  const date = toDate(value);
+  if (Number.isNaN(date.getTime())) return '—';
+  const left = date.getTime() - now.getTime();
+  if (left >= MINUTE) return `expires in ${distance(left)}`;
+  if (left > 0) return 'expires in seconds';
+  if (-left < MINUTE) return 'expired just now';
+  return `expired ${distance(-left)} ago`;
 }

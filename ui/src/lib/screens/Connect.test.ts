@@ -2,6 +2,8 @@
 // end-to-end tests rely on, so a refactor cannot silently rename them.
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
+import SandboxCard from '../components/SandboxCard.svelte';
+import StorageChoice from '../components/StorageChoice.svelte';
 import Connect from './Connect.svelte';
 
 describe('Connect screen', () => {
@@ -40,5 +42,21 @@ describe('Connect screen', () => {
     for (const id of ['connect-name', 'connect-account-id', 'connect-jurisdiction', 'connect-bucket', 'connect-public-url', 'connect-access-key-id', 'connect-secret']) {
       expect(body).toContain(`for="${id}"`);
     }
+  });
+});
+
+describe('Connect screen parts', () => {
+  it('the storage choice checks the mode it is given, and only that one', () => {
+    const body = render(StorageChoice, { props: { mode: 'endpoint' } }).body;
+    expect(body).toMatch(/id="mode-endpoint"[^>]*checked/);
+    expect(body).not.toMatch(/id="mode-r2"[^>]*checked/);
+  });
+
+  it('the sandbox card offers demo data, ticked unless told otherwise', () => {
+    const start = () => {};
+    expect(render(SandboxCard, { props: { busy: false, disabled: false, onstart: start } }).body).toMatch(/id="seed-demo"[^>]*checked/);
+    expect(render(SandboxCard, { props: { seedDemo: false, busy: false, disabled: false, onstart: start } }).body).not.toMatch(
+      /id="seed-demo"[^>]*checked/,
+    );
   });
 });
