@@ -427,7 +427,11 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
     let opener = bin.path().join("xdg-open");
     std::fs::write(
         &opener,
-        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display()),
+        format!(
+            "#!/bin/sh\nenv > '{}'\nprintf '%s' \"$1\" > '{}'\n",
+            opened.with_extension("env").display(),
+            opened.display()
+        ),
     )
     .expect("opener");
     std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
@@ -437,7 +441,9 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
         )),
     )
     .expect("PATH");
-    let app = App::launch_with(&[("PATH", path.as_os_str())]).await;
+    // A secret in the app's environment (as under the env profile) must not reach the opener.
+    let canary = std::ffi::OsStr::new("canary-secret-for-the-opener");
+    let app = App::launch_with(&[("PATH", path.as_os_str()), ("AWS_SECRET_ACCESS_KEY", canary)]).await;
     open_documents(&app).await;
 
     // F2 renames in place; the key keeps its stamp, only the human name changes.
@@ -511,6 +517,15 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
     assert!(handed.ends_with("invoice.pdf"), "{handed}");
     let copy = std::fs::read(&handed).expect("the opened copy");
     assert!(copy.starts_with(b"%PDF-"), "a PDF was handed over");
+    let opener_env = std::fs::read_to_string(opened.with_extension("env")).expect("opener env");
+    assert!(
+        !opener_env.contains("canary-secret-for-the-opener") && !opener_env.contains("CUBBY_"),
+        "the opener got a clean environment: {opener_env}"
+    );
+    assert!(
+        opener_env.contains("DISPLAY="),
+        "but still finds the display: {opener_env}"
+    );
     app.screenshot("preview-pdf").await;
     app.client
         .find(Locator::XPath(

@@ -67,6 +67,14 @@ pub fn claim(data_dir: &Path) -> std::io::Result<Claim> {
     let addr = SocketAddr::from_abstract_name(socket_name(data_dir))?;
     let ask_to_show = || -> std::io::Result<()> {
         let mut stream = UnixStream::connect_addr(&addr)?;
+        // An abstract socket has no file permissions: another account could squat the name to
+        // keep Cubby from starting. Only our own user's instance counts.
+        if !same_user(&stream) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "the single-instance socket belongs to another user",
+            ));
+        }
         stream.write_all(b"show\n")
     };
     if ask_to_show().is_ok() {
@@ -83,6 +91,33 @@ pub fn claim(data_dir: &Path) -> std::io::Result<Claim> {
     }
 }
 
+/// True when the process at the other end of `stream` runs as this process's user.
+#[cfg(target_os = "linux")]
+fn same_user(stream: &std::os::unix::net::UnixStream) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: SO_PEERCRED writes at most `len` bytes into `cred`, a ucred we own.
+    #[allow(unsafe_code)]
+    let ok = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    } == 0;
+    // SAFETY: getuid has no preconditions and cannot fail.
+    #[allow(unsafe_code)]
+    let me = unsafe { libc::getuid() };
+    ok && cred.uid == me
+}
+
 #[cfg(not(target_os = "linux"))]
 pub fn claim(_data_dir: &Path) -> std::io::Result<Claim> {
     Ok(Claim::First(Instance))
@@ -96,8 +131,15 @@ pub fn serve_instance<R: Runtime>(instance: Instance, app: AppHandle<R>) {
             .name("cubby-instance".into())
             .spawn(move || {
                 for stream in instance.0.incoming().flatten() {
+                    // Any local account can connect: answer only our own user, read at most a
+                    // short line, and never wait on a silent client.
+                    if !same_user(&stream) {
+                        continue;
+                    }
+                    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(1)));
                     let mut line = String::new();
-                    if BufReader::new(stream).read_line(&mut line).is_ok() && line.trim() == "show" {
+                    let mut reader = BufReader::new(std::io::Read::take(stream, 16));
+                    if reader.read_line(&mut line).is_ok() && line.trim() == "show" {
                         let app2 = app.clone();
                         let _ = app.run_on_main_thread(move || show_main(&app2));
                     }
@@ -110,9 +152,25 @@ pub fn serve_instance<R: Runtime>(instance: Instance, app: AppHandle<R>) {
 
 // ---- notifications ------------------------------------------------------------------------
 
+/// The body as plain text under the freedesktop notification markup (a subset of HTML).
+fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Shows a desktop notification through the freedesktop notification service, off the calling
 /// thread. Without a notification daemon (a headless server) it is logged and dropped.
 pub fn notify(summary: String, body: String) {
+    // Notification servers may render the body as markup; keys and file names are not markup.
+    let body = escape_markup(&body);
     let _ = std::thread::Builder::new()
         .name("cubby-notify".into())
         .spawn(move || {
@@ -366,5 +424,20 @@ mod tests {
         assert_eq!(knocks.join().unwrap(), "show\n");
         // Another folder is another instance.
         assert!(matches!(claim(&dir.join("other")).unwrap(), Claim::First(_)));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_instance_socket_knows_its_own_user() {
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        assert!(same_user(&a));
+    }
+
+    #[test]
+    fn notification_bodies_are_text_not_markup() {
+        assert_eq!(
+            escape_markup("acme/<b>x</b>&y.pdf"),
+            "acme/&lt;b&gt;x&lt;/b&gt;&amp;y.pdf"
+        );
     }
 }

@@ -74,7 +74,11 @@ impl AppState {
         let env = Env::from_process();
         Ok(AppState {
             launch: Launch::from_process()?,
-            dirs: Dirs::from_env(&env)?,
+            dirs: {
+                let dirs = Dirs::from_env(&env)?;
+                dirs.make_private()?;
+                dirs
+            },
             store: Arc::new(OsKeychain::new(keychain::service_name(&env))),
             env,
             sandbox: Mutex::new(None),

@@ -376,10 +376,11 @@ fn init_logging(verbose: u8, quiet: bool) {
 }
 
 fn main() -> ExitCode {
+    cubby_core::secret::forbid_core_dumps();
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
     let env = Env::from_process();
-    let dirs = match Dirs::from_env(&env) {
+    let dirs = match Dirs::from_env(&env).and_then(|dirs| dirs.make_private().map(|()| dirs)) {
         Ok(dirs) => dirs,
         Err(e) => return fail(&e, cli.json),
     };

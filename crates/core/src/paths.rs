@@ -46,6 +46,58 @@ impl Dirs {
     pub fn sandbox_dir(&self) -> PathBuf {
         self.data.join("sandbox")
     }
+
+    /// Creates both folders if needed and makes them private to the user (0700 on Unix): they
+    /// hold journals, the link register, the sandbox's objects and opened copies of files, none
+    /// of which another account on the machine should read. Whatever is created inside them
+    /// inherits the protection, whatever its own mode.
+    pub fn make_private(&self) -> Result<()> {
+        for dir in [&self.config, &self.data] {
+            make_private_dir(dir)?;
+        }
+        Ok(())
+    }
+}
+
+fn make_private_dir(dir: &Path) -> Result<()> {
+    let failed = |e| Error::io(format!("cannot create {}", dir.display()), e);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(failed)?;
+        let meta = std::fs::metadata(dir).map_err(failed)?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| Error::io(format!("cannot make {} private", dir.display()), e))?;
+        }
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir).map_err(failed)?;
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn config_and_data_folders_are_private_whether_new_or_existing() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let existing = home.path().join("data");
+        std::fs::create_dir_all(&existing).expect("mkdir");
+        std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let dirs = Dirs::new(home.path().join("config/deep"), &existing);
+        dirs.make_private().expect("private");
+        for dir in [&dirs.config, &dirs.data] {
+            let mode = std::fs::metadata(dir).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", dir.display());
+        }
+    }
 }
 
 /// Writes a file so that readers see the old or the new content, never half of either.

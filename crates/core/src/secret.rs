@@ -3,6 +3,27 @@
 
 use std::fmt;
 
+/// Keeps secrets out of crash dumps: a core file would hold every key in memory, readable by
+/// whoever finds the file. Set once at start by each program; child processes inherit it.
+pub fn forbid_core_dumps() {
+    #[cfg(unix)]
+    {
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: setrlimit reads the struct we pass and changes only this process's limit.
+        #[allow(unsafe_code)]
+        let result = unsafe { libc::setrlimit(libc::RLIMIT_CORE, &none) };
+        if result != 0 {
+            tracing::debug!(
+                "core dumps could not be turned off: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+}
+
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 

@@ -340,6 +340,12 @@ pub async fn preview_object(state: State<'_, AppState>, key: String) -> IpcResul
 #[specta::specta]
 pub async fn open_object(state: State<'_, AppState>, key: String) -> IpcResult<String> {
     let key = ObjectKey::parse(&key)?;
+    if !key.name().to_ascii_lowercase().ends_with(".pdf") {
+        return Err(cubby_core::Error::invalid(
+            "only PDFs open in another app; download the file to open it yourself",
+        )
+        .into());
+    }
     let session = state.session().await?;
     let dir = state.dirs.data.join("opened");
     tokio::task::spawn_blocking({
@@ -383,17 +389,30 @@ fn forget_old_copies(dir: &std::path::Path) {
     }
 }
 
-/// `xdg-open` (Linux), `open` (macOS) or `start` (Windows), left to run on its own.
+/// Hands a verified PDF to the desktop's viewer: `xdg-open` (Linux), `open` (macOS) or
+/// `explorer` (Windows; never `cmd /C start`, whose parser would run `r&calc&.pdf`). Only PDFs:
+/// a downloaded `.desktop`, `.exe` or script must never be one click from running. The opener
+/// gets a clean environment: under the env profile Cubby's own holds the R2 secret.
 fn open_with_default_app(path: &std::path::Path) -> Result<()> {
+    if !is_pdf(path) {
+        return Err(cubby_core::Error::invalid(
+            "only PDFs open in another app; download the file to open it yourself",
+        ));
+    }
     let mut command = if cfg!(target_os = "macos") {
         std::process::Command::new("open")
     } else if cfg!(windows) {
-        let mut c = std::process::Command::new("cmd");
-        c.args(["/C", "start", ""]);
-        c
+        std::process::Command::new("explorer")
     } else {
         std::process::Command::new("xdg-open")
     };
+    command.env_clear().envs(std::env::vars_os().filter(|(name, _)| {
+        name.to_str().is_some_and(|name| {
+            OPENER_ENV.contains(&name)
+                || name.starts_with("LC_")
+                || (name.starts_with("XDG_") && !name.contains("SECRET"))
+        })
+    }));
     let mut child = command
         .arg(path)
         .stdin(std::process::Stdio::null())
@@ -409,4 +428,44 @@ fn open_with_default_app(path: &std::path::Path) -> Result<()> {
     // Reaped off the async workers; the opener itself returns at once.
     std::thread::spawn(move || child.wait());
     Ok(())
+}
+
+/// What a desktop opener needs to find the user's session and preferred viewer, and no more.
+const OPENER_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "DESKTOP_SESSION",
+    "BROWSER",
+    "TMPDIR",
+    // Windows: where the system and the user's profile are.
+    "SystemRoot",
+    "windir",
+    "USERPROFILE",
+    "APPDATA",
+    "LOCALAPPDATA",
+    "TEMP",
+    "TMP",
+];
+
+/// A `.pdf` name and `%PDF-` as the first bytes: both, so neither a renamed program nor a
+/// misnamed file reaches the viewer.
+fn is_pdf(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let named = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+    let mut magic = [0u8; 5];
+    named
+        && std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok()
+        && &magic == b"%PDF-"
 }
