@@ -218,7 +218,7 @@ pub fn move_within(root: &Path, relative: &Path, read: &Metadata, into: &str) ->
     let name = source.file_name().unwrap_or_default();
     for _ in 0..100 {
         let target = crate::local_path::unique_path(&dir.join(name));
-        match move_no_replace(&source, &target) {
+        match crate::local_path::rename_no_replace(&source, &target) {
             // Taken between choosing the name and moving: choose again.
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
@@ -229,25 +229,6 @@ pub fn move_within(root: &Path, relative: &Path, read: &Metadata, into: &str) ->
         io::ErrorKind::AlreadyExists,
         format!("no free name in {}", dir.display()),
     ))
-}
-
-/// Renames `from` to `to`, failing with `AlreadyExists` instead of replacing a file at `to`.
-/// A hard link claims the name atomically (it fails if the name exists), then the old name
-/// goes; where the file system has no hard links, a checked rename leaves a tiny window.
-fn move_no_replace(from: &Path, to: &Path) -> io::Result<()> {
-    match std::fs::hard_link(from, to) {
-        Ok(()) => std::fs::remove_file(from),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
-        Err(_) => {
-            if std::fs::symlink_metadata(to).is_ok() {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    format!("{} exists", to.display()),
-                ));
-            }
-            std::fs::rename(from, to)
-        }
-    }
 }
 
 #[cfg(all(test, unix))]

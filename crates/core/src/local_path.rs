@@ -190,6 +190,53 @@ fn shorten(name: &str) -> String {
 /// The first of `path`, `stem (1).ext`, `stem (2).ext`, … that does not exist (this one checks
 /// the file system). A dangling symbolic link counts as existing: writing through it would
 /// create its target, wherever that is.
+/// Creates `path` for writing only if nothing (not even a dangling link) has the name: a link
+/// planted under the name is never followed, since `O_CREAT|O_EXCL` refuses any existing entry.
+pub fn create_new_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    options.open(path)
+}
+
+/// Opens an existing regular file for reading and writing without following a link at its
+/// name; anything else (a link, a folder, a device) is refused.
+pub fn open_existing_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{} is not a regular file", path.display()),
+        ));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
+}
+
+/// Renames `from` to `to`, failing with `AlreadyExists` instead of replacing whatever holds
+/// `to`. A hard link claims the name atomically (it fails if the name exists), then the old
+/// name goes; where the file system has no hard links, a checked rename leaves a tiny window.
+pub fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    match std::fs::hard_link(from, to) {
+        Ok(()) => std::fs::remove_file(from),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) => {
+            if std::fs::symlink_metadata(to).is_ok() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!("{} exists", to.display()),
+                ));
+            }
+            std::fs::rename(from, to)
+        }
+    }
+}
+
 pub fn unique_path(path: &Path) -> PathBuf {
     let taken = |p: &Path| std::fs::symlink_metadata(p).is_ok();
     if !taken(path) {

@@ -58,6 +58,7 @@ async fn suite(endpoint: &str, key: &str, secret: &str) {
     interrupted_download_resumes_from_its_part_file(&b).await;
     big_download_in_parallel_ranges_resumes_and_verifies(&b).await;
     hostile_keys_never_leave_the_download_folder(&b).await;
+    planted_links_at_the_part_names_are_never_written_through(&b).await;
     prefix_delete_removes_more_than_one_batch(&b).await;
     copy_and_move_keep_content_type_and_respect_tenants(&b).await;
     upload_url_follows_the_seed_contract_for_curl(&b).await;
@@ -548,6 +549,41 @@ async fn download_fresh_and_verify(b: &Bucket, key: &ObjectKey, data: &[u8]) {
         std::fs::read(&done.path).expect("read") == data,
         "bytes identical"
     );
+}
+
+/// Regression: the `.part` file was opened with create+truncate and the resume marker written
+/// with a plain write, both following links, so whoever could write to a download folder could
+/// plant `invoice.pdf.part -> ~/.bashrc` and have it truncated and overwritten. A file created
+/// under the final name during the download was replaced by the rename, too.
+async fn planted_links_at_the_part_names_are_never_written_through(b: &Bucket) {
+    let data: Vec<u8> = (0..(9 * MIB as usize)).map(|i| (i % 239) as u8).collect();
+    b.put("links-test/documents/invoice.pdf", data.clone(), None)
+        .await
+        .expect("put");
+    let key = ObjectKey::parse("links-test/documents/invoice.pdf").expect("key");
+    let out = tempfile::tempdir().expect("tempdir");
+    let victims = tempfile::tempdir().expect("tempdir");
+    let (victim, marker_victim) = (victims.path().join("bashrc"), victims.path().join("profile"));
+    std::fs::write(&victim, b"keep me").expect("write");
+    std::fs::write(&marker_victim, b"keep me too").expect("write");
+    let dir = out.path().join("links-test/documents");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&victim, dir.join("invoice.pdf.part")).expect("link");
+        std::os::unix::fs::symlink(&marker_victim, dir.join(".invoice.pdf.part.cubby")).expect("link");
+    }
+    let target = transfer::target_for(out.path(), &key, "").expect("target");
+    let done = download(b, &key, &target).await.expect("download");
+    assert!(done.checksum_verified);
+    assert!(std::fs::read(&done.path).expect("read") == data);
+    assert_eq!(std::fs::read(&victim).expect("victim"), b"keep me");
+    assert_eq!(std::fs::read(&marker_victim).expect("victim"), b"keep me too");
+
+    // A second download of the same key keeps the first file and takes a free name.
+    let again = download(b, &key, &target).await.expect("download again");
+    assert_ne!(again.path, done.path);
+    assert!(std::fs::read(&done.path).expect("read") == data);
 }
 
 async fn hostile_keys_never_leave_the_download_folder(b: &Bucket) {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 
-use crate::local_path::{unique_path, LocalTarget};
+use crate::local_path::{create_new_file, open_existing_file, rename_no_replace, unique_path, LocalTarget};
 use crate::storage::Bucket;
 use crate::tenant::ObjectKey;
 use crate::{Error, Result};
@@ -137,10 +137,16 @@ fn changed_meanwhile(key: &ObjectKey) -> impl Fn(Error) -> Error + '_ {
 /// was written for. At least one byte is always fetched again, since a range cannot start at
 /// the end.
 async fn resume_point(part: &Path, marker: &Path) -> Option<(u64, String, u64)> {
+    // Only our own files count: a link planted under either name is never read through.
+    for path in [part, marker] {
+        if !tokio::fs::symlink_metadata(path).await.ok()?.is_file() {
+            return None;
+        }
+    }
     let stamp = tokio::fs::read_to_string(marker).await.ok()?;
     let (etag, size) = stamp.trim().split_once(' ')?;
     let size: u64 = size.parse().ok()?;
-    let existing = tokio::fs::metadata(part).await.ok()?.len();
+    let existing = tokio::fs::symlink_metadata(part).await.ok()?.len();
     (existing > 0 && existing <= size && size > 0).then(|| (existing.min(size - 1), etag.to_string(), size))
 }
 
@@ -196,18 +202,30 @@ async fn download_inner(
         }
         EtagKind::Opaque => Vec::new(),
     };
-    if size >= RESUME_MIN {
-        tokio::fs::write(&marker, format!("{etag} {size}"))
-            .await
-            .map_err(|e| Error::io(format!("cannot write {}", marker.display()), e))?;
-    }
-    let mut file = tokio::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(start == 0)
-        .open(&part)
-        .await
-        .map_err(|e| Error::io(format!("cannot write {}", part.display()), e))?;
+    let file = {
+        let what = format!("cannot write {}", part.display());
+        let (part, marker, stamp) = (part.clone(), marker.clone(), format!("{etag} {size}"));
+        blocking(
+            move || {
+                use std::io::Write;
+                // Starting afresh, whatever holds the names goes first (a planted link is
+                // removed, never written through), and the files are created new.
+                if start == 0 {
+                    remove_if_present(&part)?;
+                    remove_if_present(&marker)?;
+                    if size >= RESUME_MIN {
+                        create_new_file(&marker)?.write_all(stamp.as_bytes())?;
+                    }
+                    create_new_file(&part)
+                } else {
+                    open_existing_file(&part)
+                }
+            },
+            what,
+        )
+        .await?
+    };
+    let mut file = tokio::fs::File::from_std(file);
     let mut hasher = ContentCheck::new(&shapes);
     if start > 0 {
         let (path, prefix_shapes) = (part.clone(), shapes.clone());
@@ -314,16 +332,14 @@ async fn download_inner(
         }
         None => false,
     };
-    let mut destination = target.path.clone();
-    if !options.overwrite && tokio::fs::try_exists(&destination).await.unwrap_or(false) {
-        destination = unique_path(&destination);
-    }
-    tokio::fs::rename(&part, &destination).await.map_err(|e| {
-        Error::io(
-            format!("cannot move the download into {}", destination.display()),
-            e,
+    let destination = {
+        let (part, wanted, overwrite) = (part.clone(), target.path.clone(), options.overwrite);
+        blocking(
+            move || place(&part, &wanted, overwrite),
+            format!("cannot move the download into {}", target.path.display()),
         )
-    })?;
+        .await?
+    };
     if size >= RESUME_MIN {
         let _ = tokio::fs::remove_file(&marker).await;
     }
@@ -335,6 +351,34 @@ async fn download_inner(
         resumed_from: start,
         checksum_verified,
     })
+}
+
+fn remove_if_present(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Gives the verified `.part` its name. Without `overwrite` nothing is ever replaced, not even
+/// a file created under the name while the download ran: a free ` (n)` name is taken instead.
+fn place(part: &Path, wanted: &Path, overwrite: bool) -> std::io::Result<PathBuf> {
+    if overwrite {
+        std::fs::rename(part, wanted)?;
+        return Ok(wanted.to_path_buf());
+    }
+    for _ in 0..100 {
+        let destination = unique_path(wanted);
+        match rename_no_replace(part, &destination) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+            Ok(()) => return Ok(destination),
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        format!("no free name next to {}", wanted.display()),
+    ))
 }
 
 /// The `.part` file being written, always in order, so what it holds is a resumable prefix.
