@@ -35,6 +35,9 @@ pub struct AddArgs {
     /// Mark direct uploads (presigned PUT) as enabled for this bucket.
     #[arg(long)]
     direct_upload: bool,
+    /// Allow a plain http:// endpoint on another machine (unencrypted; loopback never needs it).
+    #[arg(long)]
+    allow_http: bool,
     /// Read the access key ID and the secret from stdin, one per line, instead of prompting.
     #[arg(long)]
     secret_stdin: bool,
@@ -121,6 +124,7 @@ fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
         public_url: args.public_url.as_deref().map(normalize_public_url).transpose()?,
         signed_url_expiry: args.expiry,
         direct_upload: args.direct_upload,
+        allow_http: args.allow_http,
         origin: Origin::Stored,
     };
     // Check everything that can be checked before asking for keys.

@@ -31,6 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         public_url: None,
         signed_url_expiry: DEFAULT_EXPIRY_SECS,
         direct_upload: false,
+        allow_http: false,
         origin: Origin::Env,
     };
     let credentials = Credentials::new(

@@ -81,6 +81,11 @@ pub struct Profile {
     pub signed_url_expiry: u32,
     #[serde(default)]
     pub direct_upload: bool,
+    /// Plain `http://` to a host other than this machine: object bytes, signed links and the
+    /// ETags the integrity checks trust would cross the network unencrypted, so it needs this
+    /// explicit choice. Loopback endpoints (the sandbox, a local test server) never do.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_http: bool,
     /// Not stored: set by whoever builds the profile (`Env` and `Sandbox` are never stored).
     #[serde(skip, default = "stored_kind")]
     pub origin: Origin,
@@ -115,7 +120,16 @@ impl Profile {
     /// The S3 endpoint: the explicit one, else `https://<account>[.<jurisdiction>].r2.cloudflarestorage.com`.
     pub fn endpoint_url(&self) -> Result<Url> {
         if let Some(endpoint) = &self.endpoint {
-            return parse_endpoint(endpoint);
+            let url = parse_endpoint(endpoint)?;
+            if url.scheme() == "http" && !self.allow_http && !is_loopback(&url) {
+                return Err(Error::invalid(format!(
+                    "endpoint '{}' is plain HTTP: object bytes and signed links would travel \
+                     unencrypted; use https://, or allow plain HTTP for this profile if the network \
+                     is trusted (--allow-http, CUBBY_ALLOW_HTTP=1 for the env profile)",
+                    shown_url(endpoint)
+                )));
+            }
+            return Ok(url);
         }
         let Some(account) = &self.account_id else {
             return Err(Error::invalid(format!(
@@ -254,6 +268,19 @@ fn parse_http_url(text: &str, what: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// This machine: 127.0.0.0/8, ::1, `localhost` and `*.localhost`.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            let name = name.to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
 fn parse_endpoint(text: &str) -> Result<Url> {
     let url = parse_http_url(text, "endpoint")?;
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
@@ -332,6 +359,7 @@ mod tests {
             public_url: None,
             signed_url_expiry: DEFAULT_EXPIRY_SECS,
             direct_upload: false,
+            allow_http: false,
             origin: Origin::Stored,
         }
     }
@@ -388,6 +416,37 @@ mod tests {
     }
 
     // Regression guard: the URL parser drops newlines and tabs inside a URL, so
+    #[test]
+    fn plain_http_is_for_this_machine_unless_allowed() {
+        let mut p = Profile {
+            name: "x".into(),
+            account_id: None,
+            jurisdiction: None,
+            endpoint: None,
+            bucket: "files".into(),
+            public_url: None,
+            signed_url_expiry: DEFAULT_EXPIRY_SECS,
+            direct_upload: false,
+            allow_http: false,
+            origin: Origin::Stored,
+        };
+        for local in [
+            "http://127.0.0.1:9000",
+            "http://127.8.0.1",
+            "http://[::1]:9000",
+            "http://localhost:8333",
+            "https://s3.example.com",
+        ] {
+            p.endpoint = Some(local.into());
+            assert!(p.validate().is_ok(), "{local}");
+        }
+        p.endpoint = Some("http://s3.example.com".into());
+        let err = p.validate().unwrap_err().to_string();
+        assert!(err.contains("plain HTTP") && err.contains("https://"), "{err}");
+        p.allow_http = true;
+        assert!(p.validate().is_ok());
+    }
+
     // "http://exa\nmple.com" used to be saved as http://example.com without a word.
     #[test]
     fn control_characters_and_port_zero_are_refused_in_urls() {

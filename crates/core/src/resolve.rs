@@ -116,6 +116,15 @@ pub fn profile_from_vars(name: &str, vars: &Env, origin: Origin) -> Result<(Prof
             ))
         })?,
     };
+    let allow_http = match vars.get("CUBBY_ALLOW_HTTP") {
+        None => false,
+        Some(text) => parse_bool(text).ok_or_else(|| {
+            Error::invalid(format!(
+                "CUBBY_ALLOW_HTTP='{}' is not true or false",
+                escaped(text)
+            ))
+        })?,
+    };
     let public_url = vars
         .get("CLOUDFLARE_R2_PUBLIC_URL")
         .map(normalize_public_url)
@@ -132,6 +141,7 @@ pub fn profile_from_vars(name: &str, vars: &Env, origin: Origin) -> Result<(Prof
         public_url,
         signed_url_expiry,
         direct_upload,
+        allow_http,
         origin,
     };
     profile.validate()?;

@@ -33,6 +33,7 @@ pub fn profile(config: &Config, env: &Env) -> Profile {
         public_url: None,
         signed_url_expiry: DEFAULT_EXPIRY_SECS,
         direct_upload: true,
+        allow_http: false,
         origin: Origin::Sandbox,
     }
 }

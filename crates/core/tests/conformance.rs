@@ -30,6 +30,7 @@ fn profile(endpoint: &str) -> Profile {
         public_url: None,
         signed_url_expiry: DEFAULT_EXPIRY_SECS,
         direct_upload: false,
+        allow_http: false,
         origin: Origin::Stored,
     }
 }

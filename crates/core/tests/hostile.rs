@@ -400,6 +400,7 @@ fn profile_with(endpoint: Option<&str>, public_url: Option<&str>) -> Profile {
         public_url: public_url.map(str::to_string),
         signed_url_expiry: DEFAULT_EXPIRY_SECS,
         direct_upload: false,
+        allow_http: false,
         origin: Origin::Stored,
     }
 }
@@ -418,7 +419,8 @@ fn bad_endpoints_and_urls_are_refused() {
     for ok in [
         "http://[::1]:9000",
         "https://s3.example.com:9000",
-        "HTTP://EXAMPLE.COM",
+        "HTTPS://EXAMPLE.COM",
+        "HTTP://LOCALHOST:9000",
     ] {
         let problem = profile_with(Some(ok), None)
             .validate()

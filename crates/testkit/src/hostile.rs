@@ -30,6 +30,8 @@ pub const BAD_ENDPOINTS: &[(&str, &str)] = &[
     ("http://exa\nmple.com", "control character"),
     ("http://exa\tmple.com", "control character"),
     ("http://example.com:-1", "is not a URL"),
+    // Plain HTTP to another machine needs the explicit --allow-http.
+    ("http://s3.example.com", "plain HTTP"),
 ];
 
 /// Public URLs (custom domain or r2.dev) a profile must refuse.

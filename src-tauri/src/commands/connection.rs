@@ -42,6 +42,9 @@ pub struct ConnectForm {
     pub public_url: Option<String>,
     pub access_key_id: String,
     pub secret_access_key: String,
+    /// The user ticked "Allow plain HTTP" for an http:// endpoint on another machine.
+    #[serde(default)]
+    pub allow_http: bool,
 }
 
 impl ConnectForm {
@@ -61,6 +64,7 @@ impl ConnectForm {
                 .transpose()?,
             signed_url_expiry: DEFAULT_EXPIRY_SECS,
             direct_upload: false,
+            allow_http: self.allow_http,
             origin: Origin::Stored,
         };
         profile.validate()?;

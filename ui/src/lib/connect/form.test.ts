@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildConnectForm, emptyFormState, freeProfileName, type ConnectFormState } from './form';
+import { buildConnectForm, emptyFormState, freeProfileName, isRemotePlainHttp, type ConnectFormState } from './form';
 
 function state(overrides: Partial<ConnectFormState>): ConnectFormState {
   return { ...emptyFormState(), ...overrides };
@@ -52,7 +52,24 @@ describe('buildConnectForm', () => {
       public_url: null,
       access_key_id: 'AKID',
       secret_access_key: 's3cret',
+      allow_http: false,
     });
+  });
+
+  it('tells plain HTTP to another machine from this machine and https', () => {
+    for (const remote of ['http://s3.example.com', 'http://10.0.0.5:9000', 'HTTP://files.lan']) {
+      expect(isRemotePlainHttp(remote), remote).toBe(true);
+    }
+    for (const fine of ['https://s3.example.com', 'http://127.0.0.1:9000', 'http://[::1]:8333', 'http://localhost', 'not a url']) {
+      expect(isRemotePlainHttp(fine), fine).toBe(false);
+    }
+  });
+
+  it('sends allow_http only for a remote http:// endpoint the user allowed', () => {
+    const remote = state({ mode: 'endpoint', endpoint: 'http://s3.example.com', allowHttp: true });
+    expect(buildConnectForm(remote).allow_http).toBe(true);
+    expect(buildConnectForm({ ...remote, allowHttp: false }).allow_http).toBe(false);
+    expect(buildConnectForm({ ...remote, endpoint: 'https://s3.example.com' }).allow_http).toBe(false);
   });
 
   it('sends jurisdiction null when none is chosen', () => {

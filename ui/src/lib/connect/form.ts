@@ -27,6 +27,8 @@ export interface ConnectFormState {
   publicUrl: string;
   accessKeyId: string;
   secret: string;
+  /** Plain http:// to another machine, accepted by the user despite the warning. */
+  allowHttp: boolean;
 }
 
 /** `base`, or `base-2`, `base-3`… when that name is already taken, so adding never replaces by accident. */
@@ -48,7 +50,26 @@ export function emptyFormState(existingNames: readonly string[] = []): ConnectFo
     publicUrl: '',
     accessKeyId: '',
     secret: '',
+    allowHttp: false,
   };
+}
+
+/**
+ * True for an http:// endpoint on another machine: files, signed links and the checksums
+ * Cubby verifies would cross the network unencrypted. This machine (127.x, ::1, localhost)
+ * is exempt, as in the core.
+ */
+export function isRemotePlainHttp(endpoint: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(endpoint.trim());
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:') return false;
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  const loopback = /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === 'localhost' || host.endsWith('.localhost');
+  return !loopback;
 }
 
 function optional(value: string): string | null {
@@ -72,5 +93,6 @@ export function buildConnectForm(state: ConnectFormState): ConnectForm {
     public_url: optional(state.publicUrl)?.replace(/\/+$/, '') ?? null,
     access_key_id: state.accessKeyId.trim(),
     secret_access_key: state.secret.trim(),
+    allow_http: !r2 && state.allowHttp && isRemotePlainHttp(state.endpoint),
   };
 }

@@ -90,11 +90,20 @@ describe('validateConnectForm', () => {
   });
 });
 
+describe('plain HTTP', () => {
+  it('asks for consent before an http:// endpoint on another machine, not for this machine', () => {
+    const remote = { ...emptyFormState(), mode: 'endpoint' as const, endpoint: 'http://s3.example.com' };
+    expect(validateConnectForm(remote).endpoint?.message).toContain('unencrypted');
+    expect(validateConnectForm({ ...remote, allowHttp: true }).endpoint).toBeUndefined();
+    expect(validateConnectForm({ ...remote, endpoint: 'http://127.0.0.1:9000' }).endpoint).toBeUndefined();
+  });
+});
+
 describe('firstError', () => {
   it('follows screen order for the mode', () => {
     const problems = validateConnectForm({ ...emptyFormState(), mode: 'endpoint', name: '' });
     expect(firstError(problems, 'endpoint')).toBe('endpoint');
-    const noEndpointProblem = validateConnectForm({ ...emptyFormState(), mode: 'endpoint', endpoint: 'http://x', name: '' });
+    const noEndpointProblem = validateConnectForm({ ...emptyFormState(), mode: 'endpoint', endpoint: 'https://x', name: '' });
     expect(firstError(noEndpointProblem, 'endpoint')).toBe('name');
   });
 });

@@ -2,7 +2,7 @@
 // Errors block Test/Connect; warnings are shown but let the user go on (the core's
 // connection test is the final word). Pure: no IPC, no Svelte.
 
-import type { ConnectFormState } from './form';
+import { isRemotePlainHttp, type ConnectFormState } from './form';
 
 export type FieldName = 'name' | 'accountId' | 'endpoint' | 'bucket' | 'publicUrl' | 'accessKeyId' | 'secret';
 
@@ -64,9 +64,12 @@ function checkAccountId(accountId: string): FieldProblem | undefined {
   return undefined;
 }
 
-function checkEndpoint(endpoint: string): FieldProblem | undefined {
+function checkEndpoint(endpoint: string, allowHttp: boolean): FieldProblem | undefined {
   if (endpoint === '') return error('Enter the endpoint URL.');
   if (!isHttpUrl(endpoint)) return error('Enter a full URL starting with http:// or https://.');
+  if (isRemotePlainHttp(endpoint) && !allowHttp) {
+    return error('Plain http:// sends your files and links unencrypted. Use https://, or allow plain HTTP below.');
+  }
   return undefined;
 }
 
@@ -101,7 +104,7 @@ export function validateConnectForm(
     secret: state.secret.trim() === '' ? error('Enter the secret access key.') : undefined,
   };
   if (state.mode === 'r2') problems.accountId = checkAccountId(state.accountId.trim());
-  else problems.endpoint = checkEndpoint(state.endpoint.trim());
+  else problems.endpoint = checkEndpoint(state.endpoint.trim(), state.allowHttp);
 
   for (const key of Object.keys(problems) as FieldName[]) {
     if (problems[key] === undefined) delete problems[key];

@@ -162,6 +162,8 @@ export type ConnectForm_Deserialize = {
 	public_url?: string | null,
 	access_key_id: string,
 	secret_access_key: string,
+	/**  The user ticked "Allow plain HTTP" for an http:// endpoint on another machine. */
+	allow_http?: boolean,
 };
 
 /**
@@ -177,6 +179,8 @@ export type ConnectForm_Serialize = {
 	public_url: string | null,
 	access_key_id: string,
 	secret_access_key: string,
+	/**  The user ticked "Allow plain HTTP" for an http:// endpoint on another machine. */
+	allow_http: boolean,
 };
 
 export type ConnectionReport = ConnectionReport_Serialize | ConnectionReport_Deserialize;

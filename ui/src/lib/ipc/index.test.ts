@@ -32,6 +32,7 @@ const form: ConnectForm = {
   public_url: null,
   access_key_id: 'AK',
   secret_access_key: 'SK',
+  allow_http: false,
 };
 
 beforeEach(() => {
