@@ -40,8 +40,10 @@ lint: deps
 	# clippy needs ui/dist to exist for the embedded assets.
 	cd ui && npm run build
 	cargo clippy --workspace --all-targets --locked -- -D warnings
-	# Licenses, duplicate versions and sources (deny.toml); advisories need GitHub, see docs/RELIABILITY.md.
+	# Licenses, duplicate versions and sources (deny.toml).
 	cargo deny --offline check licenses bans sources
+	# RustSec advisories, offline against the snapshot in ../shared/ (skipped where there is none).
+	bash scripts/check-advisories.sh
 
 ## Rust unit, integration, conformance and end-to-end tests (the e2e tests drive the built app).
 rust-test: ui
