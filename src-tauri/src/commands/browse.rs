@@ -315,21 +315,50 @@ const PREVIEW_LIMIT: u64 = 20 * 1024 * 1024;
 pub async fn preview_object(state: State<'_, AppState>, key: String) -> IpcResult<Preview> {
     let key = ObjectKey::parse(&key)?;
     let session = state.session().await?;
-    let info = session.bucket.head(key.as_str()).await?;
     // The stored type can be anything a client sent; the name's type decides what is rendered.
     let content_type = detect_by_name(key.as_str()).content_type.to_string();
     // PDFs open in the desktop's viewer (`open_object`): WebKitGTK renders none inline.
     let previewable = content_type.starts_with("image/") && content_type != "image/svg+xml";
-    let data_url = if previewable && info.size <= PREVIEW_LIMIT {
-        let bytes = session.bucket.get(key.as_str()).await?;
-        Some(format!("data:{content_type};base64,{}", BASE64.encode(bytes)))
+    // One GET of at most PREVIEW_LIMIT + 1 bytes gives the size and the bytes of one version
+    // together: no HEAD first that another writer could outdate, and never an unbounded read.
+    let (size, data_url) = if previewable {
+        let fetched = match session
+            .bucket
+            .get_range(key.as_str(), 0, Some(PREVIEW_LIMIT), None)
+            .await
+        {
+            Ok(fetched) => fetched,
+            // An empty object has no byte 0 to range over (416): nothing to render anyway.
+            Err(e) => match session.bucket.head(key.as_str()).await {
+                Ok(info) if info.size == 0 => {
+                    return Ok(Preview {
+                        content_type,
+                        data_url: None,
+                        size: 0.0,
+                    })
+                }
+                _ => return Err(e.into()),
+            },
+        };
+        if fetched.total <= PREVIEW_LIMIT {
+            let bytes = fetched.body.collect().await.map_err(|e| {
+                cubby_core::Error::Unreachable(format!("preview of '{key}' was interrupted: {e}"))
+            })?;
+            let bytes = bytes.into_bytes();
+            (
+                fetched.total,
+                Some(format!("data:{content_type};base64,{}", BASE64.encode(&bytes))),
+            )
+        } else {
+            (fetched.total, None)
+        }
     } else {
-        None
+        (session.bucket.head(key.as_str()).await?.size, None)
     };
     Ok(Preview {
         content_type,
         data_url,
-        size: info.size as f64,
+        size: size as f64,
     })
 }
 
