@@ -129,6 +129,10 @@ impl App {
             .env("CUBBY_SANDBOX_PORT", sandbox_port.to_string())
             // Debug logs land in driver.log, inside the data dir the secret scans read.
             .env("CUBBY_LOG", "debug")
+            // WebDriver can neither drive the native dialogs nor drop files from the OS, which
+            // is how paths are granted to the page: the tests' temporary folders are granted
+            // up front instead (and the page may emit the simulated drop).
+            .env("CUBBY_TEST_GRANTS", std::env::temp_dir())
             .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))

@@ -576,3 +576,79 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
     );
     app.quit().await;
 }
+
+/// Defence in depth against a script in the page: it can name no local path the user did not
+/// choose (the tests' temporary folders are granted; /etc is not), and it cannot navigate the
+/// window away from the app.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_can_name_no_path_the_user_did_not_choose() {
+    let app = App::launch().await;
+    open_documents(&app).await;
+    // Resolves to 'accepted', or to the error's message.
+    let script = "const done = arguments[2]; window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]) \
+        .then(() => done('accepted'), (e) => done((e && e.message) || String(e)));";
+    let refused = [
+        (
+            "plan_upload",
+            serde_json::json!({ "paths": ["/etc/passwd"], "tenant": "acme-corp", "category": "auto" }),
+        ),
+        (
+            "plan_upload",
+            serde_json::json!({
+                "paths": [std::env::temp_dir().join("../etc/passwd")],
+                "tenant": "acme-corp",
+                "category": "auto"
+            }),
+        ),
+        (
+            "import_env",
+            serde_json::json!({ "path": "/etc/passwd", "name": null }),
+        ),
+    ];
+    for (command, args) in refused {
+        let answer = app
+            .client
+            .execute_async(script, vec![command.into(), args.clone()])
+            .await
+            .expect("invoke");
+        let answer = answer.as_str().unwrap_or_default().to_string();
+        assert!(
+            answer.contains("not chosen in this window"),
+            "{command} {args}: {answer}"
+        );
+    }
+
+    // A granted folder still works: the harness grants the temporary folder.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("note.txt"), b"fine").expect("write");
+    let answer = app
+        .client
+        .execute_async(
+            script,
+            vec![
+                "plan_upload".into(),
+                serde_json::json!({ "paths": [dir.path().join("note.txt")], "tenant": "acme-corp", "category": "auto" }),
+            ],
+        )
+        .await
+        .expect("invoke");
+    assert_eq!(answer.as_str(), Some("accepted"), "{answer}");
+
+    let before = app.client.current_url().await.expect("url");
+    let _ = app
+        .client
+        .execute(
+            "window.location.href = 'https://example.com/'; return true;",
+            vec![],
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let after = app.client.current_url().await.expect("url");
+    assert_eq!(
+        (after.scheme(), after.host_str()),
+        (before.scheme(), before.host_str()),
+        "the window stayed on the app: {after}"
+    );
+    app.wait_for("[data-testid='main-layout']").await;
+    app.quit().await;
+}

@@ -3,6 +3,7 @@
 
 mod commands;
 mod error;
+mod grants;
 mod shell;
 mod state;
 
@@ -10,7 +11,7 @@ use tauri::Manager;
 
 /// The typed IPC surface; `bindings_are_current` keeps ui/src/lib/ipc/bindings.ts in step.
 pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{browse::*, connection::*, sharing::*, sync::*, transfers::*};
+    use commands::{browse::*, connection::*, pickers::*, sharing::*, sync::*, transfers::*};
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         app_status,
         report_startup,
@@ -48,6 +49,9 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         sync_problems,
         set_sync_paused,
         sync_paused,
+        pick_files,
+        pick_folder,
+        pick_env_file,
     ])
 }
 
@@ -82,7 +86,21 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
+        .manage(grants::Grants::from_env())
         .manage(shell::Tray::default())
+        // Files dropped onto the window are the user's choice: grant them before the page hears
+        // of the drop (this runs in the same dispatch that queues the page's event).
+        .on_webview_event(|webview, event| {
+            if let tauri::WebviewEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                webview.state::<grants::Grants>().grant(paths.iter().cloned());
+            }
+        })
+        // The page is the app's own bundle; it never navigates anywhere else.
+        .plugin(
+            tauri::plugin::Builder::<tauri::Wry>::new("navigation-guard")
+                .on_navigation(|_, url| stays_in_app(url))
+                .build(),
+        )
         .invoke_handler(ipc.invoke_handler())
         .on_window_event(|window, event| {
             // With a tray icon, closing the window keeps watched folders syncing; Quit is in
@@ -103,6 +121,10 @@ pub fn run() {
         })
         .setup(move |app| {
             ipc.mount_events(app);
+            // Only the end-to-end tests may emit events from the page (they simulate OS drops).
+            if app.state::<grants::Grants>().for_tests {
+                app.add_capability(include_str!("../test-capabilities/e2e.json"))?;
+            }
             if let Some(instance) = instance {
                 shell::serve_instance(instance, app.handle().clone());
             }
@@ -133,6 +155,20 @@ pub fn run() {
     if let Err(e) = result {
         eprintln!("error: cannot open Cubby's window: {e}");
         std::process::exit(1);
+    }
+}
+
+/// The app's own origin: the bundled page (`tauri://localhost`, `http://tauri.localhost` on
+/// Windows) or, in `make dev`, Vite's server. Links in names or previews go nowhere.
+fn stays_in_app(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => {
+            matches!(url.host_str(), Some("tauri.localhost"))
+                || (cfg!(debug_assertions) && url.host_str() == Some("localhost") && url.port() == Some(5173))
+        }
+        "about" => url.as_str() == "about:blank",
+        _ => false,
     }
 }
 

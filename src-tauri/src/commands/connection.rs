@@ -1,7 +1,5 @@
 //! The Connect screen and the profile switcher: test, save, import, choose, remove.
 
-use std::path::PathBuf;
-
 use cubby_core::probe::{probe, ConnectionReport, ProbeOptions};
 use cubby_core::profile::{normalize_public_url, Jurisdiction, Origin, Profile, DEFAULT_EXPIRY_SECS};
 use cubby_core::profiles::{self, ProfileSummary};
@@ -170,6 +168,7 @@ pub async fn connect(state: State<'_, AppState>, form: ConnectForm) -> IpcResult
 #[specta::specta]
 pub async fn import_env(
     state: State<'_, AppState>,
+    grants: State<'_, crate::grants::Grants>,
     path: String,
     name: Option<String>,
 ) -> IpcResult<ProfileSummary> {
@@ -179,7 +178,7 @@ pub async fn import_env(
     let profile = profiles::import_env(
         &state.dirs,
         state.store.as_ref(),
-        &PathBuf::from(path),
+        &grants.check(&path)?,
         &name,
         true,
     )?;

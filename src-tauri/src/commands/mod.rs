@@ -3,6 +3,7 @@
 
 pub mod browse;
 pub mod connection;
+pub mod pickers;
 pub mod sharing;
 pub mod sync;
 pub mod transfers;

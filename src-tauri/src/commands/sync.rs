@@ -13,9 +13,10 @@ use cubby_core::watcher::{FolderCondition, SyncEvent, SyncOptions, Watcher};
 use cubby_core::{Bucket, Error, Result};
 use serde::Serialize;
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{Manager, State};
 use tokio_util::sync::CancellationToken;
 
+use crate::commands::pickers;
 use crate::error::IpcResult;
 use crate::state::AppState;
 
@@ -276,6 +277,7 @@ pub async fn watched_folders(state: State<'_, AppState>) -> IpcResult<Vec<Watche
 #[tauri::command]
 #[specta::specta]
 pub async fn add_watched_folder(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     path: String,
     tenant: String,
@@ -285,6 +287,25 @@ pub async fn add_watched_folder(
     let tenant = TenantId::parse(&tenant)?;
     let category: CategoryChoice = category.parse()?;
     let after: AfterUpload = after_upload.parse()?;
+    // A folder typed into the page rather than picked: the user confirms it natively. So does
+    // deleting what was uploaded, since nothing in the page can be trusted to have asked.
+    let grants = app.state::<crate::grants::Grants>();
+    if !grants.is_granted(&path) {
+        let message = format!("Cubby will upload every file that appears in {path} to the tenant {tenant}.");
+        if !pickers::confirm(&app, "Watch this folder?", message, "Watch folder").await {
+            return Err(Error::Cancelled.into());
+        }
+        grants.grant([PathBuf::from(&path)]);
+    }
+    if after == AfterUpload::Delete {
+        let message = format!(
+            "Each file in {path} will be deleted from this computer once it is uploaded and verified."
+        );
+        if !pickers::confirm(&app, "Delete files after upload?", message, "Delete after upload").await {
+            return Err(Error::Cancelled.into());
+        }
+    }
+    let path = grants.check(&path)?.display().to_string();
     let dir = PathBuf::from(&path)
         .canonicalize()
         .map_err(|e| Error::io(format!("cannot use {path} as a watched folder"), e))?;

@@ -16,9 +16,10 @@ use cubby_core::transfer::{
 use cubby_core::{Error, Result};
 use serde::Serialize;
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{Manager, State};
 
 use crate::error::IpcResult;
+use crate::grants::Grants;
 use crate::state::AppState;
 
 /// One file of a planned upload: where it lands, and why (its detected category).
@@ -254,11 +255,10 @@ impl BatchSummary {
     }
 }
 
-fn plans_for(paths: &[String], tenant: &str, category: &str) -> Result<Vec<UploadPlan>> {
+fn plans_for(paths: &[PathBuf], tenant: &str, category: &str) -> Result<Vec<UploadPlan>> {
     let tenant = TenantId::parse(tenant)?;
     let choice: CategoryChoice = category.parse()?;
-    let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
-    let plans = transfer::plan_uploads(&paths, &tenant, choice, None, chrono::Utc::now())?;
+    let plans = transfer::plan_uploads(paths, &tenant, choice, None, chrono::Utc::now())?;
     if plans.is_empty() {
         return Err(Error::invalid(
             "no files to upload (hidden files and symlinks inside folders are skipped)",
@@ -272,10 +272,12 @@ fn plans_for(paths: &[String], tenant: &str, category: &str) -> Result<Vec<Uploa
 #[tauri::command]
 #[specta::specta]
 pub async fn plan_upload(
+    grants: State<'_, Grants>,
     paths: Vec<String>,
     tenant: String,
     category: String,
 ) -> IpcResult<Vec<PlannedUpload>> {
+    let paths = grants.check_all(&paths)?;
     let plans = tokio::task::spawn_blocking(move || plans_for(&paths, &tenant, &category))
         .await
         .map_err(|e| Error::invalid(format!("planning the upload stopped: {e}")))??;
@@ -307,6 +309,7 @@ pub async fn upload_files(
     category: String,
     on_event: Channel<TransferUpdate>,
 ) -> IpcResult<BatchSummary> {
+    let paths = app.state::<Grants>().check_all(&paths)?;
     let plans = tokio::task::spawn_blocking(move || plans_for(&paths, &tenant, &category))
         .await
         .map_err(|e| Error::invalid(format!("planning the upload stopped: {e}")))??;
@@ -359,7 +362,7 @@ pub async fn download_objects(
     if keys.is_empty() {
         return Err(Error::invalid("nothing to download: select one or more files").into());
     }
-    let dir = PathBuf::from(dir);
+    let dir = app.state::<Grants>().check(&dir)?;
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     let session = state.session().await?;
     let (batch, cancel) = state.start_batch();

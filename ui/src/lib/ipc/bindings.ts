@@ -101,6 +101,12 @@ export const commands = {
 	setSyncPaused: (paused: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("set_sync_paused", { paused })),
 	/**  True while sync is paused for the whole app. */
 	syncPaused: () => typedError<boolean, IpcError>(__TAURI_INVOKE("sync_paused")),
+	/**  The multi-file picker for uploads; [] when cancelled. */
+	pickFiles: () => typedError<string[], IpcError>(__TAURI_INVOKE("pick_files")),
+	/**  A folder, for downloads or to watch; None when cancelled. */
+	pickFolder: (purpose: FolderPurpose) => typedError<string | null, IpcError>(__TAURI_INVOKE("pick_folder", { purpose })),
+	/**  A `.env` file to import a connection from; None when cancelled. */
+	pickEnvFile: () => typedError<string | null, IpcError>(__TAURI_INVOKE("pick_env_file")),
 };
 
 /* Types */
@@ -277,6 +283,9 @@ export type FolderEntry_Serialize = {
 	/**  "documents", "images" or "uploads" for the seed's folders. */
 	category: string | null,
 };
+
+/**  What a folder is being chosen for: it titles the dialog. */
+export type FolderPurpose = "download" | "watch";
 
 /**  What the whole listing held, once the last page was sent. */
 export type FolderTotals = {

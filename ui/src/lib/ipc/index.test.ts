@@ -6,7 +6,7 @@ const mocks = vi.hoisted(() => ({
   removeProfile: vi.fn(),
   moveObjects: vi.fn(),
   previewObject: vi.fn(),
-  open: vi.fn(),
+  pickEnvFile: vi.fn(),
 }));
 
 vi.mock('./bindings', () => ({
@@ -16,9 +16,9 @@ vi.mock('./bindings', () => ({
     removeProfile: mocks.removeProfile,
     moveObjects: mocks.moveObjects,
     previewObject: mocks.previewObject,
+    pickEnvFile: mocks.pickEnvFile,
   },
 }));
-vi.mock('@tauri-apps/plugin-dialog', () => ({ open: mocks.open }));
 
 import { IpcFailure, appStatus, connect, errorMessage, moveObjects, pickEnvFile, previewObject, removeProfile } from './index';
 import type { ConnectForm } from './index';
@@ -108,16 +108,13 @@ describe('errorMessage', () => {
 });
 
 describe('pickEnvFile', () => {
-  it('returns the chosen path', async () => {
-    mocks.open.mockResolvedValue('/home/me/project/.env');
+  it("returns the path the shell's dialog chose", async () => {
+    mocks.pickEnvFile.mockResolvedValue({ status: 'ok', data: '/home/me/project/.env' });
     await expect(pickEnvFile()).resolves.toBe('/home/me/project/.env');
-    const options = mocks.open.mock.calls[0][0];
-    expect(options.multiple).toBe(false);
-    expect(options.filters.map((f: { extensions: string[] }) => f.extensions)).toEqual([['env'], ['*']]);
   });
 
   it('returns null when the dialog is cancelled', async () => {
-    mocks.open.mockResolvedValue(null);
+    mocks.pickEnvFile.mockResolvedValue({ status: 'ok', data: null });
     await expect(pickEnvFile()).resolves.toBeNull();
   });
 });

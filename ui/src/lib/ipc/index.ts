@@ -8,7 +8,6 @@
 
 import { Channel } from '@tauri-apps/api/core';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
-import { open } from '@tauri-apps/plugin-dialog';
 import { commands } from './bindings';
 import type {
   BatchSummary,
@@ -148,21 +147,15 @@ export async function removeProfile(name: string): Promise<void> {
   unwrap(await commands.removeProfile(name));
 }
 
+// The native dialogs are opened by the core's shell, not by the page: only what the user
+// picks there (or drops onto the window) may be named in later commands.
+
 /**
  * Asks the user for a .env file with the native dialog.
  * Returns its path, or null when the dialog was cancelled.
  */
 export async function pickEnvFile(): Promise<string | null> {
-  const picked = await open({
-    title: 'Import connection from a .env file',
-    multiple: false,
-    directory: false,
-    filters: [
-      { name: 'Environment files', extensions: ['env'] },
-      { name: 'All files', extensions: ['*'] },
-    ],
-  });
-  return typeof picked === 'string' ? picked : null;
+  return unwrap(await commands.pickEnvFile());
 }
 
 // ---- Browsing -------------------------------------------------------------------------------
@@ -259,15 +252,12 @@ export async function cancelTransfer(batch: number): Promise<boolean> {
 
 /** The native multi-file picker; [] when cancelled. */
 export async function pickFiles(): Promise<string[]> {
-  const picked = await open({ title: 'Upload files', multiple: true, directory: false });
-  if (picked === null) return [];
-  return Array.isArray(picked) ? picked : [picked];
+  return unwrap(await commands.pickFiles());
 }
 
 /** The native folder picker for downloads; null when cancelled. */
 export async function pickFolder(): Promise<string | null> {
-  const picked = await open({ title: 'Download to folder', multiple: false, directory: true });
-  return typeof picked === 'string' ? picked : null;
+  return unwrap(await commands.pickFolder('download'));
 }
 
 /** `position` is in CSS pixels of the window, where the files were let go. */
@@ -368,6 +358,5 @@ export async function syncPaused(): Promise<boolean> {
 
 /** The native folder picker for a watched folder; null when cancelled. */
 export async function pickWatchedFolder(): Promise<string | null> {
-  const picked = await open({ title: 'Choose a folder to watch', multiple: false, directory: true });
-  return typeof picked === 'string' ? picked : null;
+  return unwrap(await commands.pickFolder('watch'));
 }
