@@ -24,12 +24,22 @@ pub fn forbid_core_dumps() {
     }
 }
 
+/// Wiped from memory when dropped (every clone too), so a freed buffer never keeps the key for
+/// whatever reads the heap next.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret(zeroize::Zeroizing<String>);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret(zeroize::Zeroizing::new(value.into()))
+    }
+
+    /// A secret typed or pasted by the user, trimmed; the string it came in is wiped.
+    pub fn take_trimmed(mut raw: String) -> Self {
+        use zeroize::Zeroize;
+        let secret = Secret::new(raw.trim());
+        raw.zeroize();
+        secret
     }
 
     /// The raw value, for the signer and the keychain only.

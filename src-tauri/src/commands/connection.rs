@@ -47,6 +47,8 @@ pub struct ConnectForm {
 
 impl ConnectForm {
     fn into_parts(self) -> cubby_core::Result<(Profile, Credentials)> {
+        // First, so that no early return drops the secret's string without wiping it.
+        let secret = Secret::take_trimmed(self.secret_access_key);
         let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         let jurisdiction = clean(self.jurisdiction)
             .map(|j| j.parse::<Jurisdiction>())
@@ -66,16 +68,13 @@ impl ConnectForm {
             origin: Origin::Stored,
         };
         profile.validate()?;
-        let (id, secret) = (
-            self.access_key_id.trim().to_string(),
-            self.secret_access_key.trim().to_string(),
-        );
+        let id = self.access_key_id.trim().to_string();
         if id.is_empty() || secret.is_empty() {
             return Err(Error::invalid(
                 "enter both the access key ID and the secret access key",
             ));
         }
-        Ok((profile, Credentials::new(id, Secret::new(secret))))
+        Ok((profile, Credentials::new(id, secret)))
     }
 }
 
@@ -153,15 +152,51 @@ pub async fn test_connection(form: ConnectForm) -> IpcResult<ConnectionReport> {
 /// Tests the form's settings and, only when they work, stores the profile as the default.
 #[tauri::command]
 #[specta::specta]
-pub async fn connect(state: State<'_, AppState>, form: ConnectForm) -> IpcResult<ConnectionReport> {
+pub async fn connect(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    form: ConnectForm,
+) -> IpcResult<ConnectionReport> {
     let (profile, credentials) = form.into_parts()?;
     let bucket = Bucket::connect(&profile, &credentials)?;
     let report = probe(&bucket, ProbeOptions { write: true }).await;
     if report.ok {
+        // The default connection is where uploads and every watched folder go: moving it to
+        // another server is confirmed natively, where the page cannot answer for the user.
+        if let Some(change) = default_endpoint_change(&state.config()?, &profile) {
+            let message = format!(
+                "From now on Cubby and its watched folders will use {change}. Make this the default connection?"
+            );
+            if !crate::commands::pickers::confirm(&app, "Change the default connection?", message, "Use it")
+                .await
+            {
+                return Err(Error::Cancelled.into());
+            }
+        }
         profiles::save(&state.dirs, state.store.as_ref(), &profile, &credentials, true)?;
         state.forget_session().await;
     }
     Ok(report)
+}
+
+/// "bucket B at https://new (instead of bucket A at https://old)" when saving `profile` as the
+/// default moves uploads to another endpoint or bucket; None on first use or for the same place.
+fn default_endpoint_change(config: &cubby_core::Config, profile: &Profile) -> Option<String> {
+    let current = config
+        .default
+        .as_deref()
+        .and_then(|name| config.profiles.get(name))?;
+    let place = |p: &Profile| (p.endpoint_url().ok().map(|u| u.to_string()), p.bucket.clone());
+    let (old, new) = (place(current), place(profile));
+    (old != new).then(|| {
+        format!(
+            "bucket {} at {} (instead of bucket {} at {})",
+            new.1,
+            new.0.unwrap_or_default(),
+            old.1,
+            old.0.unwrap_or_default()
+        )
+    })
 }
 
 #[tauri::command]
@@ -249,4 +284,45 @@ async fn summary_of(state: &AppState, config: &cubby_core::Config, name: &str) -
 
 fn chrono_now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(endpoint: &str, bucket: &str) -> Profile {
+        Profile {
+            name: "p".into(),
+            account_id: None,
+            jurisdiction: None,
+            endpoint: Some(endpoint.into()),
+            bucket: bucket.into(),
+            public_url: None,
+            signed_url_expiry: DEFAULT_EXPIRY_SECS,
+            direct_upload: false,
+            allow_http: false,
+            origin: Origin::Stored,
+        }
+    }
+
+    #[test]
+    fn moving_the_default_elsewhere_is_a_change_to_confirm() {
+        let mut config = cubby_core::Config::default();
+        let prod = stored("https://s3.example.com", "files");
+        assert_eq!(
+            default_endpoint_change(&config, &prod),
+            None,
+            "first use asks nothing"
+        );
+        config.profiles.insert("prod".into(), prod.clone());
+        config.default = Some("prod".into());
+        assert_eq!(default_endpoint_change(&config, &prod), None, "same place");
+        let other = stored("https://evil.example.net", "files");
+        let change = default_endpoint_change(&config, &other).expect("a change");
+        assert!(
+            change.contains("evil.example.net") && change.contains("s3.example.com"),
+            "{change}"
+        );
+        assert!(default_endpoint_change(&config, &stored("https://s3.example.com", "other")).is_some());
+    }
 }
