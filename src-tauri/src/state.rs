@@ -114,6 +114,10 @@ impl AppState {
         *running = cubby_sandbox::ensure_running(options)
             .await
             .map_err(|e| Error::Unreachable(e.to_string()))?;
+        if running.is_none() {
+            // Someone else's server on the port: use it only if it is a sandbox with our keys.
+            sandbox::verify_running(&sandbox::profile(&config, &self.env), &credentials).await?;
+        }
         Ok(())
     }
 

@@ -22,9 +22,18 @@ pub fn options(ctx: &Ctx, config: &Config, port: Option<u16>) -> Result<Options>
 
 /// Starts the sandbox for the duration of a command unless it already runs.
 pub async fn ensure(ctx: &Ctx, config: &Config, port: Option<u16>) -> Result<Option<Sandbox>> {
-    cubby_sandbox::ensure_running(options(ctx, config, port)?)
+    let started = cubby_sandbox::ensure_running(options(ctx, config, port)?)
         .await
-        .map_err(|e| Error::Unreachable(e.to_string()))
+        .map_err(|e| Error::Unreachable(e.to_string()))?;
+    if started.is_none() {
+        // Someone else's server on the port: use it only if it is a sandbox with our keys.
+        let mut profile = sandbox::profile(config, &ctx.env);
+        if let Some(port) = port {
+            profile.endpoint = Some(format!("http://127.0.0.1:{port}"));
+        }
+        sandbox::verify_running(&profile, &sandbox::credentials(&ctx.dirs, &ctx.store)?).await?;
+    }
+    Ok(started)
 }
 
 pub async fn run(ctx: &Ctx, port: Option<u16>, seed_demo: bool) -> Result<ExitCode> {

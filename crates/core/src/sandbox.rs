@@ -38,6 +38,48 @@ pub fn profile(config: &Config, env: &Env) -> Profile {
     }
 }
 
+/// Proves that the server already listening on the sandbox's port is Cubby's own sandbox, not a
+/// program that took the port first (it would receive every upload and serve every download).
+/// Only a server that knows the sandbox's secret can tell a correctly signed request from one
+/// signed with a wrong secret: 8 of each, shuffled, so a stranger that answers all alike always
+/// fails and one that guesses passes once in 12,870 (16 choose 8).
+pub async fn verify_running(profile: &Profile, credentials: &Credentials) -> Result<()> {
+    use rand::seq::SliceRandom;
+    let mut rounds: Vec<bool> = [true, false].repeat(8);
+    rounds.shuffle(&mut rand::rng());
+    let own = crate::Bucket::connect(profile, credentials)?;
+    let wrong = Credentials::new(
+        credentials.access_key_id.clone(),
+        Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 40)),
+    );
+    let stranger = crate::Bucket::connect(profile, &wrong)?;
+    let probe = format!(
+        ".cubby/sandbox-check-{}",
+        Alphanumeric.sample_string(&mut rand::rng(), 12)
+    );
+    for signed_right in rounds {
+        let answer = if signed_right {
+            own.get(&probe).await
+        } else {
+            stranger.get(&probe).await
+        };
+        let as_expected = match answer {
+            Err(Error::Auth { .. }) => !signed_right,
+            Ok(_) | Err(Error::NotFound(_)) => signed_right,
+            Err(Error::Unreachable(message)) => return Err(Error::Unreachable(message)),
+            Err(_) => false,
+        };
+        if !as_expected {
+            let endpoint = profile.endpoint.as_deref().unwrap_or_default();
+            return Err(Error::Config(format!(
+                "{endpoint} is taken by a program that is not Cubby's sandbox (it does not know the \
+                 sandbox's keys): stop it, or move the sandbox with CUBBY_SANDBOX_PORT"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The folder the sandbox serves; buckets are its subfolders.
 pub fn root(dirs: &Dirs) -> std::path::PathBuf {
     dirs.sandbox_dir().join("buckets")
