@@ -225,6 +225,9 @@ impl App {
 
     /// Saves a screenshot under e2e/artifacts/ for people to look at after a run.
     pub async fn screenshot(&self, name: &str) {
+        // WebKitWebDriver hands back the last painted frame, which under Xvfb can trail the
+        // page by a few hundred milliseconds: let it paint what the test just checked.
+        tokio::time::sleep(Duration::from_millis(400)).await;
         if let Ok(png) = self.client.screenshot().await {
             let dir = repo_root().join("e2e/artifacts");
             let _ = std::fs::create_dir_all(&dir);

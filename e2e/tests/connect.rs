@@ -125,3 +125,39 @@ async fn sandbox_with_demo_data_opens_the_main_layout() {
     app.screenshot("sandbox").await;
     app.quit().await;
 }
+
+/// Plain http:// to another machine is refused until the user ticks the consent box, which says
+/// what it means; nothing is saved while it is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_to_another_machine_needs_consent() {
+    let app = App::launch().await;
+    app.wait_for("#connect-submit").await;
+    app.click("#mode-endpoint").await;
+    app.fill("#connect-name", "lan").await;
+    app.fill("#connect-endpoint", "http://s3.example.com").await;
+    app.fill("#connect-bucket", "files").await;
+    app.fill("#connect-access-key-id", "AKIDEXAMPLE").await;
+    app.fill("#connect-secret", "not-a-real-secret").await;
+    app.click("#connect-submit").await;
+    let message = app.text("[data-testid='connect-endpoint-message']").await;
+    assert!(message.contains("unencrypted"), "{message}");
+    let consent = app.text("[data-testid='allow-http']").await;
+    assert!(consent.contains("unencrypted"), "{consent}");
+    app.screenshot("connect-plain-http").await;
+    assert!(
+        !app.config_dir.path().join("profiles.toml").exists(),
+        "nothing saved"
+    );
+    // This machine never needs it.
+    app.fill("#connect-endpoint", "http://127.0.0.1:9").await;
+    let gone = app
+        .client
+        .execute(
+            "return document.querySelector(\"[data-testid='allow-http']\") === null",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(gone, serde_json::Value::Bool(true));
+    app.quit().await;
+}
