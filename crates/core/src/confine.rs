@@ -128,6 +128,23 @@ fn open_no_follow(path: &Path) -> io::Result<File> {
     File::open(path)
 }
 
+/// A path that reopens the very file behind `file`, whatever its name points to now: Linux's
+/// `/proc/self/fd/N` (each open is a new description, so parallel part reads stay independent).
+/// None elsewhere, or where /proc is not mounted.
+pub fn handle_path(file: &File) -> Option<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let path = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        path.exists().then_some(path)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        None
+    }
+}
+
 /// True when `a` and `b` describe the same file with the same content stamp: device and inode
 /// (where the platform has them), size and modification time. The stamp matters because a
 /// file deleted and written anew often gets its old inode number back at once.
@@ -254,6 +271,19 @@ mod tests {
             root,
             outside,
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_handle_path_reads_the_opened_file_after_the_name_is_swapped() {
+        let r = rig();
+        let file = r.root.join("receipt.pdf");
+        std::fs::write(&file, b"the real receipt").expect("write");
+        let (handle, _) = open_within(&r.root, Path::new("receipt.pdf")).expect("open");
+        std::fs::remove_file(&file).expect("remove");
+        symlink(r.outside.join("id_ed25519"), &file).expect("link");
+        let through = handle_path(&handle).expect("procfs");
+        assert_eq!(std::fs::read(through).expect("read"), b"the real receipt");
     }
 
     #[test]

@@ -133,6 +133,31 @@ impl Error {
         }
     }
 
+    /// The same error with `shown` in place of `used` in its message: for work done through a
+    /// stand-in path (a file handle's `/proc/self/fd/N`) that people know by another name.
+    pub fn with_path_named(self, used: &std::path::Path, shown: &std::path::Path) -> Self {
+        let (used, shown) = (used.display().to_string(), shown.display().to_string());
+        if used == shown {
+            return self;
+        }
+        let fix = |text: String| text.replace(&used, &shown);
+        match self {
+            Error::InvalidInput(m) => Error::InvalidInput(fix(m)),
+            Error::NotFound(m) => Error::NotFound(fix(m)),
+            Error::Unreachable(m) => Error::Unreachable(fix(m)),
+            Error::Storage(m) => Error::Storage(fix(m)),
+            Error::Config(m) => Error::Config(fix(m)),
+            Error::AlreadyExists(m) => Error::AlreadyExists(fix(m)),
+            Error::Integrity(m) => Error::Integrity(fix(m)),
+            Error::Internal(m) => Error::Internal(fix(m)),
+            Error::Io { context, source } => Error::Io {
+                context: fix(context),
+                source,
+            },
+            other => other,
+        }
+    }
+
     pub fn invalid(message: impl Into<String>) -> Self {
         Error::InvalidInput(message.into())
     }

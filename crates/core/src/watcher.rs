@@ -635,8 +635,12 @@ impl Job {
         let etag = if present {
             hash.clone()
         } else {
+            // Read through the handle opened above where the platform can name it, so the bytes
+            // sent are that file's whatever happens to the path meanwhile; elsewhere the path is
+            // read and the ETag check below catches a swap.
+            let source = confine::handle_path(&file).unwrap_or_else(|| local.clone());
             let plan = UploadPlan {
-                local: local.clone(),
+                local: source.clone(),
                 key: key.clone(),
                 size: row.size,
                 content_type: detected.content_type.to_string(),
@@ -652,6 +656,7 @@ impl Job {
                 &CancellationToken::new(),
             )
             .await
+            .map_err(|e| e.with_path_named(&source, &local))
             {
                 Ok(done) if clean_etag(&done.etag) != expected_etag => {
                     // The bytes sent are not the file that was opened: the path was swapped
