@@ -11,6 +11,8 @@ use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
 
+use cubby_core::journal::FileState;
+
 use crate::commands::sync::SyncUpdate;
 use crate::state::AppState;
 
@@ -240,21 +242,21 @@ impl SyncSummary {
     /// Folds one engine event in; true when a file just failed (worth a notification).
     pub fn apply(&mut self, update: &SyncUpdate) -> bool {
         match update {
-            SyncUpdate::File { state, .. } => match state.as_str() {
-                "uploading" => {
+            SyncUpdate::File { state, .. } => match state {
+                FileState::Uploading => {
                     self.uploading += 1;
                     false
                 }
-                "uploaded" => {
+                FileState::Uploaded => {
                     self.uploading = self.uploading.saturating_sub(1);
                     false
                 }
-                "failed" => {
+                FileState::Failed => {
                     self.uploading = self.uploading.saturating_sub(1);
                     self.failed += 1;
                     true
                 }
-                _ => false,
+                FileState::Pending => false,
             },
             SyncUpdate::Folder {
                 folder,
@@ -371,11 +373,11 @@ fn file_name(path: &str) -> &str {
 mod tests {
     use super::*;
 
-    fn file(state: &str) -> SyncUpdate {
+    fn file(state: FileState) -> SyncUpdate {
         SyncUpdate::File {
             folder: "/r".into(),
             path: "/r/a.pdf".into(),
-            state: state.into(),
+            state,
             key: None,
             message: None,
         }
@@ -393,11 +395,14 @@ mod tests {
     fn the_tray_line_follows_the_engine() {
         let mut s = SyncSummary::default();
         assert_eq!(s.text(), "Sync is up to date");
-        assert!(!s.apply(&file("uploading")));
-        assert!(!s.apply(&file("uploading")));
+        assert!(!s.apply(&file(FileState::Uploading)));
+        assert!(!s.apply(&file(FileState::Uploading)));
         assert_eq!(s.text(), "Uploading 2 files…");
-        assert!(!s.apply(&file("uploaded")));
-        assert!(s.apply(&file("failed")), "a failure asks for a notification");
+        assert!(!s.apply(&file(FileState::Uploaded)));
+        assert!(
+            s.apply(&file(FileState::Failed)),
+            "a failure asks for a notification"
+        );
         assert_eq!(s.text(), "1 upload failed: see Sync");
         s.apply(&engine("paused", None));
         assert_eq!(s.text(), "Sync paused");

@@ -160,16 +160,8 @@ pub fn list(ctx: &Ctx, state: LinkState, tenant: Option<String>) -> Result<ExitC
         records
             .iter()
             .map(|r| {
-                let state = match (&r.revoked, r.active) {
-                    (Some(_), _) => "revoked",
-                    (None, true) => "active",
-                    (None, false) => "expired",
-                };
-                let kind = if r.kind == LinkKind::Share {
-                    "share"
-                } else {
-                    "upload"
-                };
+                let state = r.status().as_str();
+                let kind = r.kind.as_str();
                 let note = r.note.as_deref().map(|n| format!("  “{n}”")).unwrap_or_default();
                 format!(
                     "#{:<4} {kind:<6} {state:<8} until {}  {}  by {}{note}",

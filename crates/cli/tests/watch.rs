@@ -180,11 +180,19 @@ fn kill_dash_nine_mid_upload_then_restart_neither_loses_nor_duplicates() {
     for i in 0..200 {
         rig.drop_file(&format!("r-{i:03}.pdf"), &receipt(i));
     }
-    // Kill once uploads are under way, as a crash or power cut would.
+    // Kill once uploads are under way, as a crash or power cut would. The watcher's own log
+    // says so at once; listing the bucket with boto3 takes long enough on a loaded machine
+    // for the whole batch to finish first.
     let start = Instant::now();
-    while rig.keys("acme/").len() < 20 {
+    let log = rig.home.path().join("watch.log");
+    while std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .matches("Uploaded: ")
+        .count()
+        < 20
+    {
         assert!(start.elapsed() < Duration::from_secs(60), "uploads never started");
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(20));
     }
     stop(watcher); // SIGKILL
     let before = rig.keys("acme/").len();

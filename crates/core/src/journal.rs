@@ -54,6 +54,7 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE folders (
 
 /// What happens to a local file once its upload is verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum AfterUpload {
     #[default]
@@ -116,6 +117,7 @@ pub struct Upload<'a> {
 
 /// A file's state in the journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum FileState {
     /// Seen; waits to be stable (or for its retry time).

@@ -35,14 +35,35 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE links (
     CREATE INDEX links_by_expiry ON links (expires);"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum LinkKind {
     Share,
     Upload,
 }
 
+/// Where a link stands now: usable, past its expiry, or killed by moving its object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum LinkStatus {
+    Active,
+    Expired,
+    Revoked,
+}
+
+impl LinkStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkStatus::Active => "active",
+            LinkStatus::Expired => "expired",
+            LinkStatus::Revoked => "revoked",
+        }
+    }
+}
+
 impl LinkKind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             LinkKind::Share => "share",
             LinkKind::Upload => "upload",
@@ -65,6 +86,16 @@ pub struct LinkRecord {
     pub revoked: Option<String>,
     pub previous_key: Option<String>,
     pub active: bool,
+}
+
+impl LinkRecord {
+    pub fn status(&self) -> LinkStatus {
+        match (&self.revoked, self.active) {
+            (Some(_), _) => LinkStatus::Revoked,
+            (None, true) => LinkStatus::Active,
+            (None, false) => LinkStatus::Expired,
+        }
+    }
 }
 
 pub struct NewLink<'a> {

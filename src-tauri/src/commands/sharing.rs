@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use cubby_core::detect::detect_by_name;
-use cubby_core::links::{self, LinkFilter, LinkKind, LinkRecord, LinkState, NewLink, Register};
+use cubby_core::links::{self, LinkFilter, LinkKind, LinkRecord, LinkState, LinkStatus, NewLink, Register};
 use cubby_core::share::{self, Disposition, UploadRequest};
 use cubby_core::tenant::{CategoryChoice, ObjectKey, TenantId};
 use cubby_core::{qr, resolve, Error, Result};
@@ -41,16 +41,14 @@ pub struct UploadUrlReply {
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct LinkRow {
     pub id: u32,
-    /// "share" or "upload".
-    pub kind: String,
+    pub kind: LinkKind,
     pub tenant: Option<String>,
     pub key: String,
     pub created: String,
     pub expires: String,
     pub issued_by: String,
     pub note: Option<String>,
-    /// "active", "expired" or "revoked".
-    pub state: String,
+    pub state: LinkStatus,
     pub previous_key: Option<String>,
 }
 
@@ -188,25 +186,16 @@ pub async fn upload_url(
 }
 
 fn row_of(record: LinkRecord) -> LinkRow {
-    let state = match (&record.revoked, record.active) {
-        (Some(_), _) => "revoked",
-        (None, true) => "active",
-        (None, false) => "expired",
-    };
     LinkRow {
         id: u32::try_from(record.id).unwrap_or(u32::MAX),
-        kind: match record.kind {
-            LinkKind::Share => "share",
-            LinkKind::Upload => "upload",
-        }
-        .to_string(),
+        state: record.status(),
+        kind: record.kind,
         tenant: record.tenant,
         key: record.key,
         created: record.created,
         expires: record.expires,
         issued_by: record.issued_by,
         note: record.note,
-        state: state.to_string(),
         previous_key: record.previous_key,
     }
 }

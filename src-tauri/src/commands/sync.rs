@@ -24,11 +24,11 @@ use crate::state::AppState;
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum SyncUpdate {
-    /// A file changed state: "pending", "uploading", "uploaded" or "failed".
+    /// A file changed state.
     File {
         folder: String,
         path: String,
-        state: String,
+        state: FileState,
         key: Option<String>,
         message: Option<String>,
     },
@@ -39,15 +39,6 @@ pub enum SyncUpdate {
         status: String,
         message: Option<String>,
     },
-}
-
-fn state_name(state: FileState) -> &'static str {
-    match state {
-        FileState::Pending => "pending",
-        FileState::Uploading => "uploading",
-        FileState::Uploaded => "uploaded",
-        FileState::Failed => "failed",
-    }
 }
 
 impl From<SyncEvent> for SyncUpdate {
@@ -62,7 +53,7 @@ impl From<SyncEvent> for SyncUpdate {
             } => SyncUpdate::File {
                 folder,
                 path,
-                state: state_name(state).into(),
+                state,
                 key,
                 message,
             },
@@ -178,7 +169,7 @@ pub struct WatchedFolderRow {
     pub name: String,
     pub tenant: String,
     pub category: String,
-    pub after_upload: String,
+    pub after_upload: AfterUpload,
     pub paused: bool,
     pub waiting: u32,
     pub queued: u32,
@@ -191,7 +182,7 @@ pub struct WatchedFolderRow {
 #[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct SyncProblem {
     pub path: String,
-    pub state: String,
+    pub state: FileState,
     pub attempts: u32,
     pub key: Option<String>,
     pub reason: Option<String>,
@@ -201,7 +192,7 @@ impl From<FileRow> for SyncProblem {
     fn from(row: FileRow) -> Self {
         SyncProblem {
             path: row.path,
-            state: state_name(row.state).into(),
+            state: row.state,
             attempts: row.attempts,
             key: row.key,
             reason: row.last_error,
@@ -223,11 +214,6 @@ fn count(n: u64) -> u32 {
 
 fn row(journal: &Journal, folder: WatchedFolder) -> Result<WatchedFolderRow> {
     let status = journal.status(folder.id, stable_before())?;
-    let after = match folder.after_upload {
-        AfterUpload::Keep => "keep",
-        AfterUpload::Move => "move",
-        AfterUpload::Delete => "delete",
-    };
     Ok(WatchedFolderRow {
         name: folder
             .path
@@ -237,7 +223,7 @@ fn row(journal: &Journal, folder: WatchedFolder) -> Result<WatchedFolderRow> {
         path: folder.path.display().to_string(),
         tenant: folder.tenant.to_string(),
         category: folder.category.to_string(),
-        after_upload: after.into(),
+        after_upload: folder.after_upload,
         paused: folder.paused,
         waiting: count(status.waiting),
         queued: count(status.queued),

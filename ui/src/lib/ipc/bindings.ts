@@ -110,6 +110,11 @@ export const commands = {
 };
 
 /* Types */
+/**  What happens to a local file once its upload is verified. */
+export type AfterUpload = "keep" | 
+/**  Into `DIR/Uploaded/`, which is not watched. */
+"move" | "delete";
+
 export type AppStatus = AppStatus_Serialize | AppStatus_Deserialize;
 
 export type AppStatus_Deserialize = {
@@ -263,6 +268,15 @@ export type FileEntry_Serialize = {
 	content_type: string,
 };
 
+/**  A file's state in the journal. */
+export type FileState = 
+/**  Seen; waits to be stable (or for its retry time). */
+"pending" | 
+/**  Key reserved, bytes going out (or interrupted: checked on restart). */
+"uploading" | "uploaded" | 
+/**  Last attempt failed; retried at `next_retry`. */
+"failed";
+
 /**  A folder row: a tenant at the root, a category or any other prefix below it. */
 export type FolderEntry = FolderEntry_Serialize | FolderEntry_Deserialize;
 
@@ -317,37 +331,38 @@ export type KeychainStatus_Serialize = {
 	detail: string | null,
 };
 
+export type LinkKind = "share" | "upload";
+
 export type LinkRow = LinkRow_Serialize | LinkRow_Deserialize;
 
 export type LinkRow_Deserialize = {
 	id: number,
-	/**  "share" or "upload". */
-	kind: string,
+	kind: LinkKind,
 	tenant?: string | null,
 	key: string,
 	created: string,
 	expires: string,
 	issued_by: string,
 	note?: string | null,
-	/**  "active", "expired" or "revoked". */
-	state: string,
+	state: LinkStatus,
 	previous_key?: string | null,
 };
 
 export type LinkRow_Serialize = {
 	id: number,
-	/**  "share" or "upload". */
-	kind: string,
+	kind: LinkKind,
 	tenant: string | null,
 	key: string,
 	created: string,
 	expires: string,
 	issued_by: string,
 	note: string | null,
-	/**  "active", "expired" or "revoked". */
-	state: string,
+	state: LinkStatus,
 	previous_key: string | null,
 };
+
+/**  Where a link stands now: usable, past its expiry, or killed by moving its object. */
+export type LinkStatus = "active" | "expired" | "revoked";
 
 /**  One ListObjectsV2 page, as it arrives. */
 export type ListPage = ListPage_Serialize | ListPage_Deserialize;
@@ -555,7 +570,7 @@ export type SyncProblem = SyncProblem_Serialize | SyncProblem_Deserialize;
 /**  A file that failed or waits for a retry, and why. */
 export type SyncProblem_Deserialize = {
 	path: string,
-	state: string,
+	state: FileState,
 	attempts: number,
 	key?: string | null,
 	reason?: string | null,
@@ -564,7 +579,7 @@ export type SyncProblem_Deserialize = {
 /**  A file that failed or waits for a retry, and why. */
 export type SyncProblem_Serialize = {
 	path: string,
-	state: string,
+	state: FileState,
 	attempts: number,
 	key: string | null,
 	reason: string | null,
@@ -575,8 +590,8 @@ export type SyncUpdate = SyncUpdate_Serialize | SyncUpdate_Deserialize;
 
 /**  What the Sync view hears from the engine. */
 export type SyncUpdate_Deserialize = 
-/**  A file changed state: "pending", "uploading", "uploaded" or "failed". */
-{ event: "file"; folder: string; path: string; state: string; key?: string | null; message?: string | null } | 
+/**  A file changed state. */
+{ event: "file"; folder: string; path: string; state: FileState; key?: string | null; message?: string | null } | 
 /**
  *  A folder's condition: "watching", "scanning" or "stopped". With an empty folder it is the
  *  whole engine's: "stopped" (with the reason), "paused" (from the tray) or "watching".
@@ -585,8 +600,8 @@ export type SyncUpdate_Deserialize =
 
 /**  What the Sync view hears from the engine. */
 export type SyncUpdate_Serialize = 
-/**  A file changed state: "pending", "uploading", "uploaded" or "failed". */
-{ event: "file"; folder: string; path: string; state: string; key: string | null; message: string | null } | 
+/**  A file changed state. */
+{ event: "file"; folder: string; path: string; state: FileState; key: string | null; message: string | null } | 
 /**
  *  A folder's condition: "watching", "scanning" or "stopped". With an empty folder it is the
  *  whole engine's: "stopped" (with the reason), "paused" (from the tray) or "watching".
@@ -633,7 +648,7 @@ export type WatchedFolderRow = {
 	name: string,
 	tenant: string,
 	category: string,
-	after_upload: string,
+	after_upload: AfterUpload,
 	paused: boolean,
 	waiting: number,
 	queued: number,
