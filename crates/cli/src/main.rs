@@ -349,7 +349,7 @@ pub fn exit_code_for(code: &str) -> u8 {
         "invalid_input" => 2,
         "not_configured" | "profile_not_found" | "keychain_unavailable" => 3,
         "unknown_access_key" | "wrong_secret" | "access_denied" | "clock_skew" => 4,
-        "not_found" => 5,
+        "not_found" | "no_such_bucket" => 5,
         "unreachable" => 6,
         "already_exists" => 7,
         "cancelled" => 130,
@@ -619,6 +619,7 @@ mod tests {
             4
         );
         assert_eq!(exit_code(&Error::NotFound("x".into())), 5);
+        assert_eq!(exit_code(&Error::NoSuchBucket("x".into())), 5);
         assert_eq!(exit_code(&Error::Unreachable("x".into())), 6);
         assert_eq!(exit_code(&Error::Storage("x".into())), 1);
     }

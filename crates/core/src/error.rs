@@ -46,8 +46,14 @@ pub enum Error {
     #[error("{message}")]
     Auth { kind: AuthFailure, message: String },
 
+    /// An object, link or watched folder that is not there.
     #[error("{0}")]
     NotFound(String),
+
+    /// The profile's bucket itself is missing: nothing under it can work until the profile is
+    /// fixed, so callers stop rather than retry (the watcher does).
+    #[error("{0}")]
+    NoSuchBucket(String),
 
     #[error("{0}")]
     Unreachable(String),
@@ -115,6 +121,7 @@ impl Error {
                 ..
             } => "clock_skew",
             Error::NotFound(_) => "not_found",
+            Error::NoSuchBucket(_) => "no_such_bucket",
             Error::Unreachable(_) => "unreachable",
             Error::Storage(_) => "storage",
             Error::Io { .. } => "io",
@@ -144,6 +151,7 @@ impl Error {
         match self {
             Error::InvalidInput(m) => Error::InvalidInput(fix(m)),
             Error::NotFound(m) => Error::NotFound(fix(m)),
+            Error::NoSuchBucket(m) => Error::NoSuchBucket(fix(m)),
             Error::Unreachable(m) => Error::Unreachable(fix(m)),
             Error::Storage(m) => Error::Storage(fix(m)),
             Error::Config(m) => Error::Config(fix(m)),

@@ -100,7 +100,7 @@ pub async fn probe(bucket: &Bucket, options: ProbeOptions) -> ConnectionReport {
                     set(StepId::Reach, StepStatus::Ok, None);
                     set(StepId::Credentials, StepStatus::Failed, Some(message.clone()));
                 }
-                Error::NotFound(m) => {
+                Error::NotFound(m) | Error::NoSuchBucket(m) => {
                     set(StepId::Reach, StepStatus::Ok, None);
                     set(StepId::Credentials, StepStatus::Ok, None);
                     set(StepId::Bucket, StepStatus::Failed, Some(m.clone()));

@@ -642,13 +642,13 @@ impl Bucket {
             ("PreconditionFailed", _) | (_, Some(412)) => Error::AlreadyExists(format!(
                 "{what} already exists in bucket '{bucket}' (or changed meanwhile): pass --overwrite to replace it"
             )),
-            ("NoSuchBucket", _) => Error::NotFound(format!(
+            ("NoSuchBucket", _) => Error::NoSuchBucket(format!(
                 "bucket '{bucket}' does not exist at {host}{port}: check the bucket name"
             )),
             ("NoSuchKey", _) | ("NotFound", _) | (_, Some(404)) if key.is_some() => {
                 Error::NotFound(format!("no object {what} in bucket '{bucket}'"))
             }
-            (_, Some(404)) => Error::NotFound(format!("bucket '{bucket}' does not exist at {host}{port}: check the bucket name")),
+            (_, Some(404)) => Error::NoSuchBucket(format!("bucket '{bucket}' does not exist at {host}{port}: check the bucket name")),
             ("AccessDenied", _) | (_, Some(403)) => Error::Auth {
                 kind: AuthFailure::AccessDenied,
                 message: format!(

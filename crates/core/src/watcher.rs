@@ -511,7 +511,7 @@ impl Job {
                             | AuthFailure::WrongSecret,
                         ..
                     }
-                ) || (matches!(&e, Error::NotFound(m) if m.starts_with("bucket")));
+                ) || matches!(&e, Error::NoSuchBucket(_));
                 // Exponential backoff with jitter, capped at five minutes.
                 let base = 1_000i64 << row.attempts.min(8);
                 let jitter = rand::random_range(0..=base / 2);

@@ -50,6 +50,7 @@ async fn suite(endpoint: &str, key: &str, secret: &str) {
     presigned_get_works_with_any_http_client(&b).await;
     presigned_put_signs_the_content_type(&b).await;
     wrong_credentials_are_refused_in_plain_words(endpoint, key, secret).await;
+    a_missing_bucket_is_told_apart_from_a_missing_key(endpoint, key, secret).await;
     connection_probe_passes_every_step(&b).await;
     upload_routes_by_content_under_the_key_scheme(&b).await;
     listing_streams_3000_keys_and_tenant_shows_categories(&b).await;
@@ -138,6 +139,19 @@ async fn pagination_crosses_the_1000_key_page(b: &Bucket) {
     }
     assert!(pages >= 2, "1,050 keys need more than one page of at most 1,000");
     assert_eq!(seen, keys, "every key exactly once, in order");
+}
+
+/// Regression: both were `NotFound(String)`, and the watcher told them apart by whether the
+/// message started with "bucket". A missing bucket stops the watcher; a missing key does not.
+async fn a_missing_bucket_is_told_apart_from_a_missing_key(endpoint: &str, key: &str, secret: &str) {
+    let missing = Profile {
+        bucket: "no-such-bucket-here".into(),
+        ..profile(endpoint)
+    };
+    let b = Bucket::connect(&missing, &Credentials::new(key, Secret::new(secret))).expect("client");
+    let err = b.get("acme/documents/x.pdf").await.expect_err("no bucket");
+    assert_eq!(err.code(), "no_such_bucket", "{err}");
+    assert!(err.to_string().contains("no-such-bucket-here"), "{err}");
 }
 
 async fn delete_makes_object_not_found(b: &Bucket) {

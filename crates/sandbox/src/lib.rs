@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use s3s::access::{S3Access, S3AccessContext};
 use s3s::auth::{S3Auth, SecretKey};
 use s3s::service::S3ServiceBuilder;
 use s3s::{s3_error, S3Result};
@@ -66,6 +67,30 @@ impl S3Auth for SingleKey {
     }
 }
 
+/// Signed requests only (s3s's default), and a request for a bucket that does not exist gets
+/// `NoSuchBucket` as from S3 and R2: s3s-fs itself answers a GET in a missing bucket with
+/// `NoSuchKey`, which would hide a mistyped bucket behind "no such object".
+struct ServedBuckets {
+    root: PathBuf,
+}
+
+#[async_trait::async_trait]
+impl S3Access for ServedBuckets {
+    async fn check(&self, cx: &mut S3AccessContext<'_>) -> S3Result<()> {
+        if cx.credentials().is_none() {
+            return Err(s3_error!(AccessDenied, "Signature is required"));
+        }
+        let bucket = match cx.s3_path() {
+            s3s::path::S3Path::Bucket { bucket } | s3s::path::S3Path::Object { bucket, .. } => bucket,
+            s3s::path::S3Path::Root => return Ok(()),
+        };
+        if cx.s3_op().name() != "CreateBucket" && !self.root.join(&**bucket).is_dir() {
+            return Err(s3_error!(NoSuchBucket, "The specified bucket does not exist"));
+        }
+        Ok(())
+    }
+}
+
 /// A running sandbox; stops when `stop` is awaited or when dropped.
 pub struct Sandbox {
     addr: SocketAddr,
@@ -84,6 +109,9 @@ impl Sandbox {
             builder.set_auth(SingleKey {
                 access_key: options.access_key,
                 secret_key: options.secret_key.into(),
+            });
+            builder.set_access(ServedBuckets {
+                root: options.root.clone(),
             });
             builder.build()
         };
