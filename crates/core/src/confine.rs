@@ -233,19 +233,7 @@ pub fn move_within(root: &Path, relative: &Path, read: &Metadata, into: &str) ->
         }
     }
     let name = source.file_name().unwrap_or_default();
-    for _ in 0..100 {
-        let target = crate::local_path::unique_path(&dir.join(name));
-        match crate::local_path::rename_no_replace(&source, &target) {
-            // Taken between choosing the name and moving: choose again.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-            Ok(()) => return Ok(target),
-        }
-    }
-    Err(io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        format!("no free name in {}", dir.display()),
-    ))
+    crate::local_path::move_to_free_name(&source, &dir.join(name))
 }
 
 #[cfg(all(test, unix))]

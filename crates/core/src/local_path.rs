@@ -237,6 +237,24 @@ pub fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Moves `from` to `wanted`, or to the first free ` (n)` name beside it, never replacing anything
+/// there, not even a file created between choosing the name and moving. Returns where it went.
+pub fn move_to_free_name(from: &Path, wanted: &Path) -> std::io::Result<PathBuf> {
+    for _ in 0..100 {
+        let target = unique_path(wanted);
+        match rename_no_replace(from, &target) {
+            // Taken between choosing the name and moving: choose again.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+            Ok(()) => return Ok(target),
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        format!("no free name next to {}", wanted.display()),
+    ))
+}
+
 pub fn unique_path(path: &Path) -> PathBuf {
     let taken = |p: &Path| std::fs::symlink_metadata(p).is_ok();
     if !taken(path) {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 
-use crate::local_path::{create_new_file, open_existing_file, rename_no_replace, unique_path, LocalTarget};
+use crate::local_path::{create_new_file, move_to_free_name, open_existing_file, LocalTarget};
 use crate::storage::Bucket;
 use crate::tenant::ObjectKey;
 use crate::{Error, Result};
@@ -367,18 +367,7 @@ fn place(part: &Path, wanted: &Path, overwrite: bool) -> std::io::Result<PathBuf
         std::fs::rename(part, wanted)?;
         return Ok(wanted.to_path_buf());
     }
-    for _ in 0..100 {
-        let destination = unique_path(wanted);
-        match rename_no_replace(part, &destination) {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-            Ok(()) => return Ok(destination),
-        }
-    }
-    Err(std::io::Error::new(
-        std::io::ErrorKind::AlreadyExists,
-        format!("no free name next to {}", wanted.display()),
-    ))
+    move_to_free_name(part, wanted)
 }
 
 /// The `.part` file being written, always in order, so what it holds is a resumable prefix.
