@@ -13,8 +13,8 @@ use tauri::{AppHandle, Manager, Runtime};
 
 use cubby_core::journal::FileState;
 
-use crate::commands::sync::SyncUpdate;
 use crate::state::AppState;
+use cubby_core::watcher::{EngineStatus, SyncEvent};
 
 /// The main window: shown, unminimized and focused (from the tray, or a second launch).
 pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
@@ -240,9 +240,9 @@ pub struct SyncSummary {
 
 impl SyncSummary {
     /// Folds one engine event in; true when a file just failed (worth a notification).
-    pub fn apply(&mut self, update: &SyncUpdate) -> bool {
+    pub fn apply(&mut self, update: &SyncEvent) -> bool {
         match update {
-            SyncUpdate::File { state, .. } => match state {
+            SyncEvent::File { state, .. } => match state {
                 FileState::Uploading => {
                     self.uploading += 1;
                     false
@@ -258,19 +258,16 @@ impl SyncSummary {
                 }
                 FileState::Pending => false,
             },
-            SyncUpdate::Folder {
-                folder,
-                status,
-                message,
-            } if folder.is_empty() => {
-                self.paused = status == "paused";
-                self.stopped = (status == "stopped").then(|| message.clone().unwrap_or_default());
-                if status != "stopped" {
+            SyncEvent::Engine { status, message } => {
+                self.paused = *status == EngineStatus::Paused;
+                self.stopped =
+                    (*status == EngineStatus::Stopped).then(|| message.clone().unwrap_or_default());
+                if *status != EngineStatus::Stopped {
                     self.uploading = 0;
                 }
                 false
             }
-            SyncUpdate::Folder { .. } => false,
+            SyncEvent::Folder { .. } => false,
         }
     }
 
@@ -337,10 +334,10 @@ pub fn build_tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let handle = app.clone();
     app.state::<AppState>()
         .sync_listeners
-        .observe(Arc::new(move |update: &SyncUpdate| {
+        .observe(Arc::new(move |update: &SyncEvent| {
             let mut summary = summary.lock().unwrap_or_else(|p| p.into_inner());
             if summary.apply(update) {
-                if let SyncUpdate::File { path, message, .. } = update {
+                if let SyncEvent::File { path, message, .. } = update {
                     notify(
                         format!("Upload failed: {}", file_name(path)),
                         message.clone().unwrap_or_default(),
@@ -373,8 +370,8 @@ fn file_name(path: &str) -> &str {
 mod tests {
     use super::*;
 
-    fn file(state: FileState) -> SyncUpdate {
-        SyncUpdate::File {
+    fn file(state: FileState) -> SyncEvent {
+        SyncEvent::File {
             folder: "/r".into(),
             path: "/r/a.pdf".into(),
             state,
@@ -383,10 +380,9 @@ mod tests {
         }
     }
 
-    fn engine(status: &str, message: Option<&str>) -> SyncUpdate {
-        SyncUpdate::Folder {
-            folder: String::new(),
-            status: status.into(),
+    fn engine(status: EngineStatus, message: Option<&str>) -> SyncEvent {
+        SyncEvent::Engine {
+            status,
             message: message.map(Into::into),
         }
     }
@@ -404,11 +400,11 @@ mod tests {
             "a failure asks for a notification"
         );
         assert_eq!(s.text(), "1 upload failed: see Sync");
-        s.apply(&engine("paused", None));
+        s.apply(&engine(EngineStatus::Paused, None));
         assert_eq!(s.text(), "Sync paused");
-        s.apply(&engine("stopped", Some("wrong secret")));
+        s.apply(&engine(EngineStatus::Stopped, Some("wrong secret")));
         assert_eq!(s.text(), "Sync stopped: wrong secret");
-        s.apply(&engine("watching", None));
+        s.apply(&engine(EngineStatus::Watching, None));
         assert_eq!(s.text(), "1 upload failed: see Sync");
     }
 

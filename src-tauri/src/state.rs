@@ -6,18 +6,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cubby_core::profile::Config;
+use cubby_core::watcher::{EngineStatus, SyncEvent};
 use cubby_core::{
-    keychain, resolve, sandbox, Bucket, Dirs, Env, Error, OsKeychain, Profile, ProfileKind, Result,
+    keychain, resolve, sandbox, Dirs, Env, Error, Host, OsKeychain, ProfileKind, Result, Session,
 };
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
-
-/// The active profile and its S3 client, opened once and reused by every command until the
-/// profiles change.
-pub struct Session {
-    pub profile: Profile,
-    pub bucket: Bucket,
-}
 
 /// What the app was started with.
 #[derive(Debug, Clone, Default)]
@@ -95,28 +89,22 @@ impl AppState {
         Config::load(&self.dirs)
     }
 
+    /// What core actions need from the app: its folders, environment and keychain.
+    pub fn host(&self) -> Host<'_> {
+        Host {
+            dirs: &self.dirs,
+            env: &self.env,
+            store: self.store.as_ref(),
+        }
+    }
+
     /// Starts the sandbox unless it (or another Cubby's) already listens; it then runs until
     /// the app exits.
     pub async fn ensure_sandbox(&self) -> Result<()> {
         let mut running = self.sandbox.lock().await;
-        if running.is_some() {
-            return Ok(());
-        }
-        let config = self.config()?;
-        let credentials = sandbox::credentials(&self.dirs, self.store.as_ref())?;
-        let options = cubby_sandbox::Options {
-            root: sandbox::root(&self.dirs),
-            bucket: sandbox::BUCKET.to_string(),
-            port: sandbox::port(&config, &self.env),
-            access_key: credentials.access_key_id.clone(),
-            secret_key: credentials.secret.expose().to_string(),
-        };
-        *running = cubby_sandbox::ensure_running(options)
-            .await
-            .map_err(|e| Error::Unreachable(e.to_string()))?;
         if running.is_none() {
-            // Someone else's server on the port: use it only if it is a sandbox with our keys.
-            sandbox::verify_running(&sandbox::profile(&config, &self.env), &credentials).await?;
+            *running =
+                sandbox::ensure(&self.dirs, self.store.as_ref(), &self.config()?, &self.env, None).await?;
         }
         Ok(())
     }
@@ -124,22 +112,19 @@ impl AppState {
     /// The active profile's bucket: resolved like the CLI resolves it (default profile, else
     /// `env`, else the sandbox), with the sandbox started when that is what runs.
     pub async fn session(&self) -> Result<Arc<Session>> {
-        let config = self.config()?;
-        let name = resolve::active_name(&config, None, &self.env);
+        let name = self.active_profile()?;
         let mut cached = self.session.lock().await;
         if let Some((cached_name, session)) = cached.as_ref() {
             if *cached_name == name {
                 return Ok(session.clone());
             }
         }
-        let resolved = resolve::resolve(&self.dirs, &config, self.store.as_ref(), None, &self.env)?;
-        if resolved.profile.kind() == ProfileKind::Sandbox {
-            self.ensure_sandbox().await?;
+        let mut session = Session::open(self.host(), None).await?;
+        // The sandbox outlives this session: links made on it work until the app exits.
+        if let Some(server) = session.take_sandbox() {
+            *self.sandbox.lock().await = Some(server);
         }
-        let session = Arc::new(Session {
-            bucket: Bucket::connect(&resolved.profile, &resolved.credentials)?,
-            profile: resolved.profile,
-        });
+        let session = Arc::new(session);
         *cached = Some((name, session.clone()));
         Ok(session)
     }
@@ -164,14 +149,14 @@ impl AppState {
             token.cancel();
         }
         if self.sync_paused() {
-            self.sync_listeners.engine_status("paused");
+            self.sync_listeners.send(engine_event(EngineStatus::Paused, None));
             return;
         }
         match self.start_sync().await {
             Ok(token) => *engine = token,
             Err(e) => {
                 tracing::warn!("watched folders not started: {e}");
-                self.sync_listeners.folder_error(&e.to_string());
+                self.sync_listeners.engine_error(&e);
             }
         }
     }
@@ -185,7 +170,8 @@ impl AppState {
             .store(paused, std::sync::atomic::Ordering::Relaxed);
         self.restart_sync().await;
         if !paused {
-            self.sync_listeners.engine_status("watching");
+            self.sync_listeners
+                .send(engine_event(EngineStatus::Watching, None));
         }
     }
 
@@ -194,7 +180,7 @@ impl AppState {
         if !cubby_core::journal::Journal::path(&self.dirs, &profile).exists() {
             return Ok(None);
         }
-        let journal = cubby_core::journal::Journal::open(&self.dirs, &profile)?;
+        let journal = cubby_core::actions::watch::journal(self.host(), None)?;
         let folders: Vec<_> = journal.folders()?.into_iter().filter(|f| !f.paused).collect();
         if folders.is_empty() {
             return Ok(None);
@@ -213,6 +199,17 @@ impl AppState {
             token.clone(),
         )?;
         Ok(Some(token))
+    }
+
+    /// Runs `work` with the watched-folder journal of the active profile, then restarts the
+    /// engine so it follows the change.
+    pub async fn change_folders<T>(
+        &self,
+        work: impl FnOnce(&cubby_core::journal::Journal) -> Result<T>,
+    ) -> Result<T> {
+        let result = work(&cubby_core::actions::watch::journal(self.host(), None)?)?;
+        self.restart_sync().await;
+        Ok(result)
     }
 
     /// Registers a transfer batch; its token is cancelled by `cancel_batch` and dropped by
@@ -242,4 +239,8 @@ impl AppState {
     fn batches_lock(&self) -> std::sync::MutexGuard<'_, HashMap<u32, CancellationToken>> {
         self.batches.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+fn engine_event(status: EngineStatus, message: Option<String>) -> SyncEvent {
+    SyncEvent::Engine { status, message }
 }

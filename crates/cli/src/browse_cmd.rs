@@ -1,20 +1,21 @@
-//! `cubby tenants`, `ls`, `du`, `stat`: reading the bucket. Listings stream: each page is printed
-//! as it arrives, unless a sort needs them all first.
+//! `cubby tenants`, `ls`, `du`, `stat`: reading the bucket through
+//! `cubby_core::actions::browse`. Listings stream: each page is printed as it arrives, unless a
+//! sort or `--json` needs them all first.
 
 use std::process::ExitCode;
 
-use cubby_core::keys::display_name;
-use cubby_core::listing::{self, Listing, NameFilter, SortKey};
-use cubby_core::storage::ObjectEntry;
-use cubby_core::tenant::{ObjectKey, Prefix, TenantId};
+use clap::Args;
+use cubby_core::actions::browse::{self, BrowseOptions, FileEntry};
+use cubby_core::listing::{self, NameFilter, SortKey};
+use cubby_core::tenant::{ObjectKey, Prefix};
 use cubby_core::Result;
 use serde::Serialize;
 
 use crate::format::{bytes, when};
-use crate::Ctx;
+use crate::{out, Ctx};
 
 pub async fn tenants(ctx: &Ctx) -> Result<ExitCode> {
-    let session = crate::session::open(ctx, None).await?;
+    let session = ctx.session().await?;
     let list = listing::tenants(&session.bucket).await?;
     ctx.emit(&list, || {
         list.iter()
@@ -25,104 +26,104 @@ pub async fn tenants(ctx: &Ctx) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[derive(Args)]
+pub struct LsArgs {
+    /// TENANT[/PREFIX]; the bucket's top level when left out.
+    path: Option<String>,
+    /// Every key below, not just one level.
+    #[arg(short, long)]
+    recursive: bool,
+    /// Only names containing this text, or matching this glob (`*.pdf`, `invoice*`); matched
+    /// against the name people see as well as the stored one.
+    #[arg(long)]
+    filter: Option<String>,
+    /// Sort by name, size or date (collects the whole listing first).
+    #[arg(long)]
+    sort: Option<SortKey>,
+    /// Reverse the sort order.
+    #[arg(long, requires = "sort")]
+    reverse: bool,
+}
+
 #[derive(Serialize)]
 struct LsOutput {
     prefix: String,
     folders: Vec<String>,
-    objects: Vec<ObjectEntry>,
+    objects: Vec<FileEntry>,
 }
 
-pub struct LsArgs {
-    pub path: Option<String>,
-    pub recursive: bool,
-    pub filter: Option<String>,
-    pub sort: Option<SortKey>,
-    pub reverse: bool,
+fn folder_line(prefix: &str) -> String {
+    format!("{:>10}  {:<16}  {prefix}", "", "")
+}
+
+fn file_line(f: &FileEntry) -> String {
+    let last = f.key.rsplit('/').next().unwrap_or_default();
+    let extra = if f.name == last {
+        String::new()
+    } else {
+        format!("  ({})", f.name)
+    };
+    let modified = f
+        .modified
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| when(t.to_utc()))
+        .unwrap_or_default();
+    format!("{:>10}  {modified:<16}  {}{extra}", bytes(f.size), f.key)
 }
 
 pub async fn ls(ctx: &Ctx, args: LsArgs) -> Result<ExitCode> {
-    let session = crate::session::open(ctx, None).await?;
     let prefix = Prefix::parse(args.path.as_deref().unwrap_or(""))?.as_folder();
-    let filter = args.filter.as_deref().map(NameFilter::new);
-    let keep = |key: &str| filter.as_ref().is_none_or(|f| f.matches(key));
+    let options = BrowseOptions {
+        recursive: args.recursive,
+        filter: args.filter.as_deref().map(NameFilter::parse).transpose()?,
+    };
+    let session = ctx.session().await?;
     let collect = ctx.json || args.sort.is_some();
-
-    let mut folders: Vec<String> = Vec::new();
-    // A tenant always shows its three categories, even before anything was uploaded.
-    if let (Some(tenant), false) = (prefix.tenant(), args.recursive) {
-        if prefix.as_str() == tenant.prefix() {
-            folders = listing::tenant_folders(&session.bucket, &tenant)
-                .await?
-                .into_iter()
-                .map(|f| f.prefix)
-                .collect();
+    let mut output = LsOutput {
+        prefix: prefix.to_string(),
+        folders: Vec::new(),
+        objects: Vec::new(),
+    };
+    browse::browse(&session.bucket, &prefix, &options, |page| {
+        let folders = page.folders.into_iter().map(|f| f.prefix);
+        if collect {
+            output.folders.extend(folders);
+            output.objects.extend(page.files);
+        } else {
+            folders.for_each(|f| out(&folder_line(&f)));
+            page.files.iter().for_each(|f| out(&file_line(f)));
         }
-    }
-    if !collect && !ctx.quiet {
-        for folder in &folders {
-            println!("{:>10}  {:<16}  {folder}", "", "");
-        }
-    }
-    let mut objects = Vec::new();
-    let mut listing = Listing::new(&session.bucket, &prefix, args.recursive);
-    while let Some(page) = listing.next_page().await? {
-        for folder in page.prefixes {
-            if folders.contains(&folder) || !keep(&folder) {
-                continue;
-            }
-            if !collect && !ctx.quiet {
-                println!("{:>10}  {:<16}  {folder}", "", "");
-            }
-            folders.push(folder);
-        }
-        for object in page.objects.into_iter().filter(|o| keep(&o.key)) {
-            if collect {
-                objects.push(object);
-            } else if !ctx.quiet {
-                println!("{}", line(&object));
-            }
-        }
-    }
+        Ok(())
+    })
+    .await?;
     if let Some(key) = args.sort {
-        listing::sort(&mut objects, key, args.reverse);
+        browse::sort(&mut output.objects, key, args.reverse);
     }
     if collect {
-        let out = LsOutput {
-            prefix: prefix.to_string(),
-            folders,
-            objects,
-        };
-        ctx.emit(&out, || {
-            let mut lines: Vec<String> = out
-                .folders
-                .iter()
-                .map(|f| format!("{:>10}  {:<16}  {f}", "", ""))
-                .collect();
-            lines.extend(out.objects.iter().map(line));
+        ctx.emit(&output, || {
+            let mut lines: Vec<String> = output.folders.iter().map(|f| folder_line(f)).collect();
+            lines.extend(output.objects.iter().map(file_line));
             lines.join("\n")
         });
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn line(o: &ObjectEntry) -> String {
-    let shown = display_name(&o.key);
-    let extra = if shown == o.key.rsplit('/').next().unwrap_or_default() {
-        String::new()
-    } else {
-        format!("  ({shown})")
-    };
-    format!(
-        "{:>10}  {:<16}  {}{extra}",
-        bytes(o.size),
-        o.last_modified.map(when).unwrap_or_default(),
-        o.key
-    )
+#[derive(Args)]
+pub struct DuArgs {
+    /// A tenant (`acme` means `acme/`) or folder; the whole bucket when left out.
+    #[arg(default_value = "")]
+    prefix: String,
+    /// Let a prefix that is not a whole tenant id match several tenants (`acme` would then
+    /// also count `acme-corp/`).
+    #[arg(long)]
+    cross_tenant: bool,
 }
 
-pub async fn du(ctx: &Ctx, path: &str) -> Result<ExitCode> {
-    let session = crate::session::open(ctx, None).await?;
-    let prefix = Prefix::parse(path)?;
+pub async fn du(ctx: &Ctx, args: DuArgs) -> Result<ExitCode> {
+    let prefix = Prefix::selection(&args.prefix, args.cross_tenant)?;
+    let session = ctx.session().await?;
     let usage = listing::usage(&session.bucket, &prefix).await?;
     ctx.emit(
         &serde_json::json!({ "prefix": prefix, "objects": usage.objects, "bytes": usage.bytes }),
@@ -132,26 +133,32 @@ pub async fn du(ctx: &Ctx, path: &str) -> Result<ExitCode> {
                 usage.objects,
                 bytes(usage.bytes),
                 usage.bytes,
-                if path.is_empty() { "the bucket" } else { path }
+                if prefix.is_root() {
+                    "the bucket"
+                } else {
+                    prefix.as_str()
+                }
             )
         },
     );
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn stat(ctx: &Ctx, key: &str) -> Result<ExitCode> {
-    let session = crate::session::open(ctx, None).await?;
-    let key = ObjectKey::parse(key)?;
-    let info = session.bucket.head(key.as_str()).await?;
-    ctx.emit(&info, || {
+#[derive(Args)]
+pub struct StatArgs {
+    key: String,
+}
+
+pub async fn stat(ctx: &Ctx, args: StatArgs) -> Result<ExitCode> {
+    let key = ObjectKey::parse(&args.key)?;
+    let session = ctx.session().await?;
+    let details = browse::details(&session.bucket, &key).await?;
+    let info = &details.info;
+    ctx.emit(info, || {
         let mut lines = vec![
             format!("Key           {}", info.key),
-            format!(
-                "Tenant        {}",
-                key.tenant()
-                    .map(|t: TenantId| t.to_string())
-                    .unwrap_or_else(|| "-".into())
-            ),
+            format!("Name          {}", details.name),
+            format!("Tenant        {}", details.tenant.as_deref().unwrap_or("-")),
             format!("Size          {} ({} bytes)", bytes(info.size), info.size),
             format!("ETag          {}", info.etag.as_deref().unwrap_or("-")),
             format!("Content-Type  {}", info.content_type.as_deref().unwrap_or("-")),

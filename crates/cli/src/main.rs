@@ -1,20 +1,19 @@
 //! `cubby`: Cubby's core for scripts and headless servers.
 //!
 //! This file owns argument parsing, output (human or `--json`) and exit codes; every decision
-//! about profiles, credentials and storage is cubby-core's.
+//! about profiles, credentials and storage is cubby-core's (`cubby_core::actions`). Results go
+//! to stdout and nothing else does; notes and progress go to stderr, and `-q` silences those.
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, Parser, Subcommand};
-use cubby_core::{keychain, Dirs, Env, Error, OsKeychain};
+use clap::{CommandFactory, Parser, Subcommand};
+use cubby_core::{keychain, Dirs, Env, Error, Hint, Host, OsKeychain, ProfileKind, Session};
 
 mod browse_cmd;
 mod format;
 mod profile_cmd;
 mod sandbox_cmd;
-mod session;
 mod share_cmd;
 mod transfer_cmd;
 mod watch_cmd;
@@ -32,7 +31,7 @@ struct Cli {
     /// Machine-readable output: one JSON document on stdout.
     #[arg(long, global = true)]
     json: bool,
-    /// Print only errors.
+    /// No notes or progress on stderr; results and errors still print.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
     /// More detail on stderr (-vv for the S3 client's own logs).
@@ -46,269 +45,43 @@ struct Cli {
 enum Command {
     /// Add, import, list, test and remove connection profiles.
     #[command(subcommand)]
-    Profile(ProfileCommand),
+    Profile(profile_cmd::ProfileCommand),
     /// Run the local sandbox S3 server in the foreground, or fill it with demo data.
-    Sandbox(SandboxArgs),
+    Sandbox(sandbox_cmd::SandboxArgs),
     /// List tenants (the bucket's top-level folders).
     Tenants,
     /// List a tenant, folder or prefix: `cubby ls acme/documents/`.
-    Ls {
-        /// TENANT[/PREFIX]; the bucket's top level when left out.
-        path: Option<String>,
-        /// Every key below, not just one level.
-        #[arg(short, long)]
-        recursive: bool,
-        /// Only names containing this text, or matching this glob (`*.pdf`, `2025*`).
-        #[arg(long)]
-        filter: Option<String>,
-        /// Sort by name, size or date (collects the whole listing first).
-        #[arg(long)]
-        sort: Option<cubby_core::listing::SortKey>,
-        /// Reverse the sort order.
-        #[arg(long, requires = "sort")]
-        reverse: bool,
-    },
-    /// Count objects and bytes under a prefix.
-    Du {
-        #[arg(default_value = "")]
-        prefix: String,
-    },
+    Ls(browse_cmd::LsArgs),
+    /// Count objects and bytes under a tenant or folder.
+    Du(browse_cmd::DuArgs),
     /// Show an object's size, ETag, Content-Type, modification time and metadata.
-    Stat { key: String },
+    Stat(browse_cmd::StatArgs),
     /// Upload files or folders to a tenant, routed to documents/, images/ or uploads/ by type.
-    Put {
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        #[arg(long)]
-        tenant: String,
-        /// auto (by content), documents, images or uploads.
-        #[arg(long, default_value = "auto")]
-        category: String,
-        /// Exact key for a single file instead of the generated one.
-        #[arg(long)]
-        key: Option<String>,
-        /// Replace an existing object with the same key.
-        #[arg(long)]
-        overwrite: bool,
-        /// Files at least this large go up in parallel parts.
-        #[arg(long, default_value = "64MiB", value_parser = format::parse_size)]
-        multipart_threshold: u64,
-        /// Files uploaded at once.
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-    },
+    Put(transfer_cmd::PutArgs),
     /// Download keys, or everything under --prefix, into a folder.
-    Get {
-        keys: Vec<String>,
-        #[arg(long, conflicts_with = "keys")]
-        prefix: Option<String>,
-        /// Destination folder (created if missing).
-        #[arg(long)]
-        to: PathBuf,
-        /// Replace existing local files instead of adding " (1)".
-        #[arg(long)]
-        overwrite: bool,
-        #[arg(long, default_value_t = 8)]
-        concurrency: usize,
-        /// Flush each file to disk before it takes its name, so a power cut cannot leave a
-        /// partial file behind (slower: about 2 s more per GiB here).
-        #[arg(long)]
-        fsync: bool,
-    },
+    Get(transfer_cmd::GetArgs),
     /// Delete keys, or everything under --prefix (asks, or needs --yes).
-    Rm {
-        keys: Vec<String>,
-        #[arg(long, conflicts_with = "keys")]
-        prefix: Option<String>,
-        #[arg(long)]
-        yes: bool,
-    },
+    Rm(transfer_cmd::RmArgs),
     /// Copy an object (server-side; metadata and Content-Type kept).
-    Cp {
-        from: String,
-        to: String,
-        /// Allow the copy to land in another tenant.
-        #[arg(long)]
-        cross_tenant: bool,
-        #[arg(long)]
-        overwrite: bool,
-    },
+    Cp(transfer_cmd::CopyArgs),
     /// Move (rename) an object: copy, verify, delete the original.
-    Mv {
-        from: String,
-        to: String,
-        #[arg(long)]
-        cross_tenant: bool,
-        #[arg(long)]
-        overwrite: bool,
-    },
+    Mv(transfer_cmd::CopyArgs),
     /// Make an expiring share link (presigned GET) for an object.
-    Share {
-        key: String,
-        /// 90s, 30m, 1h, 7d or seconds (1 s to 7 days); default: the profile's expiry.
-        #[arg(long)]
-        expires: Option<String>,
-        /// Make browsers save the file under this name.
-        #[arg(long, conflicts_with = "inline")]
-        download_name: Option<String>,
-        /// Make browsers show the file instead of saving it.
-        #[arg(long)]
-        inline: bool,
-        /// Also print the link as a QR code.
-        #[arg(long)]
-        qr: bool,
-        /// A note for the link register ("for the auditor").
-        #[arg(long)]
-        note: Option<String>,
-    },
+    Share(share_cmd::ShareArgs),
     /// Make a presigned upload URL in the backend's generate-url JSON shape, for direct uploads.
-    UploadUrl {
-        #[arg(long)]
-        tenant: String,
-        /// The client's file name (sanitized into the key).
-        #[arg(long)]
-        filename: String,
-        /// Signed into the URL: the upload must send exactly this Content-Type.
-        #[arg(long)]
-        content_type: String,
-        #[arg(long)]
-        expires: Option<String>,
-        #[arg(long, default_value = "auto")]
-        category: String,
-        /// Also sign the exact Content-Length in bytes.
-        #[arg(long)]
-        size: Option<u64>,
-        #[arg(long)]
-        note: Option<String>,
-    },
-    /// The register of links issued; `cubby links revoke ID` kills one.
-    #[command(args_conflicts_with_subcommands = true)]
-    Links {
-        #[command(subcommand)]
-        action: Option<LinksAction>,
-        /// Only links still valid.
-        #[arg(long, conflicts_with = "expired")]
-        active: bool,
-        /// Only expired or revoked links.
-        #[arg(long)]
-        expired: bool,
-        #[arg(long)]
-        tenant: Option<String>,
-    },
+    UploadUrl(share_cmd::UploadUrlArgs),
+    /// The register of links issued on this profile; `cubby links revoke ID` kills one.
+    Links(share_cmd::LinksArgs),
     /// Show or set the bucket's CORS rules for direct uploads from web and mobile origins.
     #[command(subcommand)]
-    Cors(CorsCommand),
+    Cors(share_cmd::CorsCommand),
     /// Watched folders: files dropped in are uploaded to a tenant exactly once.
     #[command(subcommand)]
-    Watch(WatchCommand),
+    Watch(watch_cmd::WatchCommand),
     /// Print the version.
     Version,
     /// Print a shell completion script, e.g. `cubby completions bash > /etc/bash_completion.d/cubby`.
     Completions { shell: clap_complete::Shell },
-}
-
-#[derive(Subcommand)]
-enum ProfileCommand {
-    /// Add a profile; the access key ID and secret are asked for, or read with --secret-stdin.
-    Add(profile_cmd::AddArgs),
-    /// Create a profile from a .env file with the CLOUDFLARE_R2_* variables (secrets go to the keychain).
-    ImportEnv {
-        /// The .env file.
-        #[arg(default_value = ".env")]
-        file: PathBuf,
-        /// Name of the new profile.
-        #[arg(long, default_value = "r2")]
-        name: String,
-        /// Make it the default profile.
-        #[arg(long)]
-        default: bool,
-    },
-    /// List profiles.
-    List,
-    /// Show one profile's settings (never its secret).
-    Show { name: Option<String> },
-    /// Remove a profile and its keychain entry.
-    Remove { name: String },
-    /// Make a profile the default.
-    Use { name: String },
-    /// Check that a profile can connect, and explain any failure.
-    Test {
-        name: Option<String>,
-        /// Also check write permission (writes and deletes one small object under .cubby/).
-        #[arg(long)]
-        write: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum LinksAction {
-    /// Kill a share link by moving its object to a new key (other references to the old key break too).
-    Revoke {
-        id: i64,
-        /// Confirm: the object moves to a new key.
-        #[arg(long)]
-        yes: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum WatchCommand {
-    /// Watch a folder: new files go to TENANT/{documents,images,uploads}/ by type.
-    Add {
-        dir: PathBuf,
-        #[arg(long)]
-        tenant: String,
-        #[arg(long, default_value = "auto")]
-        category: String,
-        /// keep, move (into DIR/Uploaded/) or delete, only after a verified upload.
-        #[arg(long, default_value = "keep")]
-        after_upload: String,
-        /// Poll every SECS seconds instead of OS events (network shares).
-        #[arg(long)]
-        poll: Option<u32>,
-        /// Extra names to skip (glob), repeatable.
-        #[arg(long)]
-        ignore: Vec<String>,
-    },
-    /// List watched folders.
-    List,
-    /// Stop watching a folder (nothing is deleted anywhere).
-    Remove { dir: PathBuf },
-    /// Run the watcher in the foreground; Ctrl-C stops after in-flight uploads.
-    Run {
-        /// How long a file must stay unchanged before upload, in milliseconds.
-        #[arg(long, default_value_t = 2000)]
-        stability_ms: u64,
-        /// Upload what the folders hold now, then exit (non-zero if any file failed).
-        #[arg(long)]
-        once: bool,
-    },
-    /// Queued, uploading, uploaded and failed files per folder, with reasons.
-    Status,
-}
-
-#[derive(Subcommand)]
-enum CorsCommand {
-    /// Print the bucket's CORS rules.
-    Show,
-    /// Allow direct PUT uploads (and GET/HEAD) from these origins.
-    AllowUploads {
-        #[arg(long = "origin", required = true)]
-        origins: Vec<String>,
-        /// How long browsers may cache the preflight answer, in seconds.
-        #[arg(long, default_value_t = 3600)]
-        max_age: i32,
-    },
-}
-
-#[derive(Args)]
-struct SandboxArgs {
-    /// Port on 127.0.0.1 (default 39461, or the configured one).
-    #[arg(long)]
-    port: Option<u16>,
-    /// Fill the sandbox with two demo tenants, then exit.
-    #[arg(long)]
-    seed_demo: bool,
 }
 
 /// What every command gets: where things live, the environment snapshot and the keychain.
@@ -322,28 +95,69 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Prints a result: JSON when asked, else the human text (unless --quiet).
+    pub fn host(&self) -> Host<'_> {
+        Host {
+            dirs: &self.dirs,
+            env: &self.env,
+            store: &self.store,
+        }
+    }
+
+    /// Opens the chosen profile's bucket. When nothing is configured and the sandbox answers,
+    /// that is said on stderr: a file "uploaded" to a local sandbox is not on R2.
+    pub async fn session(&self) -> cubby_core::Result<Session> {
+        let session = Session::open(self.host(), self.profile.as_deref()).await?;
+        if session.profile.kind() == ProfileKind::Sandbox
+            && self.profile.is_none()
+            && self.host().config()?.default.is_none()
+        {
+            self.note(&format!(
+                "note: no profile is set up, so this uses the local sandbox at {} (not R2); \
+                 `cubby profile add` or `cubby profile import-env` connects to your bucket",
+                session.profile.endpoint.as_deref().unwrap_or_default()
+            ));
+        }
+        Ok(session)
+    }
+
+    /// Prints a result on stdout: JSON when asked, else the human text.
     pub fn emit(&self, value: &impl serde::Serialize, human: impl FnOnce() -> String) {
         if self.json {
             match serde_json::to_string_pretty(value) {
-                Ok(text) => println!("{text}"),
+                Ok(text) => out(&text),
                 Err(e) => eprintln!("error: cannot encode output: {e}"),
             }
-        } else if !self.quiet {
+        } else {
             let text = human();
             if !text.is_empty() {
-                println!("{text}");
+                out(&text);
             }
+        }
+    }
+
+    /// A note for the person at the terminal (stderr), unless `-q` or `--json`.
+    pub fn note(&self, text: &str) {
+        if !self.quiet && !self.json {
+            eprintln!("{text}");
         }
     }
 }
 
-/// Documented in the README; scripts rely on them.
-fn exit_code(err: &Error) -> u8 {
-    exit_code_for(err.code())
+/// One line of results on stdout. A reader that went away (`cubby ls | head -1`) ends the
+/// command quietly, as it does for other command-line tools.
+pub fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(1);
+    }
 }
 
 /// The exit code for a stable error code (also used for reports that carry only the code).
+/// Documented in the README; scripts rely on them.
 pub fn exit_code_for(code: &str) -> u8 {
     match code {
         "invalid_input" => 2,
@@ -352,17 +166,46 @@ pub fn exit_code_for(code: &str) -> u8 {
         "not_found" | "no_such_bucket" => 5,
         "unreachable" => 6,
         "already_exists" => 7,
+        "precondition_failed" => 8,
         "cancelled" => 130,
         _ => 1,
     }
 }
 
+/// What the person can do, said with the CLI's flags and commands.
+pub fn advice(hint: &Hint) -> String {
+    match hint {
+        Hint::Overwrite => "pass --overwrite to replace it".into(),
+        Hint::CrossTenant => "pass --cross-tenant if that is intended".into(),
+        Hint::UnwatchFirst => "`cubby watch remove` it first to change it".into(),
+        Hint::ListWatched => "`cubby watch list` shows what is watched".into(),
+        Hint::ListLinks => "`cubby links` lists them".into(),
+        Hint::UseProfile(name) => format!("run with --profile {name}"),
+        Hint::AllowHttp => "pass --allow-http (CUBBY_ALLOW_HTTP=1 for the env profile)".into(),
+        Hint::AccountOrEndpoint => "give --account-id or --endpoint".into(),
+        Hint::OneFileForKey => "drop --key to use generated keys".into(),
+        Hint::NameOrigin => "pass --origin".into(),
+        Hint::UseEnvProfile => "or use `--profile env` with CLOUDFLARE_R2_* environment variables".into(),
+        Hint::ListProfiles => "`cubby profile list` shows the profiles you have".into(),
+    }
+}
+
+/// A core error as the CLI says it: its message, then the advice in the CLI's words.
+pub fn describe(err: &Error) -> String {
+    let message = err.to_string().replace('\n', " ");
+    match err.advice() {
+        Some(hint) => format!("{message}: {}", advice(&hint)),
+        None => message,
+    }
+}
+
 /// Log level from -q/-v, or from CUBBY_LOG (e.g. `trace`, `cubby_core=debug`) when set, the
-/// same variable the desktop app reads.
+/// same variable the desktop app reads. The sandbox's own logs stay quiet below -vv: they are
+/// not the command's.
 fn init_logging(verbose: u8, quiet: bool) {
     let filter = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
+        (true, _) => "error,cubby_sandbox=off,s3s=off",
+        (false, 0) => "warn,cubby_sandbox=off,s3s=off",
         (false, 1) => "warn,cubby_core=debug,cubby_cli=debug,cubby_sandbox=debug",
         _ => "debug",
     };
@@ -377,7 +220,10 @@ fn init_logging(verbose: u8, quiet: bool) {
 
 fn main() -> ExitCode {
     cubby_core::secret::forbid_core_dumps();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     init_logging(cli.verbose, cli.quiet);
     let env = Env::from_process();
     let dirs = match Dirs::from_env(&env).and_then(|dirs| dirs.make_private().map(|()| dirs)) {
@@ -399,172 +245,21 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Profile(cmd) => profile_cmd::run(&ctx, cmd).await,
-            Command::Sandbox(args) => sandbox_cmd::run(&ctx, args.port, args.seed_demo).await,
+            Command::Sandbox(args) => sandbox_cmd::run(&ctx, args).await,
             Command::Tenants => browse_cmd::tenants(&ctx).await,
-            Command::Ls {
-                path,
-                recursive,
-                filter,
-                sort,
-                reverse,
-            } => {
-                browse_cmd::ls(
-                    &ctx,
-                    browse_cmd::LsArgs {
-                        path,
-                        recursive,
-                        filter,
-                        sort,
-                        reverse,
-                    },
-                )
-                .await
-            }
-            Command::Du { prefix } => browse_cmd::du(&ctx, &prefix).await,
-            Command::Stat { key } => browse_cmd::stat(&ctx, &key).await,
-            Command::Put {
-                files,
-                tenant,
-                category,
-                key,
-                overwrite,
-                multipart_threshold,
-                concurrency,
-            } => {
-                transfer_cmd::put(
-                    &ctx,
-                    transfer_cmd::PutArgs {
-                        files,
-                        tenant,
-                        category,
-                        key,
-                        overwrite,
-                        multipart_threshold,
-                        concurrency,
-                    },
-                )
-                .await
-            }
-            Command::Get {
-                keys,
-                prefix,
-                to,
-                overwrite,
-                concurrency,
-                fsync,
-            } => {
-                transfer_cmd::get(
-                    &ctx,
-                    transfer_cmd::GetArgs {
-                        keys,
-                        prefix,
-                        to,
-                        overwrite,
-                        concurrency,
-                        fsync,
-                    },
-                )
-                .await
-            }
-            Command::Rm { keys, prefix, yes } => transfer_cmd::rm(&ctx, keys, prefix, yes).await,
-            Command::Cp {
-                from,
-                to,
-                cross_tenant,
-                overwrite,
-            } => transfer_cmd::copy_or_move(&ctx, &from, &to, cross_tenant, overwrite, false).await,
-            Command::Mv {
-                from,
-                to,
-                cross_tenant,
-                overwrite,
-            } => transfer_cmd::copy_or_move(&ctx, &from, &to, cross_tenant, overwrite, true).await,
-            Command::Share {
-                key,
-                expires,
-                download_name,
-                inline,
-                qr,
-                note,
-            } => {
-                share_cmd::share_link(
-                    &ctx,
-                    share_cmd::ShareArgs {
-                        key,
-                        expires,
-                        download_name,
-                        inline,
-                        qr,
-                        note,
-                    },
-                )
-                .await
-            }
-            Command::UploadUrl {
-                tenant,
-                filename,
-                content_type,
-                expires,
-                category,
-                size,
-                note,
-            } => {
-                let args = share_cmd::UploadUrlArgs {
-                    tenant,
-                    filename,
-                    content_type,
-                    expires,
-                    category,
-                    size,
-                    note,
-                };
-                share_cmd::upload_url(&ctx, args).await
-            }
-            Command::Links {
-                action: Some(LinksAction::Revoke { id, yes }),
-                ..
-            } => share_cmd::revoke(&ctx, id, yes).await,
-            Command::Links {
-                action: None,
-                active,
-                expired,
-                tenant,
-            } => {
-                let state = match (active, expired) {
-                    (true, _) => cubby_core::links::LinkState::Active,
-                    (_, true) => cubby_core::links::LinkState::Expired,
-                    _ => cubby_core::links::LinkState::All,
-                };
-                share_cmd::list(&ctx, state, tenant)
-            }
-            Command::Cors(CorsCommand::Show) => share_cmd::cors_show(&ctx).await,
-            Command::Cors(CorsCommand::AllowUploads { origins, max_age }) => {
-                share_cmd::cors_allow_uploads(&ctx, origins, max_age).await
-            }
-            Command::Watch(WatchCommand::Add {
-                dir,
-                tenant,
-                category,
-                after_upload,
-                poll,
-                ignore,
-            }) => watch_cmd::add(
-                &ctx,
-                watch_cmd::AddArgs {
-                    dir,
-                    tenant,
-                    category,
-                    after_upload,
-                    poll,
-                    ignore,
-                },
-            ),
-            Command::Watch(WatchCommand::List) => watch_cmd::list(&ctx),
-            Command::Watch(WatchCommand::Remove { dir }) => watch_cmd::remove(&ctx, dir),
-            Command::Watch(WatchCommand::Run { stability_ms, once }) => {
-                watch_cmd::run(&ctx, stability_ms, once).await
-            }
-            Command::Watch(WatchCommand::Status) => watch_cmd::status(&ctx),
+            Command::Ls(args) => browse_cmd::ls(&ctx, args).await,
+            Command::Du(args) => browse_cmd::du(&ctx, args).await,
+            Command::Stat(args) => browse_cmd::stat(&ctx, args).await,
+            Command::Put(args) => transfer_cmd::put(&ctx, args).await,
+            Command::Get(args) => transfer_cmd::get(&ctx, args).await,
+            Command::Rm(args) => transfer_cmd::rm(&ctx, args).await,
+            Command::Cp(args) => transfer_cmd::copy_or_move(&ctx, args, false).await,
+            Command::Mv(args) => transfer_cmd::copy_or_move(&ctx, args, true).await,
+            Command::Share(args) => share_cmd::share_link(&ctx, args).await,
+            Command::UploadUrl(args) => share_cmd::upload_url(&ctx, args).await,
+            Command::Links(args) => share_cmd::links(&ctx, args).await,
+            Command::Cors(cmd) => share_cmd::cors(&ctx, cmd).await,
+            Command::Watch(cmd) => watch_cmd::run(&ctx, cmd).await,
             Command::Version => {
                 let version = env!("CARGO_PKG_VERSION");
                 ctx.emit(&serde_json::json!({ "version": version }), || {
@@ -584,17 +279,42 @@ fn main() -> ExitCode {
     }
 }
 
-/// One line on stderr; with --json also `{"error": {code, message}}` on stdout.
+/// clap's own errors: help and version print as usual; a usage error is exit 2, and with
+/// `--json` anywhere on the line it is also the documented `{"error": …}` on stdout.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    if std::env::args().any(|a| a == "--json") {
+        let message = e
+            .render()
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_string();
+        out(&serde_json::json!({ "error": { "code": "invalid_input", "message": message } }).to_string());
+    }
+    let _ = e.print();
+    ExitCode::from(2)
+}
+
+/// One line on stderr; with --json also `{"error": {code, message, hint}}` on stdout.
 fn fail(err: &Error, json: bool) -> ExitCode {
-    let message = err.to_string().replace('\n', " ");
+    let message = describe(err);
     eprintln!("error: {message}");
     if json {
-        println!(
-            "{}",
-            serde_json::json!({ "error": { "code": err.code(), "message": message } })
+        out(
+            &serde_json::json!({ "error": { "code": err.code(), "message": message, "hint": err.advice() } })
+                .to_string(),
         );
     }
-    ExitCode::from(exit_code(err))
+    ExitCode::from(exit_code_for(err.code()))
 }
 
 #[cfg(test)]
@@ -608,19 +328,34 @@ mod tests {
 
     #[test]
     fn exit_codes_distinguish_failure_kinds() {
-        assert_eq!(exit_code(&Error::invalid("x")), 2);
-        assert_eq!(exit_code(&Error::NotConfigured { missing: vec![] }), 3);
-        assert_eq!(exit_code(&Error::ProfileNotFound("x".into())), 3);
+        let exit = |e: Error| exit_code_for(e.code());
+        assert_eq!(exit(Error::invalid("x")), 2);
+        assert_eq!(exit(Error::NotConfigured { missing: vec![] }), 3);
+        assert_eq!(exit(Error::ProfileNotFound("x".into())), 3);
         assert_eq!(
-            exit_code(&Error::Auth {
+            exit(Error::Auth {
                 kind: cubby_core::error::AuthFailure::WrongSecret,
                 message: String::new()
             }),
             4
         );
-        assert_eq!(exit_code(&Error::NotFound("x".into())), 5);
-        assert_eq!(exit_code(&Error::NoSuchBucket("x".into())), 5);
-        assert_eq!(exit_code(&Error::Unreachable("x".into())), 6);
-        assert_eq!(exit_code(&Error::Storage("x".into())), 1);
+        assert_eq!(exit(Error::NotFound("x".into())), 5);
+        assert_eq!(exit(Error::NoSuchBucket("x".into())), 5);
+        assert_eq!(exit(Error::Unreachable("x".into())), 6);
+        assert_eq!(exit(Error::AlreadyExists("x".into()).hint(Hint::Overwrite)), 7);
+        assert_eq!(exit(Error::Changed("x".into())), 8);
+        assert_eq!(exit(Error::Storage("x".into())), 1);
+        assert_eq!(exit(Error::Internal("x".into())), 1);
+    }
+
+    #[test]
+    fn advice_is_worded_with_the_cli_flags() {
+        let e = Error::AlreadyExists("'a' already exists".into()).hint(Hint::Overwrite);
+        assert_eq!(describe(&e), "'a' already exists: pass --overwrite to replace it");
+        let e = Error::ProfileNotFound("prod".into());
+        assert_eq!(
+            describe(&e),
+            "no profile named 'prod': `cubby profile list` shows the profiles you have"
+        );
     }
 }

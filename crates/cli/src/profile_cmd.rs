@@ -3,13 +3,46 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use cubby_core::probe::{probe, ConnectionReport, ProbeOptions, StepStatus};
 use cubby_core::profile::{normalize_public_url, Config, Jurisdiction, Origin, Profile, DEFAULT_EXPIRY_SECS};
 use cubby_core::profiles::{self, ProfileSummary};
 use cubby_core::{resolve, sandbox, CredentialStore, Credentials, Error, ProfileKind, Result, Secret};
 
-use crate::{exit_code_for, Ctx, ProfileCommand};
+use crate::{exit_code_for, Ctx};
+
+#[derive(Subcommand)]
+pub enum ProfileCommand {
+    /// Add a profile; the access key ID and secret are asked for, or read with --secret-stdin.
+    Add(AddArgs),
+    /// Create a profile from a .env file with the CLOUDFLARE_R2_* variables (secrets go to the keychain).
+    ImportEnv {
+        /// The .env file.
+        #[arg(default_value = ".env")]
+        file: std::path::PathBuf,
+        /// Name of the new profile.
+        #[arg(long, default_value = "r2")]
+        name: String,
+        /// Make it the default profile.
+        #[arg(long)]
+        default: bool,
+    },
+    /// List profiles.
+    List,
+    /// Show one profile's settings (never its secret).
+    Show { name: Option<String> },
+    /// Remove a profile and its keychain entry.
+    Remove { name: String },
+    /// Make a profile the default.
+    Use { name: String },
+    /// Check that a profile can connect, and explain any failure.
+    Test {
+        name: Option<String>,
+        /// Also check write permission (writes and deletes one small object under .cubby/).
+        #[arg(long)]
+        write: bool,
+    },
+}
 
 #[derive(Args)]
 pub struct AddArgs {
@@ -250,7 +283,7 @@ fn show(ctx: &Ctx, name: Option<&str>) -> Result<ExitCode> {
 }
 
 async fn test(ctx: &Ctx, name: Option<&str>, write: bool) -> Result<ExitCode> {
-    let session = crate::session::open(ctx, name).await?;
+    let session = cubby_core::Session::open(ctx.host(), name).await?;
     let report = probe(&session.bucket, ProbeOptions { write }).await;
     ctx.emit(&report, || render(&report));
     Ok(if report.ok {

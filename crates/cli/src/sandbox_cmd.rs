@@ -1,47 +1,28 @@
-//! `cubby sandbox`: the embedded server in the foreground, demo data, and the in-process start
-//! other commands use when they run against the sandbox profile.
+//! `cubby sandbox`: the embedded server in the foreground, or demo data.
 
 use std::process::ExitCode;
 
-use cubby_core::profile::Config;
+use clap::Args;
 use cubby_core::{sandbox, Bucket, Error, Result};
-use cubby_sandbox::{Options, Sandbox};
 
 use crate::Ctx;
 
-pub fn options(ctx: &Ctx, config: &Config, port: Option<u16>) -> Result<Options> {
-    let credentials = sandbox::credentials(&ctx.dirs, &ctx.store)?;
-    Ok(Options {
-        root: sandbox::root(&ctx.dirs),
-        bucket: sandbox::BUCKET.to_string(),
-        port: port.unwrap_or_else(|| sandbox::port(config, &ctx.env)),
-        access_key: credentials.access_key_id.clone(),
-        secret_key: credentials.secret.expose().to_string(),
-    })
+#[derive(Args)]
+pub struct SandboxArgs {
+    /// Port on 127.0.0.1 (default 39461, or the configured one).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Fill the sandbox with two demo tenants, then exit.
+    #[arg(long)]
+    seed_demo: bool,
 }
 
-/// Starts the sandbox for the duration of a command unless it already runs.
-pub async fn ensure(ctx: &Ctx, config: &Config, port: Option<u16>) -> Result<Option<Sandbox>> {
-    let started = cubby_sandbox::ensure_running(options(ctx, config, port)?)
-        .await
-        .map_err(|e| Error::Unreachable(e.to_string()))?;
-    if started.is_none() {
-        // Someone else's server on the port: use it only if it is a sandbox with our keys.
-        let mut profile = sandbox::profile(config, &ctx.env);
-        if let Some(port) = port {
-            profile.endpoint = Some(format!("http://127.0.0.1:{port}"));
-        }
-        sandbox::verify_running(&profile, &sandbox::credentials(&ctx.dirs, &ctx.store)?).await?;
-    }
-    Ok(started)
-}
-
-pub async fn run(ctx: &Ctx, port: Option<u16>, seed_demo: bool) -> Result<ExitCode> {
-    let config = Config::load(&ctx.dirs)?;
-    if seed_demo {
-        let running = ensure(ctx, &config, port).await?;
+pub async fn run(ctx: &Ctx, args: SandboxArgs) -> Result<ExitCode> {
+    let config = ctx.host().config()?;
+    if args.seed_demo {
+        let running = sandbox::ensure(&ctx.dirs, &ctx.store, &config, &ctx.env, args.port).await?;
         let mut profile = sandbox::profile(&config, &ctx.env);
-        if let Some(port) = port {
+        if let Some(port) = args.port {
             profile.endpoint = Some(format!("http://127.0.0.1:{port}"));
         }
         let bucket = Bucket::connect(&profile, &sandbox::credentials(&ctx.dirs, &ctx.store)?)?;
@@ -60,25 +41,25 @@ pub async fn run(ctx: &Ctx, port: Option<u16>, seed_demo: bool) -> Result<ExitCo
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let options = options(ctx, &config, port)?;
-    let root = options.root.clone();
-    let server = Sandbox::start(options).await.map_err(|e| match e {
-        cubby_sandbox::Error::PortInUse(p) => Error::invalid(format!(
-            "port {p} is already in use (is the sandbox already running?): pass --port to pick another"
-        )),
-        other => Error::Unreachable(other.to_string()),
-    })?;
+    let server = sandbox::start(&ctx.dirs, &ctx.store, &config, &ctx.env, args.port)
+        .await
+        .map_err(|e| match e.kind() {
+            Error::InvalidInput(m) => Error::invalid(format!("{m} with --port")),
+            _ => e,
+        })?;
+    let root = sandbox::root(&ctx.dirs);
     ctx.emit(
         &serde_json::json!({ "endpoint": server.endpoint(), "bucket": sandbox::BUCKET, "root": root }),
         || {
             format!(
-                "Sandbox listening on {} · bucket {} · files in {}\nPress Ctrl-C to stop.",
+                "Sandbox listening on {} · bucket {} · files in {}",
                 server.endpoint(),
                 sandbox::BUCKET,
                 root.display()
             )
         },
     );
+    ctx.note("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| Error::io("cannot wait for Ctrl-C", e))?;

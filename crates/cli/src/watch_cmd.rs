@@ -4,61 +4,106 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use clap::Subcommand;
+use cubby_core::actions::watch::{self, NewFolder};
 use cubby_core::journal::{AfterUpload, Journal};
 use cubby_core::tenant::{CategoryChoice, TenantId};
 use cubby_core::watcher::{SyncEvent, SyncOptions, Watcher};
 use cubby_core::{Error, Result};
 use tokio_util::sync::CancellationToken;
 
-use crate::Ctx;
+use crate::{out, Ctx};
 
-fn journal(ctx: &Ctx) -> Result<(Journal, String)> {
-    let config = cubby_core::Config::load(&ctx.dirs)?;
-    let profile = cubby_core::resolve::active_name(&config, ctx.profile.as_deref(), &ctx.env);
-    Ok((Journal::open(&ctx.dirs, &profile)?, profile))
+#[derive(Subcommand)]
+pub enum WatchCommand {
+    /// Watch a folder: new files go to TENANT/{documents,images,uploads}/ by type.
+    Add {
+        dir: PathBuf,
+        /// The tenant the folder's files belong to.
+        #[arg(long)]
+        tenant: String,
+        /// auto (by content), documents, images or uploads.
+        #[arg(long, default_value = "auto")]
+        category: String,
+        /// keep, move (into DIR/Uploaded/) or delete, only after a verified upload.
+        #[arg(long, default_value = "keep")]
+        after_upload: String,
+        /// Poll every SECS seconds instead of OS events (network shares).
+        #[arg(long)]
+        poll: Option<u32>,
+        /// Extra names to skip (glob), repeatable.
+        #[arg(long)]
+        ignore: Vec<String>,
+    },
+    /// List watched folders.
+    List,
+    /// Stop watching a folder (nothing is deleted anywhere).
+    Remove { dir: PathBuf },
+    /// Run the watcher in the foreground; Ctrl-C stops after in-flight uploads.
+    Run {
+        /// How long a file must stay unchanged before upload, in milliseconds.
+        #[arg(long, default_value_t = 2000)]
+        stability_ms: u64,
+        /// Upload what the folders hold now, then exit (non-zero if any file failed).
+        #[arg(long)]
+        once: bool,
+    },
+    /// Queued, uploading, uploaded and failed files per folder, with reasons.
+    Status,
 }
 
-fn absolute(dir: &std::path::Path) -> Result<PathBuf> {
-    dir.canonicalize()
-        .map_err(|e| Error::io(format!("cannot use {} as a watched folder", dir.display()), e))
-}
-
-pub struct AddArgs {
-    pub dir: PathBuf,
-    pub tenant: String,
-    pub category: String,
-    pub after_upload: String,
-    pub poll: Option<u32>,
-    pub ignore: Vec<String>,
-}
-
-pub fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
-    let tenant = TenantId::parse(&args.tenant)?;
-    let category: CategoryChoice = args.category.parse()?;
-    let after: AfterUpload = args.after_upload.parse()?;
-    let dir = absolute(&args.dir)?;
-    if !dir.is_dir() {
-        return Err(Error::invalid(format!("{} is not a folder", dir.display())));
+pub async fn run(ctx: &Ctx, cmd: WatchCommand) -> Result<ExitCode> {
+    let journal = watch::journal(ctx.host(), ctx.profile.as_deref())?;
+    match cmd {
+        WatchCommand::Add {
+            dir,
+            tenant,
+            category,
+            after_upload,
+            poll,
+            ignore,
+        } => {
+            let folder = NewFolder {
+                dir,
+                tenant: TenantId::parse(&tenant)?,
+                category: category.parse::<CategoryChoice>()?,
+                after_upload: after_upload.parse::<AfterUpload>()?,
+                poll_secs: poll,
+                ignore,
+            };
+            let added = watch::add(&journal, folder)?;
+            let profile = ctx.host().active_profile(ctx.profile.as_deref())?;
+            ctx.emit(&added, || {
+                format!(
+                    "Watching {} → {}/ ({}, after upload: {after_upload}) on profile '{profile}'.",
+                    added.path.display(),
+                    added.tenant,
+                    added.category,
+                )
+            });
+            ctx.note("Run `cubby watch run` to start.");
+        }
+        WatchCommand::List => list(ctx, &journal)?,
+        WatchCommand::Remove { dir } => {
+            let removed = watch::remove(&journal, &dir)?;
+            ctx.emit(&serde_json::json!({ "removed": removed.path }), || {
+                format!(
+                    "No longer watching {} (uploaded objects stay in the bucket).",
+                    removed.path.display()
+                )
+            });
+        }
+        WatchCommand::Run { stability_ms, once } => {
+            return run_engine(ctx, journal, stability_ms, once).await
+        }
+        WatchCommand::Status => status(ctx, &journal)?,
     }
-    let (journal, profile) = journal(ctx)?;
-    let folder = journal.add_folder(&dir, &tenant, category, after, args.poll, &args.ignore)?;
-    ctx.emit(&folder, || {
-        format!(
-            "Watching {} → {tenant}/ ({category}, after upload: {}) on profile '{profile}'. Run `cubby watch run` to start.",
-            dir.display(),
-            args.after_upload
-        )
-    });
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn list(ctx: &Ctx) -> Result<ExitCode> {
-    let (journal, _) = journal(ctx)?;
+fn list(ctx: &Ctx, journal: &Journal) -> Result<()> {
     let folders = journal.folders()?;
     ctx.emit(&folders, || {
-        if folders.is_empty() {
-            return "No watched folders: `cubby watch add DIR --tenant T` adds one.".into();
-        }
         folders
             .iter()
             .map(|f| {
@@ -77,31 +122,17 @@ pub fn list(ctx: &Ctx) -> Result<ExitCode> {
             .collect::<Vec<_>>()
             .join("\n")
     });
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn remove(ctx: &Ctx, dir: PathBuf) -> Result<ExitCode> {
-    let (journal, _) = journal(ctx)?;
-    let path = dir.canonicalize().unwrap_or(dir);
-    journal.remove_folder(&path)?;
-    ctx.emit(&serde_json::json!({ "removed": path }), || {
-        format!(
-            "No longer watching {} (uploaded objects stay in the bucket).",
-            path.display()
-        )
-    });
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn status(ctx: &Ctx) -> Result<ExitCode> {
-    let (journal, _) = journal(ctx)?;
-    let stable_before =
-        chrono::Utc::now().timestamp_millis() - SyncOptions::default().stability.as_millis() as i64;
-    let mut all = Vec::new();
-    for folder in journal.folders()? {
-        let status = journal.status(folder.id, stable_before)?;
-        all.push(serde_json::json!({ "folder": folder.path, "tenant": folder.tenant, "status": status }));
+    if folders.is_empty() {
+        ctx.note("No watched folders: `cubby watch add DIR --tenant T` adds one.");
     }
+    Ok(())
+}
+
+fn status(ctx: &Ctx, journal: &Journal) -> Result<()> {
+    let all: Vec<serde_json::Value> = watch::status(journal, chrono::Utc::now().timestamp_millis())?
+        .into_iter()
+        .map(|(folder, status)| serde_json::json!({ "folder": folder.path, "tenant": folder.tenant, "status": status }))
+        .collect();
     ctx.emit(&all, || {
         all.iter()
             .map(|f| {
@@ -127,25 +158,24 @@ pub fn status(ctx: &Ctx) -> Result<ExitCode> {
             .collect::<Vec<_>>()
             .join("\n")
     });
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
-pub async fn run(ctx: &Ctx, stability_ms: u64, once: bool) -> Result<ExitCode> {
-    let (journal, _) = journal(ctx)?;
+async fn run_engine(ctx: &Ctx, journal: Journal, stability_ms: u64, once: bool) -> Result<ExitCode> {
     let folders = journal.folders()?;
     if folders.is_empty() {
         return Err(Error::invalid(
             "no watched folders: `cubby watch add DIR --tenant T` adds one",
         ));
     }
-    let session = crate::session::open(ctx, None).await?;
+    let session = ctx.session().await?;
     let (quiet, json) = (ctx.quiet, ctx.json);
     let sink = Arc::new(move |event: SyncEvent| {
         if json {
             if let Ok(line) = serde_json::to_string(&event) {
-                println!("{line}");
+                out(&line);
             }
-        } else if !quiet {
+        } else {
             match &event {
                 SyncEvent::File {
                     path,
@@ -156,18 +186,19 @@ pub async fn run(ctx: &Ctx, stability_ms: u64, once: bool) -> Result<ExitCode> {
                 } => {
                     let key = key.as_deref().map(|k| format!(" → {k}")).unwrap_or_default();
                     let message = message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default();
-                    println!("{state:?}: {path}{key}{message}");
+                    out(&format!("{state:?}: {path}{key}{message}"));
                 }
                 SyncEvent::Folder {
                     folder,
                     status,
                     message,
-                } => {
+                } if !quiet => {
                     eprintln!(
                         "{folder}: {status:?}{}",
                         message.as_deref().map(|m| format!(" — {m}")).unwrap_or_default()
                     );
                 }
+                _ => {}
             }
         }
     });
@@ -182,12 +213,18 @@ pub async fn run(ctx: &Ctx, stability_ms: u64, once: bool) -> Result<ExitCode> {
     let stop = cancel.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
-        eprintln!("stopping after in-flight uploads…");
+        if !quiet {
+            eprintln!("stopping after in-flight uploads…");
+        }
         stop.cancel();
     });
-    watcher.run(folders, cancel).await?;
+    watcher.run(folders, cancel.clone()).await?;
+    if cancel.is_cancelled() {
+        // Stopped by a signal: in-flight uploads finished, the rest waits for the next run.
+        return Ok(ExitCode::from(crate::exit_code_for("cancelled")));
+    }
     if once {
-        let (journal, _) = self::journal(ctx)?;
+        let journal = watch::journal(ctx.host(), ctx.profile.as_deref())?;
         let mut failed = 0;
         for id in ids {
             failed += journal.status(id, i64::MAX)?.failed;

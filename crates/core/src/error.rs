@@ -37,7 +37,7 @@ pub enum Error {
     #[error("{0}")]
     InvalidInput(String),
 
-    #[error("no profile named '{0}': `cubby profile list` shows the profiles you have")]
+    #[error("no profile named '{0}'")]
     ProfileNotFound(String),
 
     #[error("{0}")]
@@ -75,6 +75,11 @@ pub enum Error {
     #[error("{0}")]
     AlreadyExists(String),
 
+    /// The object is no longer the version a conditional request named (HTTP 412 on
+    /// `If-Match`): it changed on the server meanwhile.
+    #[error("{0}")]
+    Changed(String),
+
     /// What arrived is not what was sent: sizes or checksums disagree.
     #[error("{0}")]
     Integrity(String),
@@ -86,6 +91,42 @@ pub enum Error {
     /// said: a panicked task, a value that failed to serialize.
     #[error("internal error: {0}")]
     Internal(String),
+
+    /// An error with advice each host words its own way (the CLI names its flag, the window
+    /// its button); the message itself stays host-neutral.
+    #[error("{error}")]
+    Hinted { error: Box<Error>, hint: Hint },
+}
+
+/// What the person can do about an error, for the host to say in its own terms.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Hint {
+    /// Replacing the existing object is allowed when asked for.
+    Overwrite,
+    /// Crossing from one tenant to another is allowed when asked for.
+    CrossTenant,
+    /// The watched folder must be removed from the watch list first.
+    UnwatchFirst,
+    /// The watch list shows what is watched.
+    ListWatched,
+    /// The link register lists the links.
+    ListLinks,
+    /// The thing belongs to another profile, named here.
+    UseProfile(String),
+    /// Plain http:// needs the profile's explicit consent.
+    AllowHttp,
+    /// The profile needs an account ID or an endpoint.
+    AccountOrEndpoint,
+    /// An exact key names one file only.
+    OneFileForKey,
+    /// At least one allowed origin must be named.
+    NameOrigin,
+    /// Without a keychain, the `env` profile (CLOUDFLARE_R2_* variables) still works.
+    UseEnvProfile,
+    /// The list of profiles shows which exist.
+    ListProfiles,
 }
 
 fn join(missing: &[Missing]) -> String {
@@ -129,7 +170,42 @@ impl Error {
             Error::AlreadyExists(_) => "already_exists",
             Error::Integrity(_) => "integrity",
             Error::Cancelled => "cancelled",
+            Error::Changed(_) => "precondition_failed",
             Error::Internal(_) => "internal",
+            Error::Hinted { error, .. } => error.code(),
+        }
+    }
+
+    /// The same error carrying advice for the host to word.
+    pub fn hint(self, hint: Hint) -> Self {
+        Error::Hinted {
+            error: Box::new(self.unhinted()),
+            hint,
+        }
+    }
+
+    /// The advice that goes with this error: attached, or implied by its kind.
+    pub fn advice(&self) -> Option<Hint> {
+        match self {
+            Error::Hinted { hint, .. } => Some(hint.clone()),
+            Error::ProfileNotFound(_) => Some(Hint::ListProfiles),
+            _ => None,
+        }
+    }
+
+    /// The error without its advice, to match on what went wrong.
+    pub fn unhinted(self) -> Self {
+        match self {
+            Error::Hinted { error, .. } => error.unhinted(),
+            other => other,
+        }
+    }
+
+    /// The error as it is: advice set aside, for matching.
+    pub fn kind(&self) -> &Error {
+        match self {
+            Error::Hinted { error, .. } => error.kind(),
+            other => other,
         }
     }
 
@@ -143,6 +219,7 @@ impl Error {
     /// The same error with `shown` in place of `used` in its message: for work done through a
     /// stand-in path (a file handle's `/proc/self/fd/N`) that people know by another name.
     pub fn with_path_named(self, used: &std::path::Path, shown: &std::path::Path) -> Self {
+        let (used_path, shown_path) = (used, shown);
         let (used, shown) = (used.display().to_string(), shown.display().to_string());
         if used == shown {
             return self;
@@ -157,7 +234,12 @@ impl Error {
             Error::Config(m) => Error::Config(fix(m)),
             Error::AlreadyExists(m) => Error::AlreadyExists(fix(m)),
             Error::Integrity(m) => Error::Integrity(fix(m)),
+            Error::Changed(m) => Error::Changed(fix(m)),
             Error::Internal(m) => Error::Internal(fix(m)),
+            Error::Hinted { error, hint } => Error::Hinted {
+                error: Box::new(error.with_path_named(used_path, shown_path)),
+                hint,
+            },
             Error::Io { context, source } => Error::Io {
                 context: fix(context),
                 source,
@@ -174,6 +256,19 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn advice_travels_beside_the_message_and_keeps_the_code() {
+        let e = Error::AlreadyExists("'a' already exists".into()).hint(Hint::Overwrite);
+        assert_eq!(e.to_string(), "'a' already exists");
+        assert_eq!(e.code(), "already_exists");
+        assert_eq!(e.advice(), Some(Hint::Overwrite));
+        assert!(matches!(e.kind(), Error::AlreadyExists(_)));
+        // Advice replaces advice rather than nesting.
+        let e = e.hint(Hint::CrossTenant);
+        assert_eq!(e.advice(), Some(Hint::CrossTenant));
+        assert!(matches!(e.unhinted(), Error::AlreadyExists(_)));
+    }
 
     #[test]
     fn not_configured_names_each_missing_item_like_the_seed() {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+use crate::error::Hint;
 use crate::tenant::{CategoryChoice, TenantId};
 use crate::{Dirs, Error, Result};
 
@@ -53,7 +54,7 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE folders (
     );"];
 
 /// What happens to a local file once its upload is verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum AfterUpload {
@@ -205,7 +206,7 @@ impl Journal {
             )
             .map_err(|e| match e {
                 rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    Error::AlreadyExists(format!("{} is already watched: `cubby watch remove` it first to change it", path.display()))
+                    Error::AlreadyExists(format!("{} is already watched", path.display())).hint(Hint::UnwatchFirst)
                 }
                 other => db_err(other),
             })?;
@@ -278,10 +279,7 @@ impl Journal {
             )
             .map_err(db_err)?;
         if n == 0 {
-            return Err(Error::NotFound(format!(
-                "{} is not watched: `cubby watch list` shows what is",
-                path.display()
-            )));
+            return Err(Error::NotFound(format!("{} is not watched", path.display())).hint(Hint::ListWatched));
         }
         Ok(())
     }

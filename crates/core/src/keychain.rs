@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::error::Hint;
 use crate::secret::{Credentials, Secret};
 use crate::{Error, Result};
 
@@ -47,8 +48,9 @@ impl OsKeychain {
                 // The underlying message names the D-Bus or platform failure; it never holds a secret.
                 Error::KeychainUnavailable(format!(
                     "the OS keychain is not available ({e}): unlock or start it (on Linux: gnome-keyring \
-                     or KWallet), or use `--profile env` with CLOUDFLARE_R2_* environment variables"
+                     or KWallet), or set the CLOUDFLARE_R2_* environment variables instead"
                 ))
+                .hint(Hint::UseEnvProfile)
             }
             other => Error::KeychainUnavailable(format!("the OS keychain refused the request: {other}")),
         }

@@ -5,6 +5,7 @@
 //! of Tauri, clap or any UI: hosts pass in directories, environment and credential stores, call
 //! one function, and map the result (`Error::code` is the stable wire code).
 
+pub mod actions;
 pub mod bounded;
 pub mod confine;
 pub mod db;
@@ -27,18 +28,20 @@ pub mod qr;
 pub mod resolve;
 pub mod sandbox;
 pub mod secret;
+pub mod session;
 pub mod share;
 pub mod storage;
 pub mod tenant;
 pub mod transfer;
 pub mod watcher;
 
-pub use error::{Error, Result};
+pub use error::{Error, Hint, Result};
 pub use keychain::{CredentialStore, MemoryKeychain, OsKeychain};
 pub use paths::Dirs;
 pub use profile::{Config, Jurisdiction, Profile, ProfileKind};
 pub use resolve::{Env, Resolved};
 pub use secret::{Credentials, Secret};
+pub use session::{Host, Session};
 pub use storage::Bucket;
 pub use tenant::{Category, CategoryChoice, ObjectKey, Prefix, TenantId};
 

@@ -12,6 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+use crate::error::Hint;
 use crate::keys::restamp;
 use crate::storage::Bucket;
 use crate::tenant::ObjectKey;
@@ -72,7 +73,9 @@ impl LinkKind {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LinkRecord {
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub id: i64,
     pub kind: LinkKind,
     pub profile: String,
@@ -217,7 +220,7 @@ impl Register {
             )
             .optional()
             .map_err(db_err)?
-            .ok_or_else(|| Error::NotFound(format!("no link with ID {id}: `cubby links` lists them")))
+            .ok_or_else(|| Error::NotFound(format!("no link with ID {id}")).hint(Hint::ListLinks))
     }
 
     fn row(row: &rusqlite::Row<'_>, now: &str) -> rusqlite::Result<LinkRecord> {
@@ -259,11 +262,12 @@ impl Register {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Revoked {
     pub old_key: String,
     pub new_key: String,
     /// How many registered links the move killed (every link to the old key, not just this one).
-    pub links: usize,
+    pub links: u32,
 }
 
 /// Kills a share link by moving its object to a fresh key. Anything else that names the old key
@@ -277,10 +281,10 @@ pub async fn revoke(
 ) -> Result<Revoked> {
     let record = register.get(id, now)?;
     if record.profile != profile {
-        return Err(Error::invalid(format!(
-            "link {id} was issued on profile '{}': run with --profile {}",
-            record.profile, record.profile
-        )));
+        return Err(
+            Error::invalid(format!("link {id} was issued on profile '{}'", record.profile))
+                .hint(Hint::UseProfile(record.profile.clone())),
+        );
     }
     if record.kind == LinkKind::Upload {
         return Err(Error::invalid(
@@ -300,7 +304,7 @@ pub async fn revoke(
     Ok(Revoked {
         old_key: old.to_string(),
         new_key: new.to_string(),
-        links,
+        links: u32::try_from(links).unwrap_or(u32::MAX),
     })
 }
 

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::storage::{Bucket, ListPage, ObjectEntry};
+use crate::storage::{Bucket, ListPage};
 use crate::tenant::{Category, Prefix, TenantId};
 use crate::{Error, Result};
 
@@ -59,6 +59,7 @@ pub async fn tenants(bucket: &Bucket) -> Result<Vec<TenantId>> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Folder {
     pub name: String,
     pub prefix: String,
@@ -66,148 +67,85 @@ pub struct Folder {
     pub category: Option<Category>,
 }
 
+impl Folder {
+    /// The folder at `prefix` ("acme/documents/"), named by its last segment.
+    pub fn at(prefix: String, category: Option<Category>) -> Folder {
+        let name = prefix
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        Folder {
+            name,
+            prefix,
+            category,
+        }
+    }
+}
+
+/// A tenant's three category folders, which a tenant always shows, present or not.
+pub fn category_folders(tenant: &TenantId) -> Vec<Folder> {
+    Category::ALL
+        .iter()
+        .map(|c| Folder::at(Prefix::of_category(tenant, *c).to_string(), Some(*c)))
+        .collect()
+}
+
 /// The folders of a tenant: the three categories first (present or not), then any others.
 pub async fn tenant_folders(bucket: &Bucket, tenant: &TenantId) -> Result<Vec<Folder>> {
-    let mut folders: Vec<Folder> = Category::ALL
-        .iter()
-        .map(|c| Folder {
-            name: c.as_str().to_string(),
-            prefix: format!("{}{}/", tenant.prefix(), c.as_str()),
-            category: Some(*c),
-        })
-        .collect();
+    let mut folders = category_folders(tenant);
     let mut listing = Listing::new(bucket, &Prefix::parse(&tenant.prefix())?, false);
     while let Some(page) = listing.next_page().await? {
         for prefix in page.prefixes {
             if folders.iter().any(|f| f.prefix == prefix) {
                 continue;
             }
-            let name = prefix
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            folders.push(Folder {
-                name,
-                prefix,
-                category: None,
-            });
+            folders.push(Folder::at(prefix, None));
         }
     }
     Ok(folders)
 }
 
-/// Filters by the name's last segment: a glob when it has `*`, `?` or `[`, else a substring;
-/// case-insensitive either way.
+/// Filters by name: a glob when the pattern has `*`, `?` or `[`, else a substring;
+/// case-insensitive either way. A key is matched by its last segment and by the name people see
+/// in the window (`invoice*` finds `…_abc123_invoice.pdf`).
 #[derive(Debug, Clone)]
 pub enum NameFilter {
     Substring(String),
-    Glob(Vec<char>),
+    Glob(globset::GlobMatcher),
 }
 
 impl NameFilter {
-    pub fn new(pattern: &str) -> Self {
+    pub fn parse(pattern: &str) -> Result<Self> {
         let lower = pattern.to_lowercase();
-        if lower.contains(['*', '?', '[']) {
-            NameFilter::Glob(lower.chars().collect())
-        } else {
-            NameFilter::Substring(lower)
+        if !lower.contains(['*', '?', '[']) {
+            return Ok(NameFilter::Substring(lower));
         }
+        let glob = globset::GlobBuilder::new(&lower)
+            .case_insensitive(true)
+            .literal_separator(true)
+            .backslash_escape(false)
+            .build()
+            .map_err(|e| {
+                crate::Error::invalid(format!(
+                    "'{}' is not a valid name pattern ({}): use * for any run of characters, ? for one, [abc] for one of a set",
+                    pattern.escape_default(),
+                    e.kind()
+                ))
+            })?;
+        Ok(NameFilter::Glob(glob.compile_matcher()))
     }
 
     pub fn matches(&self, key: &str) -> bool {
-        let name = key
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or(key)
-            .to_lowercase();
-        match self {
-            NameFilter::Substring(s) => name.contains(s.as_str()),
-            NameFilter::Glob(p) => glob_match(p, &name.chars().collect::<Vec<_>>()),
-        }
+        let last = key.trim_end_matches('/').rsplit('/').next().unwrap_or(key);
+        let shown = crate::keys::display_name(last);
+        let test = |name: &str| match self {
+            NameFilter::Substring(s) => name.to_lowercase().contains(s.as_str()),
+            NameFilter::Glob(g) => g.is_match(name),
+        };
+        test(last) || (shown != last && test(shown))
     }
-}
-
-/// `*` any run, `?` one character, `[abc]`/`[a-z]`/`[!a]` one of a set; iterative with
-/// backtracking to the last `*`, so it is linear-ish and cannot blow up on hostile patterns.
-fn glob_match(pattern: &[char], text: &[char]) -> bool {
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() {
-            match pattern[p] {
-                '*' => {
-                    star = Some((p, t));
-                    p += 1;
-                    continue;
-                }
-                '?' => {
-                    p += 1;
-                    t += 1;
-                    continue;
-                }
-                '[' => {
-                    if let Some((matched, next)) = class_match(pattern, p, text[t]) {
-                        if matched {
-                            p = next;
-                            t += 1;
-                            continue;
-                        }
-                    } else if text[t] == '[' {
-                        p += 1;
-                        t += 1;
-                        continue;
-                    }
-                }
-                c if c == text[t] => {
-                    p += 1;
-                    t += 1;
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        match star {
-            Some((sp, st)) => {
-                p = sp + 1;
-                t = st + 1;
-                star = Some((sp, st + 1));
-            }
-            None => return false,
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
-}
-
-/// Matches `c` against the class starting at `pattern[start] == '['`; `None` if unterminated.
-fn class_match(pattern: &[char], start: usize, c: char) -> Option<(bool, usize)> {
-    let mut i = start + 1;
-    let negate = matches!(pattern.get(i), Some('!') | Some('^'));
-    if negate {
-        i += 1;
-    }
-    let mut matched = false;
-    let mut first = true;
-    while i < pattern.len() {
-        if pattern[i] == ']' && !first {
-            return Some((matched != negate, i + 1));
-        }
-        first = false;
-        if i + 2 < pattern.len() && pattern[i + 1] == '-' && pattern[i + 2] != ']' {
-            if pattern[i] <= c && c <= pattern[i + 2] {
-                matched = true;
-            }
-            i += 3;
-        } else {
-            if pattern[i] == c {
-                matched = true;
-            }
-            i += 1;
-        }
-    }
-    None
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,24 +170,6 @@ impl std::str::FromStr for SortKey {
     }
 }
 
-pub fn sort(entries: &mut [ObjectEntry], key: SortKey, descending: bool) {
-    entries.sort_by(|a, b| {
-        let order = match key {
-            SortKey::Name => a.key.cmp(&b.key),
-            SortKey::Size => a.size.cmp(&b.size).then_with(|| a.key.cmp(&b.key)),
-            SortKey::Date => a
-                .last_modified
-                .cmp(&b.last_modified)
-                .then_with(|| a.key.cmp(&b.key)),
-        };
-        if descending {
-            order.reverse()
-        } else {
-            order
-        }
-    });
-}
-
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Usage {
     pub objects: u64,
@@ -271,6 +191,12 @@ pub async fn usage(bucket: &Bucket, prefix: &Prefix) -> Result<Usage> {
 mod tests {
     use super::*;
 
+    impl NameFilter {
+        fn new(pattern: &str) -> Self {
+            NameFilter::parse(pattern).unwrap()
+        }
+    }
+
     #[test]
     fn substring_and_glob_filters_look_at_the_name_only() {
         let f = NameFilter::new("RECEIPT");
@@ -290,35 +216,27 @@ mod tests {
 
     #[test]
     fn glob_with_many_stars_stays_fast() {
-        let pattern: Vec<char> = "*a*a*a*a*a*a*a*a*b".chars().collect();
-        let text: Vec<char> = "a".repeat(5_000).chars().collect();
-        assert!(!glob_match(&pattern, &text));
+        let text = "a".repeat(5_000);
+        assert!(!NameFilter::new("*a*a*a*a*a*a*a*a*b").matches(&text));
     }
 
     #[test]
-    fn sorting_by_each_column() {
-        let entry = |key: &str, size: u64, secs: i64| ObjectEntry {
-            key: key.into(),
-            size,
-            etag: None,
-            last_modified: chrono::DateTime::from_timestamp(secs, 0),
-        };
-        let mut v = vec![entry("b", 1, 30), entry("a", 3, 10), entry("c", 2, 20)];
-        sort(&mut v, SortKey::Size, false);
-        assert_eq!(
-            v.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
-            ["b", "c", "a"]
+    fn filters_match_the_name_people_see_and_refuse_broken_patterns() {
+        let key = "acme/documents/20250127_123456_abc123_invoice.pdf";
+        assert!(NameFilter::new("invoice*").matches(key));
+        assert!(
+            NameFilter::new("*_abc123_*").matches(key),
+            "the stored name still matches"
         );
-        sort(&mut v, SortKey::Date, true);
-        assert_eq!(
-            v.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
-            ["b", "c", "a"]
-        );
-        sort(&mut v, SortKey::Name, false);
-        assert_eq!(
-            v.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
-            ["a", "b", "c"]
-        );
+        assert!(!NameFilter::new("receipt*").matches(key));
+        let e = NameFilter::parse("[a-").unwrap_err();
+        assert_eq!(e.code(), "invalid_input");
+        assert!(e.to_string().contains("'[a-'"), "{e}");
+    }
+
+    #[test]
+    fn sort_keys_read_as_people_write_them() {
+        assert_eq!("Modified".parse::<SortKey>().unwrap(), SortKey::Date);
         assert!("x".parse::<SortKey>().is_err());
     }
 }

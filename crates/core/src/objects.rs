@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::error::Hint;
 use crate::listing::Listing;
 use crate::storage::Bucket;
 use crate::tenant::{ObjectKey, Prefix};
@@ -15,13 +16,17 @@ const MAX_SINGLE_COPY: u64 = 5 * 1024 * 1024 * 1024;
 const DELETE_BATCH: usize = 1_000;
 
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DeleteReport {
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub deleted: u64,
-    pub failed: Vec<DeleteFailure>,
+    pub failed: Vec<KeyFailure>,
 }
 
+/// One object an action could not handle, and why.
 #[derive(Debug, Clone, Serialize)]
-pub struct DeleteFailure {
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct KeyFailure {
     pub key: String,
     pub reason: String,
 }
@@ -33,11 +38,9 @@ pub async fn delete_keys(bucket: &Bucket, keys: &[ObjectKey]) -> Result<DeleteRe
         let names: Vec<String> = batch.iter().map(|k| k.as_str().to_string()).collect();
         let failed = bucket.delete_batch(&names).await?;
         report.deleted += (names.len() - failed.len()) as u64;
-        report.failed.extend(
-            failed
-                .into_iter()
-                .map(|(key, reason)| DeleteFailure { key, reason }),
-        );
+        report
+            .failed
+            .extend(failed.into_iter().map(|(key, reason)| KeyFailure { key, reason }));
     }
     Ok(report)
 }
@@ -51,6 +54,9 @@ pub struct PrefixContents {
     /// each with why: another client wrote them, and Cubby will not name them, so callers
     /// report them instead of silently leaving them out.
     pub skipped: Vec<SkippedKey>,
+    /// Objects and bytes per tenant ("" for keys outside every tenant), for a confirmation
+    /// that says whose files go.
+    pub tenants: std::collections::BTreeMap<String, crate::listing::Usage>,
 }
 
 /// A listed key Cubby cannot act on, and why (the message of the key's validation).
@@ -68,6 +74,10 @@ pub async fn list_prefix(bucket: &Bucket, prefix: &Prefix) -> Result<PrefixConte
             match ObjectKey::parse(&object.key) {
                 Ok(key) => {
                     contents.bytes += object.size;
+                    let tenant = key.tenant().map(|t| t.to_string()).unwrap_or_default();
+                    let usage = contents.tenants.entry(tenant).or_default();
+                    usage.objects += 1;
+                    usage.bytes += object.size;
                     contents.keys.push(key);
                 }
                 Err(e) => contents.skipped.push(SkippedKey {
@@ -87,10 +97,11 @@ pub fn check_tenants(from: &ObjectKey, to: &ObjectKey, cross_tenant: bool) -> Re
         let name =
             |t: Option<crate::tenant::TenantId>| t.map(|t| t.to_string()).unwrap_or_else(|| "(none)".into());
         return Err(Error::invalid(format!(
-            "'{from}' and '{to}' belong to different tenants ({} → {}): pass --cross-tenant if that is intended",
+            "'{from}' and '{to}' belong to different tenants ({} → {})",
             name(a),
             name(b)
-        )));
+        ))
+        .hint(Hint::CrossTenant));
     }
     Ok(())
 }
@@ -104,11 +115,7 @@ pub async fn copy(bucket: &Bucket, from: &ObjectKey, to: &ObjectKey, overwrite: 
     let info = bucket.head(from.as_str()).await?;
     if !overwrite {
         match bucket.head(to.as_str()).await {
-            Ok(_) => {
-                return Err(Error::AlreadyExists(format!(
-                    "'{to}' already exists: pass --overwrite to replace it"
-                )))
-            }
+            Ok(_) => return Err(Error::AlreadyExists(format!("'{to}' already exists")).hint(Hint::Overwrite)),
             Err(Error::NotFound(_)) => {}
             Err(e) => return Err(e),
         }

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::error::Hint;
 use crate::paths::{write_atomically, Dirs};
 use crate::tenant::escaped;
 use crate::{Error, Result};
@@ -125,17 +126,19 @@ impl Profile {
                 return Err(Error::invalid(format!(
                     "endpoint '{}' is plain HTTP: object bytes and signed links would travel \
                      unencrypted; use https://, or allow plain HTTP for this profile if the network \
-                     is trusted (--allow-http, CUBBY_ALLOW_HTTP=1 for the env profile)",
+                     is trusted",
                     shown_url(endpoint)
-                )));
+                ))
+                .hint(Hint::AllowHttp));
             }
             return Ok(url);
         }
         let Some(account) = &self.account_id else {
             return Err(Error::invalid(format!(
-                "profile '{}' has neither an account ID nor an endpoint: add one with `cubby profile add`",
+                "profile '{}' has neither an account ID nor an endpoint",
                 self.name
-            )));
+            ))
+            .hint(Hint::AccountOrEndpoint));
         };
         let host = match self.jurisdiction {
             Some(j) => format!("{account}.{j}.r2.cloudflarestorage.com"),
@@ -158,9 +161,10 @@ impl Profile {
             validate_account_id(account)?;
         }
         if self.account_id.is_none() && self.endpoint.is_none() {
-            return Err(Error::invalid(
-                "give either an R2 account ID (--account-id) or an S3 endpoint URL (--endpoint)",
-            ));
+            return Err(
+                Error::invalid("give either an R2 account ID or an S3 endpoint URL")
+                    .hint(Hint::AccountOrEndpoint),
+            );
         }
         self.endpoint_url()?;
         validate_bucket(&self.bucket)?;

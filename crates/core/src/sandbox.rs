@@ -1,5 +1,5 @@
 //! The sandbox profile: what the embedded local S3 server is called, where it listens and which
-//! keys it accepts. The server itself is the `cubby-sandbox` crate; hosts start it.
+//! keys it accepts, and starting it (the server itself is the `cubby-sandbox` crate).
 
 use rand::distr::{Alphanumeric, SampleString};
 
@@ -78,6 +78,67 @@ pub async fn verify_running(profile: &Profile, credentials: &Credentials) -> Res
         }
     }
     Ok(())
+}
+
+/// What the sandbox server needs: its folder, bucket, port (`port`, else the configured one)
+/// and keys.
+pub fn options(
+    dirs: &Dirs,
+    store: &dyn CredentialStore,
+    config: &Config,
+    env: &Env,
+    port: Option<u16>,
+) -> Result<cubby_sandbox::Options> {
+    let credentials = credentials(dirs, store)?;
+    Ok(cubby_sandbox::Options {
+        root: root(dirs),
+        bucket: BUCKET.to_string(),
+        port: port.unwrap_or_else(|| self::port(config, env)),
+        access_key: credentials.access_key_id.clone(),
+        secret_key: credentials.secret.expose().to_string(),
+    })
+}
+
+/// Starts the sandbox on its port unless a server already listens there; that server is used
+/// only once it proves to be a sandbox with our keys. `Some` is the server this call started:
+/// it runs until dropped or stopped.
+pub async fn ensure(
+    dirs: &Dirs,
+    store: &dyn CredentialStore,
+    config: &Config,
+    env: &Env,
+    port: Option<u16>,
+) -> Result<Option<cubby_sandbox::Sandbox>> {
+    let options = options(dirs, store, config, env, port)?;
+    let endpoint = format!("http://127.0.0.1:{}", options.port);
+    let started = cubby_sandbox::ensure_running(options)
+        .await
+        .map_err(|e| Error::Unreachable(e.to_string()))?;
+    if started.is_none() {
+        let mut profile = profile(config, env);
+        profile.endpoint = Some(endpoint);
+        verify_running(&profile, &credentials(dirs, store)?).await?;
+    }
+    Ok(started)
+}
+
+/// Starts the sandbox in the foreground (`cubby sandbox`): unlike `ensure`, a taken port is an
+/// error, since someone else's server would then answer.
+pub async fn start(
+    dirs: &Dirs,
+    store: &dyn CredentialStore,
+    config: &Config,
+    env: &Env,
+    port: Option<u16>,
+) -> Result<cubby_sandbox::Sandbox> {
+    cubby_sandbox::Sandbox::start(options(dirs, store, config, env, port)?)
+        .await
+        .map_err(|e| match e {
+            cubby_sandbox::Error::PortInUse(p) => Error::invalid(format!(
+                "port {p} is already in use (is the sandbox already running?): choose another port"
+            )),
+            other => Error::Unreachable(other.to_string()),
+        })
 }
 
 /// The folder the sandbox serves; buckets are its subfolders.

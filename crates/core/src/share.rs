@@ -8,6 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::detect::detect_by_name;
+use crate::error::Hint;
 use crate::keys::scheme_key;
 use crate::profile::{Profile, MAX_EXPIRY_SECS};
 use crate::storage::{check_expiry, encode_key, Bucket};
@@ -118,6 +119,7 @@ pub fn public_url(profile: &Profile, key: &str) -> Option<String> {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ShareLink {
     pub url: String,
     pub key: String,
@@ -163,6 +165,7 @@ fn rfc3339(now: DateTime<Utc>, expires: Duration) -> String {
 
 /// The seed backend's generate-url response, field for field.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct UploadUrl {
     pub success: bool,
     pub upload_url: String,
@@ -174,6 +177,7 @@ pub struct UploadUrl {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct UploadHeaders {
     #[serde(rename = "Content-Type")]
     pub content_type: String,
@@ -252,13 +256,58 @@ pub async fn upload_url(
 
 pub const CORS_RULE_ID: &str = "cubby-direct-uploads";
 
+/// R2 caches a preflight answer for at most a day.
+pub const MAX_CORS_AGE_SECS: i32 = 86_400;
+
+/// One CORS rule of the bucket, as `cubby cors show` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorsRule {
+    pub id: Option<String>,
+    pub allowed_origins: Vec<String>,
+    pub allowed_methods: Vec<String>,
+    pub allowed_headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age_seconds: Option<i32>,
+}
+
+/// The bucket's CORS rules.
+pub async fn cors_rules(bucket: &Bucket) -> Result<Vec<CorsRule>> {
+    Ok(bucket
+        .cors_rules()
+        .await?
+        .into_iter()
+        .map(|r| CorsRule {
+            id: r.id().map(str::to_string),
+            allowed_origins: r.allowed_origins().to_vec(),
+            allowed_methods: r.allowed_methods().to_vec(),
+            allowed_headers: r.allowed_headers().to_vec(),
+            expose_headers: r.expose_headers().to_vec(),
+            max_age_seconds: r.max_age_seconds(),
+        })
+        .collect())
+}
+
+/// Allows direct uploads from `origins`: Cubby's own rule is replaced, everyone else's kept.
+pub async fn allow_uploads(bucket: &Bucket, origins: &[String], max_age_secs: i32) -> Result<()> {
+    let rules = upload_cors_rules(origins, max_age_secs)?;
+    let mut current = bucket.cors_rules().await?;
+    current.retain(|r| r.id() != Some(CORS_RULE_ID));
+    current.extend(rules);
+    bucket.set_cors_rules(current).await
+}
+
 /// The CORS rule direct uploads from a web or mobile origin need: PUT, GET and HEAD, the
 /// `Content-Type` header the signature binds, and `ETag` exposed so the client can confirm.
 pub fn upload_cors_rules(origins: &[String], max_age_secs: i32) -> Result<Vec<aws_sdk_s3::types::CorsRule>> {
     if origins.is_empty() {
-        return Err(Error::invalid(
-            "name at least one --origin, e.g. https://app.example.com",
-        ));
+        return Err(
+            Error::invalid("name at least one origin, e.g. https://app.example.com").hint(Hint::NameOrigin),
+        );
+    }
+    if !(0..=MAX_CORS_AGE_SECS).contains(&max_age_secs) {
+        return Err(Error::invalid(format!(
+            "a preflight cache of {max_age_secs} s is outside R2's limit: use 0 to {MAX_CORS_AGE_SECS} seconds (one day)"
+        )));
     }
     for origin in origins {
         let ok = origin == "*"

@@ -36,10 +36,13 @@ pub struct Bucket {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ObjectInfo {
     pub key: String,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub size: u64,
     pub etag: Option<String>,
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub last_modified: Option<DateTime<Utc>>,
     pub content_type: Option<String>,
     pub metadata: std::collections::BTreeMap<String, String>,
@@ -358,7 +361,7 @@ impl Bucket {
             .body(body)
             .send()
             .await
-            .map_err(|e| self.map_err("upload", Some(key), e))?;
+            .map_err(|e| self.taken(key, self.map_err("upload", Some(key), e)))?;
         Ok(out.e_tag)
     }
 
@@ -461,7 +464,7 @@ impl Bucket {
             .set_if_none_match(if_absent.then(|| "*".to_string()))
             .send()
             .await
-            .map_err(|e| self.map_err("finish multipart upload of", Some(key), e))?;
+            .map_err(|e| self.taken(key, self.map_err("finish multipart upload of", Some(key), e)))?;
         Ok(out.e_tag)
     }
 
@@ -583,8 +586,19 @@ impl Bucket {
             .set_if_none_match((!overwrite).then(|| "*".to_string()))
             .send()
             .await
-            .map_err(|e| self.map_err("copy", Some(from), e))?;
+            .map_err(|e| self.taken(to, self.map_err("copy", Some(from), e)))?;
         Ok(out.copy_object_result.and_then(|r| r.e_tag))
+    }
+
+    /// For a write guarded by `If-None-Match: *`, a failed precondition means `key` is taken.
+    fn taken(&self, key: &str, err: Error) -> Error {
+        match err {
+            Error::Changed(_) => {
+                Error::AlreadyExists(format!("'{key}' already exists in bucket '{}'", self.name))
+                    .hint(crate::error::Hint::Overwrite)
+            }
+            other => other,
+        }
     }
 
     /// Turns an SDK failure into words a person can act on.
@@ -639,8 +653,8 @@ impl Bucket {
                 kind: AuthFailure::ClockSkew,
                 message: "this computer's clock is too far from the server's: set the system time automatically (NTP) and retry".into(),
             },
-            ("PreconditionFailed", _) | (_, Some(412)) => Error::AlreadyExists(format!(
-                "{what} already exists in bucket '{bucket}' (or changed meanwhile): pass --overwrite to replace it"
+            ("PreconditionFailed", _) | (_, Some(412)) => Error::Changed(format!(
+                "{what} changed in bucket '{bucket}' meanwhile"
             )),
             ("NoSuchBucket", _) => Error::NoSuchBucket(format!(
                 "bucket '{bucket}' does not exist at {host}{port}: check the bucket name"

@@ -40,6 +40,7 @@ pub(crate) fn escaped(text: &str) -> String {
 /// `{tenant}` of `{tenant}/documents/…`. 1-128 bytes of ASCII letters, digits, '-', '_', '.',
 /// not starting with '.'.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(transparent)]
 pub struct TenantId(String);
 
@@ -170,6 +171,7 @@ fn tenant_of(text: &str) -> Option<TenantId> {
 /// control characters (incl. NUL, DEL, and Unicode Cc), no trailing '/', valid UTF-8, at most
 /// 1,024 bytes (R2's limit).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(transparent)]
 pub struct ObjectKey(String);
 
@@ -192,6 +194,11 @@ impl ObjectKey {
     /// The last segment.
     pub fn name(&self) -> &str {
         self.0.rsplit('/').next().unwrap_or(&self.0)
+    }
+
+    /// The folder part, up to and including the last '/' ("acme/documents/"; "" at the root).
+    pub fn folder(&self) -> &str {
+        &self.0[..self.0.len() - self.name().len()]
     }
 
     /// Whether the key lies in the tenant's folder. A plain prefix test is enough because a
@@ -244,6 +251,7 @@ impl AsRef<str> for ObjectKey {
 /// A listing prefix: "" (whole bucket) or key-like text that may end with '/' ("acme/",
 /// "acme/documents/", "acme/documents/2025"). Same rules as ObjectKey otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(transparent)]
 pub struct Prefix(String);
 
@@ -291,6 +299,25 @@ impl Prefix {
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// A prefix a person typed to pick objects (to delete, download or count). A bare tenant id
+    /// means that tenant's folder: "beta" must not also reach "beta-archive/…". Any other text
+    /// that could reach into several tenants (a partial first segment) is refused unless
+    /// `cross_tenant` says the person means exactly that.
+    pub fn selection(text: &str, cross_tenant: bool) -> Result<Prefix> {
+        let prefix = Prefix::parse(text)?;
+        if cross_tenant || prefix.is_root() || prefix.0.contains('/') {
+            return Ok(prefix);
+        }
+        if TenantId::parse(&prefix.0).is_ok() {
+            return Ok(prefix.as_folder());
+        }
+        Err(Error::invalid(format!(
+            "'{}' is not a tenant id, so as a prefix it could match several tenants: name a tenant or a folder (acme/documents/), or allow it across tenants",
+            text.escape_default()
+        ))
+        .hint(crate::error::Hint::CrossTenant))
+    }
 }
 
 impl fmt::Display for Prefix {
@@ -322,6 +349,7 @@ deserialize_by_parsing!(TenantId, ObjectKey, Prefix);
 
 /// The seed's folders inside a tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Category {
     Documents,

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::confine;
 use crate::detect::detect;
 use crate::error::AuthFailure;
+use crate::error::Hint;
 use crate::journal::{AfterUpload, FileRow, FileState, Journal, Upload, WatchedFolder};
 use crate::keys::scheme_key;
 use crate::listing::NameFilter;
@@ -72,8 +73,10 @@ impl Default for SyncOptions {
     }
 }
 
-/// What the engine reports: per-file state changes and per-folder conditions.
+/// What the engine reports: per-file state changes, per-folder conditions, and the whole
+/// engine's condition (which hosts report when they pause, start or fail to start it).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum SyncEvent {
     File {
@@ -88,9 +91,25 @@ pub enum SyncEvent {
         status: FolderCondition,
         message: Option<String>,
     },
+    Engine {
+        status: EngineStatus,
+        /// Why it stopped.
+        message: Option<String>,
+    },
+}
+
+/// The engine as a whole: running, held by the person (Pause sync), or stopped by an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum EngineStatus {
+    Watching,
+    Paused,
+    Stopped,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum FolderCondition {
     Watching,
@@ -163,7 +182,7 @@ pub fn is_ignored(relative: &str, user: &[NameFilter]) -> bool {
     if parts.any(|p| p.starts_with('.')) {
         return true;
     }
-    let builtin = IGNORED.iter().map(|p| NameFilter::new(p));
+    let builtin = IGNORED.iter().filter_map(|p| NameFilter::parse(p).ok());
     builtin.chain(user.iter().cloned()).any(|f| f.matches(relative))
 }
 
@@ -253,7 +272,12 @@ impl Watcher {
             .into_iter()
             .filter(|f| !f.paused)
             .map(|spec| Folder {
-                filters: spec.ignore.iter().map(|p| NameFilter::new(p)).collect(),
+                // Patterns were checked when the folder was added.
+                filters: spec
+                    .ignore
+                    .iter()
+                    .filter_map(|p| NameFilter::parse(p).ok())
+                    .collect(),
                 spec,
                 stopped: false,
             })
@@ -261,9 +285,10 @@ impl Watcher {
         for folder in &folders {
             if !folder.spec.path.is_dir() {
                 return Err(Error::NotFound(format!(
-                    "watched folder {} does not exist: create it or `cubby watch remove` it",
+                    "watched folder {} does not exist: create it again, or stop watching it",
                     folder.spec.path.display()
-                )));
+                ))
+                .hint(Hint::ListWatched));
             }
         }
         let (tx, mut rx) = mpsc::unbounded_channel::<Work>();
@@ -832,6 +857,9 @@ mod tests {
         for name in ["receipt.jpg", "sub/invoice.pdf", "Uploaded.pdf", "tmp.pdf"] {
             assert!(!is_ignored(name, &[]), "{name}");
         }
-        assert!(is_ignored("draft-1.docx", &[NameFilter::new("draft-*")]));
+        assert!(is_ignored(
+            "draft-1.docx",
+            &[NameFilter::parse("draft-*").unwrap()]
+        ));
     }
 }

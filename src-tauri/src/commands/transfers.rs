@@ -8,10 +8,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use cubby_core::actions::transfers::{self, BatchReport, DownloadItem, ItemFailure, PlannedUpload};
 use cubby_core::tenant::{CategoryChoice, ObjectKey, TenantId};
 use cubby_core::transfer::{
-    self, for_each_bounded, Direction, DownloadOptions, TransferEvent, TransferSink, UploadOptions,
-    UploadPlan,
+    Direction, DownloadOptions, TransferEvent, TransferSink, UploadOptions, UploadPlan,
 };
 use cubby_core::{Error, Result};
 use serde::Serialize;
@@ -21,19 +21,6 @@ use tauri::{Manager, State};
 use crate::error::IpcResult;
 use crate::grants::Grants;
 use crate::state::AppState;
-
-/// One file of a planned upload: where it lands, and why (its detected category).
-#[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct PlannedUpload {
-    pub local: String,
-    /// The key it would get now; the real upload stamps its own time into the key.
-    pub key: String,
-    /// "acme/images/": the folder the routing picked.
-    pub folder: String,
-    pub category: String,
-    pub content_type: String,
-    pub size: f64,
-}
 
 #[derive(Debug, Clone, Copy, Serialize, specta::Type)]
 #[serde(rename_all = "lowercase")]
@@ -175,50 +162,33 @@ fn channel_sink(batch: u32, channel: Channel<TransferUpdate>) -> Arc<dyn Transfe
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct BatchFailure {
-    /// The local path (uploads) or key (downloads).
-    pub item: String,
-    pub code: String,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct BatchSummary {
     pub batch: u32,
     pub done: u32,
-    pub bytes: f64,
-    pub failed: Vec<BatchFailure>,
+    #[specta(type = f64)]
+    pub bytes: u64,
+    pub failed: Vec<ItemFailure>,
     pub cancelled: bool,
 }
 
 impl BatchSummary {
-    /// Counts a finished batch from each item's name and outcome (bytes moved, or the error).
-    fn of(
-        batch: u32,
-        cancelled: bool,
-        outcomes: impl Iterator<Item = (String, cubby_core::Result<u64>)>,
-    ) -> Self {
-        let mut summary = BatchSummary {
+    fn of<T>(batch: u32, report: BatchReport<T>, bytes: impl Fn(&T) -> u64) -> Self {
+        BatchSummary {
             batch,
-            done: 0,
-            bytes: 0.0,
-            failed: Vec::new(),
-            cancelled,
-        };
-        for (item, outcome) in outcomes {
-            match outcome {
-                Ok(bytes) => {
-                    summary.done += 1;
-                    summary.bytes += bytes as f64;
-                }
-                Err(e) => summary.failed.push(BatchFailure {
-                    item,
-                    code: e.code().to_string(),
-                    message: e.to_string(),
-                }),
-            }
+            done: u32::try_from(report.done.len()).unwrap_or(u32::MAX),
+            bytes: report.done.iter().map(bytes).sum(),
+            failed: report
+                .failed
+                .into_iter()
+                .map(|mut f| {
+                    if let Some(hint) = &f.hint {
+                        f.message = format!("{}: {}", f.message, crate::error::advice(hint));
+                    }
+                    f
+                })
+                .collect(),
+            cancelled: report.cancelled,
         }
-        summary
     }
 
     /// A desktop notification when the window is not in front to show the summary itself.
@@ -250,21 +220,21 @@ impl BatchSummary {
             .failed
             .first()
             .map(|f| f.message.clone())
-            .unwrap_or_else(|| format!("{} in all", cubby_core::format_bytes(self.bytes as u64)));
+            .unwrap_or_else(|| format!("{} in all", cubby_core::format_bytes(self.bytes)));
         crate::shell::notify(title, body);
     }
 }
 
-fn plans_for(paths: &[PathBuf], tenant: &str, category: &str) -> Result<Vec<UploadPlan>> {
-    let tenant = TenantId::parse(tenant)?;
-    let choice: CategoryChoice = category.parse()?;
-    let plans = transfer::plan_uploads(paths, &tenant, choice, None, chrono::Utc::now())?;
-    if plans.is_empty() {
-        return Err(Error::invalid(
-            "no files to upload (hidden files and symlinks inside folders are skipped)",
-        ));
+fn plans(
+    paths: Vec<PathBuf>,
+    tenant: &str,
+    category: &str,
+) -> impl std::future::Future<Output = Result<Vec<UploadPlan>>> {
+    let parsed = TenantId::parse(tenant).and_then(|t| Ok((t, category.parse::<CategoryChoice>()?)));
+    async move {
+        let (tenant, choice) = parsed?;
+        transfers::plan_upload(paths, tenant, choice, None, chrono::Utc::now()).await
     }
-    Ok(plans)
 }
 
 /// Where each file (folders are expanded) would go, without touching the bucket: the
@@ -277,25 +247,8 @@ pub async fn plan_upload(
     tenant: String,
     category: String,
 ) -> IpcResult<Vec<PlannedUpload>> {
-    let paths = grants.check_all(&paths)?;
-    let plans = tokio::task::spawn_blocking(move || plans_for(&paths, &tenant, &category))
-        .await
-        .map_err(|e| Error::invalid(format!("planning the upload stopped: {e}")))??;
-    Ok(plans
-        .into_iter()
-        .map(|p| {
-            let key = p.key.as_str();
-            let folder = key[..key.len() - p.key.name().len()].to_string();
-            PlannedUpload {
-                local: p.local.display().to_string(),
-                key: key.to_string(),
-                folder,
-                category: p.category.as_str().to_string(),
-                content_type: p.content_type,
-                size: p.size as f64,
-            }
-        })
-        .collect())
+    let plans = plans(grants.check_all(&paths)?, &tenant, &category).await?;
+    Ok(plans.iter().map(PlannedUpload::from).collect())
 }
 
 /// Uploads files and folders to `tenant`, routed by `category` ("auto" or a category name).
@@ -309,10 +262,7 @@ pub async fn upload_files(
     category: String,
     on_event: Channel<TransferUpdate>,
 ) -> IpcResult<BatchSummary> {
-    let paths = app.state::<Grants>().check_all(&paths)?;
-    let plans = tokio::task::spawn_blocking(move || plans_for(&paths, &tenant, &category))
-        .await
-        .map_err(|e| Error::invalid(format!("planning the upload stopped: {e}")))??;
+    let plans = plans(app.state::<Grants>().check_all(&paths)?, &tenant, &category).await?;
     let session = state.session().await?;
     let (batch, cancel) = state.start_batch();
     let _ = on_event.send(TransferUpdate::Queued {
@@ -327,23 +277,10 @@ pub async fn upload_files(
             })
             .collect(),
     });
-    let options = UploadOptions::default();
     let sink = channel_sink(batch, on_event);
-    let results = for_each_bounded(plans.clone(), options.concurrency, |plan| {
-        let (session, options, sink, cancel) =
-            (session.clone(), options.clone(), sink.clone(), cancel.clone());
-        async move { transfer::upload(&session.bucket, &plan, &options, sink, &cancel).await }
-    })
-    .await;
+    let report = transfers::upload(&session.bucket, plans, &UploadOptions::default(), sink, &cancel).await;
     state.finish_batch(batch);
-    let summary = BatchSummary::of(
-        batch,
-        cancel.is_cancelled(),
-        plans.iter().zip(results).map(|(item, r)| {
-            let r = r.and_then(|r| r);
-            (item.local.display().to_string(), r.map(|done| done.size))
-        }),
-    );
+    let summary = BatchSummary::of(batch, report, |u| u.size);
     summary.notify(&app, TransferDirection::Upload);
     Ok(summary)
 }
@@ -354,16 +291,14 @@ pub async fn upload_files(
 pub async fn download_objects(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
-    keys: Vec<String>,
+    keys: Vec<ObjectKey>,
     dir: String,
     on_event: Channel<TransferUpdate>,
 ) -> IpcResult<BatchSummary> {
-    let keys: Vec<ObjectKey> = keys.iter().map(|k| ObjectKey::parse(k)).collect::<Result<_>>()?;
     if keys.is_empty() {
         return Err(Error::invalid("nothing to download: select one or more files").into());
     }
     let dir = app.state::<Grants>().check(&dir)?;
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     let session = state.session().await?;
     let (batch, cancel) = state.start_batch();
     let _ = on_event.send(TransferUpdate::Queued {
@@ -378,32 +313,19 @@ pub async fn download_objects(
             })
             .collect(),
     });
-    let options = DownloadOptions::default();
+    let items = keys.into_iter().map(DownloadItem::flat).collect();
     let sink = channel_sink(batch, on_event);
-    let results = for_each_bounded(keys.clone(), options.concurrency, |key| {
-        let (session, options, sink, cancel, dir) = (
-            session.clone(),
-            options.clone(),
-            sink.clone(),
-            cancel.clone(),
-            dir.clone(),
-        );
-        async move {
-            // Single keys land flat in the folder: strip everything up to their own name.
-            let strip = &key.as_str()[..key.as_str().len() - key.name().len()];
-            let target = transfer::target_for(&dir, &key, strip)?;
-            transfer::download(&session.bucket, &key, &target, &options, sink, &cancel).await
-        }
-    })
+    let report = transfers::download(
+        &session.bucket,
+        items,
+        &dir,
+        &DownloadOptions::default(),
+        sink,
+        &cancel,
+    )
     .await;
     state.finish_batch(batch);
-    let summary = BatchSummary::of(
-        batch,
-        cancel.is_cancelled(),
-        keys.iter()
-            .zip(results)
-            .map(|(item, r)| (item.to_string(), r.and_then(|r| r).map(|done| done.bytes))),
-    );
+    let summary = BatchSummary::of(batch, report?, |d| d.bytes);
     summary.notify(&app, TransferDirection::Download);
     Ok(summary)
 }

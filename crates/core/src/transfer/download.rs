@@ -126,7 +126,7 @@ pub async fn download(
 /// A 412 on an If-Match GET means the object changed under the download.
 fn changed_meanwhile(key: &ObjectKey) -> impl Fn(Error) -> Error + '_ {
     move |e| match e {
-        Error::AlreadyExists(_) => Error::Integrity(format!(
+        Error::Changed(_) => Error::Integrity(format!(
             "'{key}' changed on the server during the download: run it again"
         )),
         e => e,
@@ -178,7 +178,7 @@ async fn download_inner(
                 first = Some(f);
             }
             // A different version now: start over.
-            Ok(_) | Err(Error::AlreadyExists(_)) => {}
+            Ok(_) | Err(Error::Changed(_)) => {}
             Err(e) => return Err(e),
         }
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::detect::detect;
+use crate::error::Hint;
 use crate::keys::scheme_key;
 use crate::storage::Bucket;
 use crate::tenant::{Category, CategoryChoice, ObjectKey, TenantId};
@@ -76,9 +77,10 @@ pub fn plan_uploads(
     }
     if explicit.is_some() && files.len() != 1 {
         return Err(Error::invalid(format!(
-            "--key names one object but {} files were given: drop --key to use generated keys",
+            "an exact key names one object but {} files were given",
             files.len()
-        )));
+        ))
+        .hint(Hint::OneFileForKey));
     }
     files
         .into_iter()
@@ -234,9 +236,7 @@ async fn upload_inner(
         // Conditional writes stop a race; this check also covers servers that ignore them.
         match bucket.head(key).await {
             Ok(_) => {
-                return Err(Error::AlreadyExists(format!(
-                    "'{key}' already exists: pass --overwrite to replace it"
-                )))
+                return Err(Error::AlreadyExists(format!("'{key}' already exists")).hint(Hint::Overwrite))
             }
             Err(Error::NotFound(_)) => {}
             Err(e) => return Err(e),
@@ -298,10 +298,10 @@ async fn upload_single(
             // meets the object the first attempt stored. Our own bytes under the key are success,
             // not a conflict: reporting failure would make the user upload it a second time.
             // (An object that was there before is caught by the HEAD above or by `known_new`.)
-            Err(Error::AlreadyExists(message)) if !options.overwrite => {
+            Err(e) if !options.overwrite && matches!(e.kind(), Error::AlreadyExists(_)) => {
                 match landed(bucket, key, &expected).await {
                     Some(etag) => Some(etag),
-                    None => return Err(Error::AlreadyExists(message)),
+                    None => return Err(e),
                 }
             }
             r => r?,

@@ -1,0 +1,311 @@
+//! Batches of transfers and changes: upload files and folders to a tenant, download keys or a
+//! prefix into a folder, delete, move. One batch is one user action (a drop, `cubby put`, a
+//! download of the selection); each returns an outcome per item, aligned with what was asked.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::bounded::for_each_bounded;
+use crate::error::Hint;
+use crate::keys;
+use crate::objects::{self, KeyFailure, PrefixContents};
+use crate::storage::Bucket;
+use crate::tenant::{Category, CategoryChoice, ObjectKey, Prefix, TenantId};
+use crate::transfer::{self, DownloadOptions, Downloaded, TransferSink, UploadOptions, UploadPlan, Uploaded};
+use crate::{Error, Result};
+
+/// One item of a batch that did not succeed.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ItemFailure {
+    /// The local path (uploads) or the key (downloads, deletes, moves).
+    pub item: String,
+    pub code: &'static str,
+    pub message: String,
+    pub hint: Option<Hint>,
+}
+
+impl ItemFailure {
+    pub fn new(item: impl Into<String>, error: &Error) -> Self {
+        ItemFailure {
+            item: item.into(),
+            code: error.code(),
+            message: error.to_string(),
+            hint: error.advice(),
+        }
+    }
+}
+
+/// What a batch did: the items that succeeded, the ones that failed, and whether it was
+/// cancelled part-way.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchReport<T> {
+    pub done: Vec<T>,
+    pub failed: Vec<ItemFailure>,
+    pub cancelled: bool,
+}
+
+impl<T> BatchReport<T> {
+    /// Pairs each item's name with its outcome; `results` line up with `items`.
+    fn of(names: impl Iterator<Item = String>, results: Vec<Result<Result<T>>>, cancelled: bool) -> Self {
+        let mut report = BatchReport {
+            done: Vec::new(),
+            failed: Vec::new(),
+            cancelled,
+        };
+        for (name, result) in names.zip(results) {
+            match result.and_then(|r| r) {
+                Ok(done) => report.done.push(done),
+                Err(e) => report.failed.push(ItemFailure::new(name, &e)),
+            }
+        }
+        report
+    }
+}
+
+/// One file of a planned upload as the window previews it: where it lands and why.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PlannedUpload {
+    pub local: String,
+    /// The key it would get now; the real upload stamps its own time into the key.
+    pub key: String,
+    /// "acme/images/": the folder the routing picked.
+    pub folder: String,
+    pub category: Category,
+    pub content_type: String,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub size: u64,
+}
+
+impl From<&UploadPlan> for PlannedUpload {
+    fn from(plan: &UploadPlan) -> Self {
+        PlannedUpload {
+            local: plan.local.display().to_string(),
+            key: plan.key.to_string(),
+            folder: plan.key.folder().to_string(),
+            category: plan.category,
+            content_type: plan.content_type.clone(),
+            size: plan.size,
+        }
+    }
+}
+
+/// Expands folders and gives every file its key and category, off the async workers (it walks
+/// the disk). Nothing to upload is an error that says why.
+pub async fn plan_upload(
+    paths: Vec<PathBuf>,
+    tenant: TenantId,
+    choice: CategoryChoice,
+    key: Option<ObjectKey>,
+    now: DateTime<Utc>,
+) -> Result<Vec<UploadPlan>> {
+    let plans = tokio::task::spawn_blocking(move || {
+        transfer::plan_uploads(&paths, &tenant, choice, key.as_ref(), now)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("planning the upload stopped: {e}")))??;
+    if plans.is_empty() {
+        return Err(Error::invalid(
+            "no files to upload (hidden files and symlinks inside folders are skipped)",
+        ));
+    }
+    Ok(plans)
+}
+
+/// Uploads every planned file, `options.concurrency` at a time.
+pub async fn upload(
+    bucket: &Bucket,
+    plans: Vec<UploadPlan>,
+    options: &UploadOptions,
+    sink: Arc<dyn TransferSink>,
+    cancel: &CancellationToken,
+) -> BatchReport<Uploaded> {
+    let names: Vec<String> = plans.iter().map(|p| p.local.display().to_string()).collect();
+    let results = for_each_bounded(plans, options.concurrency, |plan| {
+        let (bucket, options, sink, cancel) = (bucket.clone(), options.clone(), sink.clone(), cancel.clone());
+        async move { transfer::upload(&bucket, &plan, &options, sink, &cancel).await }
+    })
+    .await;
+    BatchReport::of(names.into_iter(), results, cancel.is_cancelled())
+}
+
+/// One object to download and the part of its key that is not recreated locally.
+#[derive(Debug, Clone)]
+pub struct DownloadItem {
+    pub key: ObjectKey,
+    strip: String,
+}
+
+impl DownloadItem {
+    /// A single key lands flat in the folder, under its own name.
+    pub fn flat(key: ObjectKey) -> Self {
+        DownloadItem {
+            strip: key.folder().to_string(),
+            key,
+        }
+    }
+}
+
+/// What a download selection holds: the objects, and keys Cubby will not name locally.
+pub struct DownloadSelection {
+    pub items: Vec<DownloadItem>,
+    pub skipped: Vec<ItemFailure>,
+}
+
+/// Keys (each lands flat) and everything under `prefix` (its folders recreated below the
+/// prefix's own folder).
+pub async fn download_selection(
+    bucket: &Bucket,
+    keys: Vec<ObjectKey>,
+    prefix: Option<&Prefix>,
+) -> Result<DownloadSelection> {
+    let mut items = Vec::new();
+    let mut skipped = Vec::new();
+    if let Some(prefix) = prefix {
+        let strip = match prefix.as_str().rfind('/') {
+            Some(i) => prefix.as_str()[..=i].to_string(),
+            None => String::new(),
+        };
+        let contents = objects::list_prefix(bucket, prefix).await?;
+        items.extend(contents.keys.into_iter().map(|key| DownloadItem {
+            key,
+            strip: strip.clone(),
+        }));
+        skipped.extend(contents.skipped.into_iter().map(|s| {
+            let why = Error::Storage(format!(
+                "not downloaded: {}; rename it with the tool that wrote it",
+                s.reason
+            ));
+            ItemFailure::new(format!("'{}'", s.key.escape_default()), &why)
+        }));
+    }
+    items.extend(keys.into_iter().map(DownloadItem::flat));
+    Ok(DownloadSelection { items, skipped })
+}
+
+/// Downloads every item into `dir` (created if missing), `options.concurrency` at a time.
+pub async fn download(
+    bucket: &Bucket,
+    items: Vec<DownloadItem>,
+    dir: &Path,
+    options: &DownloadOptions,
+    sink: Arc<dyn TransferSink>,
+    cancel: &CancellationToken,
+) -> Result<BatchReport<Downloaded>> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    let names: Vec<String> = items.iter().map(|i| i.key.to_string()).collect();
+    let results = for_each_bounded(items, options.concurrency, |item| {
+        let (bucket, options, sink, cancel, dir) = (
+            bucket.clone(),
+            options.clone(),
+            sink.clone(),
+            cancel.clone(),
+            dir.to_path_buf(),
+        );
+        async move {
+            let target = transfer::target_for(&dir, &item.key, &item.strip)?;
+            transfer::download(&bucket, &item.key, &target, &options, sink, &cancel).await
+        }
+    })
+    .await;
+    Ok(BatchReport::of(names.into_iter(), results, cancel.is_cancelled()))
+}
+
+/// A verified copy of one object in `dir`, replacing an older copy of the same key: for
+/// handing a file to another app.
+pub async fn fetch_copy(bucket: &Bucket, key: &ObjectKey, dir: &Path) -> Result<PathBuf> {
+    let target = transfer::target_for(dir, key, key.folder())?;
+    let options = DownloadOptions {
+        overwrite: true,
+        ..DownloadOptions::default()
+    };
+    let done = transfer::download(
+        bucket,
+        key,
+        &target,
+        &options,
+        Arc::new(transfer::NoSink),
+        &CancellationToken::new(),
+    )
+    .await?;
+    Ok(done.path)
+}
+
+/// What deleting a prefix would remove, for the person to confirm: counted per tenant.
+pub async fn delete_preview(bucket: &Bucket, prefix: &Prefix) -> Result<PrefixContents> {
+    if prefix.is_root() {
+        return Err(Error::invalid(
+            "refusing to delete the whole bucket: give a tenant or folder prefix",
+        ));
+    }
+    objects::list_prefix(bucket, prefix).await
+}
+
+/// Moves objects into `folder`, keeping their names. Every move is checked before anything
+/// moves: leaving a tenant needs `cross_tenant`.
+pub async fn move_into(
+    bucket: &Bucket,
+    keys: &[ObjectKey],
+    folder: &Prefix,
+    cross_tenant: bool,
+) -> Result<MoveReport> {
+    let mut plan = Vec::with_capacity(keys.len());
+    for from in keys {
+        let to = keys::moved_to(from, folder)?;
+        objects::check_tenants(from, &to, cross_tenant)?;
+        plan.push((from, to));
+    }
+    let mut report = MoveReport::default();
+    for (from, to) in plan {
+        match objects::rename(bucket, from, &to, false).await {
+            Ok(()) => report.moved.push(to.to_string()),
+            Err(e) => report.failed.push(KeyFailure {
+                key: from.to_string(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    Ok(report)
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct MoveReport {
+    /// The new keys.
+    pub moved: Vec<String>,
+    pub failed: Vec<KeyFailure>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_stay_with_their_items() {
+        let results: Vec<Result<Result<u32>>> = vec![
+            Ok(Ok(1)),
+            Err(Error::Internal("a task panicked".into())),
+            Ok(Err(
+                Error::AlreadyExists("'c' already exists".into()).hint(Hint::Overwrite)
+            )),
+            Ok(Ok(4)),
+        ];
+        let names = ["a", "b", "c", "d"].into_iter().map(String::from);
+        let report = BatchReport::of(names, results, false);
+        assert_eq!(report.done, vec![1, 4]);
+        let failed: Vec<_> = report.failed.iter().map(|f| (f.item.as_str(), f.code)).collect();
+        assert_eq!(failed, vec![("b", "internal"), ("c", "already_exists")]);
+        assert_eq!(report.failed[1].hint, Some(Hint::Overwrite));
+    }
+
+    #[test]
+    fn a_single_key_lands_flat() {
+        let item = DownloadItem::flat(ObjectKey::parse("acme/documents/2025/a.pdf").unwrap());
+        assert_eq!(item.strip, "acme/documents/2025/");
+    }
+}
