@@ -38,7 +38,7 @@ pub fn advice(hint: &Hint) -> String {
         Hint::AccountOrEndpoint => "fill in the account ID or the endpoint".into(),
         Hint::OneFileForKey => "upload one file at a time under an exact name".into(),
         Hint::NameOrigin => "name the web address the uploads come from".into(),
-        Hint::UseEnvProfile => "or start Cubby with the CLOUDFLARE_R2_* variables set".into(),
+        Hint::UseEnvProfile => "set the CLOUDFLARE_R2_* variables and start Cubby again instead".into(),
         Hint::ListProfiles => "the profile menu lists the profiles you have".into(),
     }
 }

@@ -185,7 +185,9 @@ pub fn advice(hint: &Hint) -> String {
         Hint::AccountOrEndpoint => "give --account-id or --endpoint".into(),
         Hint::OneFileForKey => "drop --key to use generated keys".into(),
         Hint::NameOrigin => "pass --origin".into(),
-        Hint::UseEnvProfile => "or use `--profile env` with CLOUDFLARE_R2_* environment variables".into(),
+        Hint::UseEnvProfile => {
+            "use `--profile env` with CLOUDFLARE_R2_* environment variables instead".into()
+        }
         Hint::ListProfiles => "`cubby profile list` shows the profiles you have".into(),
     }
 }

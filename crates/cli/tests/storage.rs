@@ -235,9 +235,24 @@ fn share_upload_url_links_and_cors_through_the_cli() {
     assert_eq!(contract["method"], "PUT");
     let key = contract["object_key"].as_str().expect("key");
     assert!(
-        key.starts_with("acme/images/") && key.ends_with("_photo_1.jpg"),
-        "{key}"
+        key.starts_with("acme/documents/") && key.ends_with("_photo_1.jpg"),
+        "the seed's generate-url endpoint hands out documents/ URLs: {key}"
     );
+    let (code, out, err) = env.cubby(&[
+        "upload-url",
+        "--tenant",
+        "acme",
+        "--filename",
+        "photo.jpg",
+        "--content-type",
+        "image/jpeg",
+        "--category",
+        "auto",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let routed: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let key = routed["object_key"].as_str().expect("key");
+    assert!(key.starts_with("acme/images/"), "auto routes by name: {key}");
     let (code, _, err) = env.cubby(&[
         "upload-url",
         "--tenant",
@@ -258,12 +273,12 @@ fn share_upload_url_links_and_cors_through_the_cli() {
         .iter()
         .filter_map(|l| l["kind"].as_str())
         .collect();
-    assert_eq!(kinds, ["upload", "share"]);
-    assert_eq!(links[1]["note"], "auditor");
+    assert_eq!(kinds, ["upload", "upload", "share"]);
+    assert_eq!(links[2]["note"], "auditor");
     let register = std::fs::read(env.home.path().join("data/links.sqlite3")).expect("register");
     assert!(!String::from_utf8_lossy(&register).contains("X-Amz-Signature"));
 
-    // #1 is the share link, #2 the upload URL.
+    // #1 is the share link, #2 and #3 the upload URLs.
     let (code, _, err) = env.cubby(&["links", "revoke", "1"]);
     assert_eq!(code, 2, "revoking needs --yes: {err}");
     assert!(err.contains("breaks too"), "{err}");

@@ -189,6 +189,7 @@ impl Error {
         match self {
             Error::Hinted { hint, .. } => Some(hint.clone()),
             Error::ProfileNotFound(_) => Some(Hint::ListProfiles),
+            Error::KeychainUnavailable(_) => Some(Hint::UseEnvProfile),
             _ => None,
         }
     }

@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::error::Hint;
 use crate::secret::{Credentials, Secret};
 use crate::{Error, Result};
 
@@ -46,11 +45,11 @@ impl OsKeychain {
         match e {
             keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
                 // The underlying message names the D-Bus or platform failure; it never holds a secret.
+                // Its advice (the env profile) is implied by the kind: see `Error::advice`.
                 Error::KeychainUnavailable(format!(
                     "the OS keychain is not available ({e}): unlock or start it (on Linux: gnome-keyring \
-                     or KWallet), or set the CLOUDFLARE_R2_* environment variables instead"
+                     or KWallet)"
                 ))
-                .hint(Hint::UseEnvProfile)
             }
             other => Error::KeychainUnavailable(format!("the OS keychain refused the request: {other}")),
         }

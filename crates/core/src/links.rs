@@ -75,7 +75,7 @@ impl LinkKind {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LinkRecord {
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub id: i64,
     pub kind: LinkKind,
     pub profile: String,
@@ -89,15 +89,21 @@ pub struct LinkRecord {
     pub revoked: Option<String>,
     pub previous_key: Option<String>,
     pub active: bool,
+    /// Where the link stands when it was read: the one rule both hosts show.
+    pub state: LinkStatus,
 }
 
 impl LinkRecord {
     pub fn status(&self) -> LinkStatus {
-        match (&self.revoked, self.active) {
-            (Some(_), _) => LinkStatus::Revoked,
-            (None, true) => LinkStatus::Active,
-            (None, false) => LinkStatus::Expired,
-        }
+        self.state
+    }
+}
+
+fn status_of(revoked: bool, active: bool) -> LinkStatus {
+    match (revoked, active) {
+        (true, _) => LinkStatus::Revoked,
+        (false, true) => LinkStatus::Active,
+        (false, false) => LinkStatus::Expired,
     }
 }
 
@@ -230,6 +236,7 @@ impl Register {
         // RFC 3339 UTC timestamps with the same precision compare correctly as text.
         let active = revoked.is_none() && expires.as_str() > now;
         Ok(LinkRecord {
+            state: status_of(revoked.is_some(), active),
             id: row.get(0)?,
             kind: if kind == "upload" {
                 LinkKind::Upload

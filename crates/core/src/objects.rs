@@ -18,7 +18,7 @@ const DELETE_BATCH: usize = 1_000;
 #[derive(Debug, Clone, Default, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DeleteReport {
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub deleted: u64,
     pub failed: Vec<KeyFailure>,
 }

@@ -39,7 +39,7 @@ pub struct Bucket {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ObjectInfo {
     pub key: String,
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub size: u64,
     pub etag: Option<String>,
     #[cfg_attr(feature = "specta", specta(type = Option<String>))]

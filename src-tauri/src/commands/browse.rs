@@ -103,7 +103,7 @@ pub struct Preview {
     pub content_type: String,
     /// The image as a data URL, when it is small enough to show.
     pub data_url: Option<String>,
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub size: u64,
 }
 

@@ -43,7 +43,8 @@ pub struct QueuedItem {
     pub key: String,
     pub local: String,
     /// Known up front for uploads; downloads learn it when they start.
-    pub size: Option<f64>,
+    #[specta(type = Option<specta_typescript::Number>)]
+    pub size: Option<u64>,
 }
 
 /// What the transfers drawer hears, in order per file: started, progress…, finished or failed.
@@ -61,13 +62,16 @@ pub enum TransferUpdate {
         direction: TransferDirection,
         key: String,
         local: String,
-        total: f64,
+        #[specta(type = specta_typescript::Number)]
+        total: u64,
     },
     Progress {
         batch: u32,
         id: u32,
-        done: f64,
-        total: f64,
+        #[specta(type = specta_typescript::Number)]
+        done: u64,
+        #[specta(type = specta_typescript::Number)]
+        total: u64,
         bytes_per_sec: f64,
         eta_secs: Option<f64>,
     },
@@ -76,7 +80,8 @@ pub enum TransferUpdate {
         id: u32,
         key: String,
         local: String,
-        bytes: f64,
+        #[specta(type = specta_typescript::Number)]
+        bytes: u64,
     },
     Failed {
         batch: u32,
@@ -102,7 +107,7 @@ fn update_of(batch: u32, event: TransferEvent) -> TransferUpdate {
             direction: direction.into(),
             key,
             local,
-            total: total as f64,
+            total,
         },
         TransferEvent::Progress {
             id,
@@ -113,8 +118,8 @@ fn update_of(batch: u32, event: TransferEvent) -> TransferUpdate {
         } => TransferUpdate::Progress {
             batch,
             id: transfer_id(id),
-            done: done as f64,
-            total: total as f64,
+            done,
+            total,
             bytes_per_sec,
             eta_secs,
         },
@@ -129,7 +134,7 @@ fn update_of(batch: u32, event: TransferEvent) -> TransferUpdate {
             id: transfer_id(id),
             key,
             local,
-            bytes: bytes as f64,
+            bytes,
         },
         TransferEvent::Failed {
             id,
@@ -165,7 +170,7 @@ fn channel_sink(batch: u32, channel: Channel<TransferUpdate>) -> Arc<dyn Transfe
 pub struct BatchSummary {
     pub batch: u32,
     pub done: u32,
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub bytes: u64,
     pub failed: Vec<ItemFailure>,
     pub cancelled: bool,
@@ -273,7 +278,7 @@ pub async fn upload_files(
             .map(|p| QueuedItem {
                 key: p.key.to_string(),
                 local: p.local.display().to_string(),
-                size: Some(p.size as f64),
+                size: Some(p.size),
             })
             .collect(),
     });

@@ -18,7 +18,7 @@ pub struct FileEntry {
     pub key: String,
     /// The name people see: the key's last segment without the upload stamp.
     pub name: String,
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub size: u64,
     /// RFC 3339.
     pub modified: Option<String>,
@@ -50,7 +50,7 @@ pub struct FolderPage {
 pub struct FolderTotals {
     pub folders: u32,
     pub files: u32,
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub bytes: u64,
 }
 

@@ -78,7 +78,7 @@ pub struct PlannedUpload {
     pub folder: String,
     pub category: Category,
     pub content_type: String,
-    #[cfg_attr(feature = "specta", specta(type = f64))]
+    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub size: u64,
 }
 

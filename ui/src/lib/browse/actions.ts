@@ -6,6 +6,7 @@ export type FileAction =
   | 'preview'
   | 'download'
   | 'share'
+  | 'copy-link'
   | 'copy-key'
   | 'copy-public-url'
   | 'rename'
@@ -42,6 +43,8 @@ export function fileActions(files: number, folders: number, publicUrl = false): 
     { id: 'preview', label: 'Preview', shortcut: 'Space', disabled: !one },
     { id: 'download', label: one ? 'Download…' : `Download ${files} files…` },
     { id: 'share', label: 'Share link…', shortcut: 'Ctrl+Shift+L', disabled: !one },
+    // One click, as Cyberduck's "Copy URL": a link with the default lifetime, straight to the clipboard.
+    { id: 'copy-link', label: 'Copy link (1 day)', disabled: !one },
     { id: 'copy-key', label: one && folders === 0 ? 'Copy key' : 'Copy keys', shortcut: 'Ctrl+C' },
     // Without a public URL on the profile there is nothing to copy; the item says why by its absence.
     ...(publicUrl ? [{ id: 'copy-public-url' as const, label: one ? 'Copy public URL' : 'Copy public URLs' }] : []),

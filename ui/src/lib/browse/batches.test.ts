@@ -6,7 +6,7 @@ import { Transfers } from './transfers.svelte';
 const summary = (batch: number, done: number, failed: string[] = []): BatchSummary => ({
   batch,
   done,
-  bytes: null,
+  bytes: 0,
   failed: failed.map((item) => ({ item, code: 'io', message: 'disk full' })),
   cancelled: false,
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { FileEntry, FolderEntry } from '../ipc';
+import { IpcFailure, type FileEntry, type FolderEntry } from '../ipc';
 import { Batches, type Outcome } from './batches';
 import { SelectionCommands, type Core } from './commands';
 import { Dialogs } from './dialogs.svelte';
@@ -22,7 +22,7 @@ async function setup() {
   const listing = new Listing({
     listFolder: async (_prefix, onPage) => {
       onPage({ folders: [folder('old')], files: [a, b, c] });
-      return { folders: 1, files: 3, bytes: null };
+      return { folders: 1, files: 3, bytes: 0 };
     },
     reportStartup: async () => {},
   });
@@ -31,6 +31,16 @@ async function setup() {
   const dialogs = new Dialogs();
   const core = {
     copyText: vi.fn<Core['copyText']>().mockResolvedValue(undefined),
+    copyTextSoon: vi.fn<Core['copyTextSoon']>(async (text) => void (await text)),
+    shareLink: vi.fn<Core['shareLink']>(async (key, secs) => ({
+      id: 1,
+      key,
+      url: `https://r2.example/${key}?X-Amz-Expires=${secs}`,
+      expires_at: '2025-01-28T12:00:00Z',
+      qr_svg: '<svg/>',
+      public_url: null,
+      note: null,
+    })),
     publicUrls: vi.fn<Core['publicUrls']>(async (keys) => keys.map((k) => `https://files.example/${k}`)),
     contentTypeFor: vi.fn<Core['contentTypeFor']>().mockResolvedValue('image/jpeg'),
   };
@@ -153,5 +163,26 @@ describe('SelectionCommands', () => {
     await commands.copyPublicUrls();
     expect(core.copyText).not.toHaveBeenCalled();
     expect(reported).toEqual([]);
+  });
+
+  it('copies a one-day link to the one selected file in one step, and says until when', async () => {
+    const { selection, core, reported, commands } = await setup();
+    selection.click(a.key);
+    commands.run('copy-link');
+    await vi.waitFor(() => expect(reported).toHaveLength(1));
+    expect(core.shareLink).toHaveBeenCalledWith(a.key, 24 * 3600, 'a.pdf');
+    expect(await core.copyTextSoon.mock.calls[0][0]).toBe(`https://r2.example/${a.key}?X-Amz-Expires=86400`);
+    expect(reported).toEqual([{ toast: 'Link copied · expires in 1 day' }]);
+  });
+
+  it('says in plain words why no link was copied', async () => {
+    const { selection, core, reported, commands } = await setup();
+    core.shareLink.mockRejectedValueOnce(new IpcFailure({ code: 'unreachable', message: 'cannot reach r2: check your network' }));
+    selection.click(a.key);
+    await commands.copyShareLink();
+    expect(reported).toEqual([{ error: 'Couldn’t make a link to a.pdf: Can’t reach storage. Check your network connection and try again.' }]);
+    selection.click(b.key, { toggle: true });
+    await commands.copyShareLink();
+    expect(reported[1]).toEqual({ toast: 'Select one file to share' });
   });
 });

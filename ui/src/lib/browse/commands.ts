@@ -9,14 +9,16 @@ import { displayName } from '../format/keys';
 import type { FileAction } from './actions';
 import type { Batches, Outcome } from './batches';
 import type { Dialogs } from './dialogs.svelte';
+import { DEFAULT_SHARE_SECS, describeExpiry } from './expiry';
 import type { Listing } from './listing.svelte';
+import { plainError } from './offline';
 import { neighbour } from './preview';
 import { renamedEntry } from './rename';
 import type { RowSelection } from './row-selection.svelte';
 import type { Row } from './rows';
 
 /** The part of the IPC surface the commands use, so tests can hand in a fake. */
-export type Core = Pick<typeof ipc, 'copyText' | 'publicUrls' | 'contentTypeFor'>;
+export type Core = Pick<typeof ipc, 'copyText' | 'copyTextSoon' | 'publicUrls' | 'contentTypeFor' | 'shareLink'>;
 
 export type Parts = {
   listing: Listing;
@@ -55,6 +57,9 @@ export class SelectionCommands {
         break;
       case 'share':
         this.share();
+        break;
+      case 'copy-link':
+        void this.copyShareLink();
         break;
       case 'copy-key':
         void this.copyKeys();
@@ -113,6 +118,22 @@ export class SelectionCommands {
     const { selection, dialogs, report } = this.#parts;
     if (selection.one) dialogs.show({ kind: 'share', file: selection.one });
     else if (selection.files.length > 1) report({ toast: 'Select one file to share' });
+  }
+
+  /** A link to the one selected file with the default lifetime, copied; the toast says until when. */
+  async copyShareLink(): Promise<void> {
+    const { selection, report } = this.#parts;
+    const one = selection.one;
+    if (!one) {
+      report({ toast: 'Select one file to share' });
+      return;
+    }
+    try {
+      await this.#core.copyTextSoon(this.#core.shareLink(one.key, DEFAULT_SHARE_SECS, one.name).then((link) => link.url));
+      report({ toast: `Link copied · expires ${describeExpiry(DEFAULT_SHARE_SECS)}` });
+    } catch (failure) {
+      report({ error: `Couldn’t make a link to ${one.name}: ${plainError(failure)}` });
+    }
   }
 
   askRename(): void {
@@ -176,7 +197,7 @@ export class SelectionCommands {
       await this.#core.copyText(await text());
       return { toast: done };
     } catch (failure) {
-      return { error: ipc.errorMessage(failure) };
+      return { error: plainError(failure) };
     }
   }
 }

@@ -9,6 +9,10 @@ export const PRESETS = [
   { id: '7d', label: '7 days', secs: MAX_EXPIRY_SECS },
 ] as const;
 
+/** The lifetime a link gets unless someone picks another: one-click "Copy link" and the Share dialog's first choice. */
+export const DEFAULT_PRESET = '1d';
+export const DEFAULT_SHARE_SECS = 24 * 3600;
+
 export type Unit = 'minutes' | 'hours' | 'days';
 const UNIT_SECS: Record<Unit, number> = { minutes: 60, hours: 3600, days: 24 * 3600 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claims, filterKey, isMove, moveBy, PAGE_ROWS, tableKey, windowKey, type KeyPress } from './keymap';
+import { claims, filterKey, isMove, isTextEntry, moveBy, PAGE_ROWS, tableKey, windowKey, type KeyPress } from './keymap';
 
 const press = (key: string, mods: Partial<Omit<KeyPress, 'key'>> = {}): KeyPress => ({
   key,
@@ -120,5 +120,34 @@ describe('windowKey', () => {
     expect(windowKey(press('f', { ctrlKey: true, altKey: true }), free)).toBeNull();
     expect(windowKey(press('F', { ctrlKey: true, shiftKey: true }), free)).toBeNull();
     expect(windowKey(press('l', { ctrlKey: true }), free)).toBeNull();
+  });
+
+  // Regression: Ctrl+A after a click in the sidebar selected the page's text, not the files.
+  it('selects the files with Ctrl+A wherever the focus is in the files view, except in a text box', () => {
+    const files = { dialogOpen: false, files: true, inText: false };
+    expect(windowKey(press('a', { ctrlKey: true }), files)).toBe('select-all');
+    expect(windowKey(press('A', { metaKey: true }), files)).toBe('select-all');
+    expect(windowKey(press('a', { ctrlKey: true }), { ...files, inText: true })).toBeNull();
+    expect(windowKey(press('a', { ctrlKey: true }), { ...files, files: false })).toBeNull();
+    expect(windowKey(press('a', { ctrlKey: true }), { ...files, dialogOpen: true })).toBeNull();
+    expect(windowKey(press('a', { ctrlKey: true, shiftKey: true }), files)).toBeNull();
+  });
+});
+
+describe('isTextEntry', () => {
+  it('is true where typing goes into text', () => {
+    expect(isTextEntry({ tagName: 'INPUT', type: 'text' })).toBe(true);
+    expect(isTextEntry({ tagName: 'input', type: 'search' })).toBe(true);
+    expect(isTextEntry({ tagName: 'INPUT', type: '' })).toBe(true);
+    expect(isTextEntry({ tagName: 'TEXTAREA' })).toBe(true);
+    expect(isTextEntry({ tagName: 'DIV', isContentEditable: true })).toBe(true);
+  });
+
+  it('is false for buttons, checkboxes, the table and nothing at all', () => {
+    expect(isTextEntry({ tagName: 'BUTTON' })).toBe(false);
+    expect(isTextEntry({ tagName: 'INPUT', type: 'checkbox' })).toBe(false);
+    expect(isTextEntry({ tagName: 'DIV' })).toBe(false);
+    expect(isTextEntry({ tagName: 'BODY' })).toBe(false);
+    expect(isTextEntry(null)).toBe(false);
   });
 });

@@ -25,7 +25,22 @@ export type TableAction =
 
 export type FilterAction = 'clear-filter' | 'enter-table';
 
-export type WindowAction = 'filter' | 'upload' | 'share';
+export type WindowAction = 'filter' | 'upload' | 'share' | 'select-all';
+
+/** The parts of an element the window reads to tell whether a key is typing; tests pass plain objects. */
+export type FocusTarget = { tagName: string; type?: string; isContentEditable?: boolean; readOnly?: boolean };
+
+// Input types whose text Ctrl+A selects; a checkbox or a button has no text to select.
+const TEXT_INPUTS = new Set(['', 'text', 'search', 'url', 'email', 'password', 'number', 'tel']);
+
+/** Whether `target` takes typed text, so Ctrl+A there selects its text rather than the files. */
+export function isTextEntry(target: FocusTarget | null | undefined): boolean {
+  if (!target) return false;
+  if (target.isContentEditable) return true;
+  const tag = target.tagName.toUpperCase();
+  if (tag === 'TEXTAREA') return true;
+  return tag === 'INPUT' && TEXT_INPUTS.has((target.type ?? '').toLowerCase());
+}
 
 /** Rows PageUp and PageDown move: about one screen of the table. */
 export const PAGE_ROWS = 15;
@@ -113,12 +128,15 @@ export function filterKey(press: KeyPress, context: { filter: string }): FilterA
 }
 
 /**
- * The window-wide shortcuts (Ctrl+F, Ctrl+U, Ctrl+Shift+L). None fires while a dialog or a menu
- * is open, since the dialog owns the keyboard then, nor with Alt, which belongs to the desktop.
+ * The window-wide shortcuts (Ctrl+F, Ctrl+U, Ctrl+Shift+L, Ctrl+A). None fires while a dialog or a
+ * menu is open, since the dialog owns the keyboard then, nor with Alt, which belongs to the desktop.
+ * Ctrl+A selects the files wherever the focus is in the files view (the sidebar, the toolbar), as
+ * the webview would otherwise select the page's text; in a text box it keeps selecting the text.
  */
-export function windowKey(press: KeyPress, context: { dialogOpen: boolean }): WindowAction | null {
+export function windowKey(press: KeyPress, context: { dialogOpen: boolean; inText?: boolean; files?: boolean }): WindowAction | null {
   if (context.dialogOpen || press.altKey || !ctrlOf(press)) return null;
   const key = press.key.toLowerCase();
+  if (!press.shiftKey && key === 'a') return context.files && !context.inText ? 'select-all' : null;
   if (!press.shiftKey && key === 'f') return 'filter';
   if (!press.shiftKey && key === 'u') return 'upload';
   if (press.shiftKey && key === 'l') return 'share';

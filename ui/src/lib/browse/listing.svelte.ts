@@ -1,14 +1,17 @@
 // One folder's listing as the file table shows it: where the browser is, the folders and files
 // streamed in from the core (a newer listing discards an older one's late pages), and the rows
 // they make through the filter box and the sort order. Edits the window made (rename, delete,
-// move) replace entries here without listing again. Which rows are selected lives in
-// ./row-selection.svelte.ts; the sidebar's tree is the Sidebar's own.
+// move) replace entries here without listing again. When storage cannot be reached, the last
+// folder listed stays on screen and the listing tries again on its own, waiting longer each time
+// (./offline.ts has the rules). Which rows are selected lives in ./row-selection.svelte.ts; the
+// sidebar's tree is the Sidebar's own.
 
 import { tick } from 'svelte';
 import * as ipc from '../ipc';
 import type { FileEntry, FolderEntry } from '../ipc';
 import { formatBytes } from '../format/bytes';
 import { tenantOf } from './location';
+import { failedAgain, isUnreachable, retrying, type Offline } from './offline';
 import { matchesFilter, mergeSorted, sortRows, toggleSort, type Row, type SortColumn, type SortOrder } from './rows';
 
 /** The part of the IPC surface a listing uses, so tests can hand in a fake. */
@@ -24,6 +27,19 @@ function counted(total: number, noun: string, shown?: number): string {
   const of = shown === undefined ? '' : `${shown.toLocaleString()} of `;
   return `${of}${total.toLocaleString()} ${noun}${total === 1 ? '' : 's'}`;
 }
+
+/** How long a folder may take to show its first rows before the window says it is still waiting. */
+export const SLOW_MS = 3000;
+
+/** Options of Listing.open. */
+export type OpenOptions = {
+  /** Report when the first rows were on screen (the first listing after start). */
+  timeStartup?: boolean;
+  /** List the same folder again without blanking it: the rows shown stay until fresh ones arrive. */
+  keep?: boolean;
+};
+
+type Snapshot = { prefix: string; folders: FolderEntry[]; files: FileEntry[] };
 
 /** What the filter box lets through: the tenants or folders and the files among the rows. */
 export type Shown = { folders: number; files: readonly FileEntry[] };
@@ -51,8 +67,19 @@ export class Listing {
   error = $state<string | null>(null);
   filter = $state('');
   sort = $state<SortOrder>({ column: 'name', descending: false });
+  /** Storage did not answer the last listing; null once one succeeds or storage refuses one. */
+  offline = $state.raw<Offline | null>(null);
+  /** The folder being opened has shown nothing for SLOW_MS. */
+  slow = $state(false);
+  /** Counts the times storage came back after being offline, so the window can refresh the rest. */
+  reconnects = $state(0);
   readonly #core: Core;
   #generation = 0;
+  // The last folder listed in full (with the window's edits): what stays on screen while offline.
+  #last: Snapshot | null = null;
+  #complete = false;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #slowTimer: ReturnType<typeof setTimeout> | undefined;
   // What `rows` was last computed from: while a listing streams in, `files` only grows (each page
   // is concatenated), so the new page is sorted and merged instead of sorting every row again.
   #shown: { folders: FolderEntry[]; files: FileEntry[]; filter: string; sort: SortOrder; rows: Row[] } | null = null;
@@ -98,13 +125,13 @@ export class Listing {
   }
 
   /**
-   * Lists `target`, streaming pages into the rows; a newer listing discards older pages. With
-   * `timeStartup` (the first listing after start) it reports when its first rows were on screen.
+   * Lists `target`, streaming pages into the rows; a newer listing discards older pages. When
+   * storage cannot be reached, what was on screen stays and the listing retries by itself.
    */
-  async open(target: string, timeStartup = false): Promise<void> {
+  async open(target: string, options: OpenOptions = {}): Promise<void> {
     const mine = ++this.#generation;
     const asked = performance.now();
-    let timed = !timeStartup;
+    let timed = !options.timeStartup;
     const rowsShown = async () => {
       if (timed) return;
       timed = true;
@@ -115,26 +142,97 @@ export class Listing {
         void this.#core.reportStartup(now, now - asked, this.folders.length + this.files.length);
       });
     };
+    if (this.#complete) this.#last = { prefix: this.prefix, folders: this.folders, files: this.files };
+    this.#complete = false;
+    clearTimeout(this.#retryTimer);
+    if (this.offline) this.offline = retrying(this.offline);
+    // With `keep`, the old rows give way to the first page, not before.
+    let fresh = !(options.keep && target === this.prefix);
+    const begin = () => {
+      if (fresh) return;
+      fresh = true;
+      this.folders = [];
+      this.files = [];
+    };
     this.prefix = target;
-    this.folders = [];
-    this.files = [];
-    this.filter = '';
+    if (fresh) {
+      this.folders = [];
+      this.files = [];
+      this.filter = '';
+    }
     this.error = null;
     this.loading = true;
+    this.#watchSlow(mine);
     try {
       await this.#core.listFolder(target, (page) => {
         if (mine !== this.#generation) return;
+        begin();
         if (page.folders.length > 0) this.folders = [...this.folders, ...page.folders];
         if (page.files.length > 0) this.files = this.files.concat(page.files);
-        if (this.folders.length + this.files.length > 0) void rowsShown();
+        if (this.folders.length + this.files.length > 0) {
+          this.slow = false;
+          void rowsShown();
+        }
       });
+      if (mine !== this.#generation) return;
+      begin();
+      this.#complete = true;
+      if (this.offline) {
+        this.offline = null;
+        this.reconnects += 1;
+      }
     } catch (failure) {
-      if (mine === this.#generation) this.error = ipc.errorMessage(failure);
+      if (mine !== this.#generation) return;
+      if (isUnreachable(failure)) this.#wentOffline(fresh);
+      else {
+        begin();
+        this.error = ipc.errorMessage(failure);
+        // Storage answered, so it can be reached: the refusal is about this folder.
+        this.offline = null;
+      }
     } finally {
-      if (mine === this.#generation) this.loading = false;
+      if (mine === this.#generation) {
+        this.loading = false;
+        this.slow = false;
+        clearTimeout(this.#slowTimer);
+      }
       // An empty or failed folder: the window is interactive all the same.
       void rowsShown();
     }
+  }
+
+  /** Lists the folder shown again, keeping its rows until the fresh ones arrive. */
+  retry(): Promise<void> {
+    return this.open(this.prefix, { keep: true });
+  }
+
+  /** Stops the timers; the window is going away. */
+  dispose(): void {
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#slowTimer);
+  }
+
+  #watchSlow(mine: number): void {
+    clearTimeout(this.#slowTimer);
+    this.slow = false;
+    this.#slowTimer = setTimeout(() => {
+      if (mine === this.#generation && this.loading && this.folders.length + this.files.length === 0) this.slow = true;
+    }, SLOW_MS);
+  }
+
+  /**
+   * Storage did not answer. Rows that arrived before stay; if none did (`fresh`: nothing was kept
+   * either), the last folder listed comes back, so the window never goes blank for a network blip.
+   */
+  #wentOffline(fresh: boolean): void {
+    const nothingShown = this.folders.length + this.files.length === 0;
+    if (fresh && nothingShown && this.#last !== null) {
+      ({ prefix: this.prefix, folders: this.folders, files: this.files } = this.#last);
+      this.#complete = true;
+    }
+    const now = Date.now();
+    this.offline = failedAgain(this.offline, now);
+    this.#retryTimer = setTimeout(() => void this.retry(), this.offline.retryAt - now);
   }
 
   /** A click on a column header: sort by it, or flip the order when it already sorts. */

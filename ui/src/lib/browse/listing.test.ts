@@ -1,6 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
-import type { FileEntry, FolderEntry, ListPage } from '../ipc';
-import { folderSummary, Listing, type Core } from './listing.svelte';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { IpcFailure, type FileEntry, type FolderEntry, type ListPage } from '../ipc';
+import { folderSummary, Listing, SLOW_MS, type Core } from './listing.svelte';
 
 const entry = (name: string, size = 1000, folder = 'acme/documents/'): FileEntry => ({
   key: `${folder}20250127_123456_abc123_${name}`,
@@ -21,7 +21,7 @@ function fakeCore() {
           listings.push({
             prefix,
             page: (page) => onPage({ folders: [], files: [], ...page }),
-            finish: () => resolve({ folders: 0, files: 0, bytes: null }),
+            finish: () => resolve({ folders: 0, files: 0, bytes: 0 }),
             fail: reject,
           });
         }),
@@ -133,6 +133,126 @@ describe('Listing', () => {
     expect(listing.rows.map((r) => r.name)).toEqual(['b.pdf', 'z.pdf']);
     listing.remove(new Set([b.key]));
     expect(listing.files.map((f) => f.name)).toEqual(['z.pdf']);
+  });
+});
+
+describe('Listing while storage cannot be reached', () => {
+  const unreachable = () => new IpcFailure({ code: 'unreachable', message: 'cannot reach r2 (dns error): check your network' });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A listing of acme/documents/ done, then another folder opened; returns both. */
+  async function thenOpening(target: string) {
+    const { core, listings } = fakeCore();
+    const listing = new Listing(core);
+    const first = listing.open('acme/documents/');
+    listings[0].page({ files: [entry('a.pdf'), entry('b.pdf')] });
+    listings[0].finish();
+    await first;
+    const second = listing.open(target);
+    return { listing, listings, second };
+  }
+
+  it('keeps the last folder on screen, in plain words, and retries on its own with longer waits', async () => {
+    vi.useFakeTimers();
+    const { listing, listings, second } = await thenOpening('acme/images/');
+    expect(listing.rows).toEqual([]);
+    listings[1].fail(unreachable());
+    await second;
+    expect(listing.prefix).toBe('acme/documents/');
+    expect(listing.rows.map((r) => r.name)).toEqual(['a.pdf', 'b.pdf']);
+    expect(listing.error).toBeNull();
+    expect(listing.offline?.attempts).toBe(1);
+    expect(listing.offline?.retrying).toBe(false);
+
+    // The first retry after 2 s lists the folder shown, without blanking it.
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(listings).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(listings).toHaveLength(3);
+    expect(listings[2].prefix).toBe('acme/documents/');
+    expect(listing.offline?.retrying).toBe(true);
+    expect(listing.rows.map((r) => r.name)).toEqual(['a.pdf', 'b.pdf']);
+    listings[2].fail(unreachable());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(listing.offline?.attempts).toBe(2);
+
+    // The second waits 4 s; when it answers, the fresh rows replace the old and the state clears.
+    await vi.advanceTimersByTimeAsync(3999);
+    expect(listings).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(1);
+    listings[3].page({ files: [entry('c.pdf')] });
+    expect(listing.rows.map((r) => r.name)).toEqual(['c.pdf']);
+    listings[3].finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(listing.offline).toBeNull();
+    expect(listing.reconnects).toBe(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(listings).toHaveLength(4);
+  });
+
+  it('shows nothing old when nothing was listed yet, and retries the folder asked for', async () => {
+    vi.useFakeTimers();
+    const { core, listings } = fakeCore();
+    const listing = new Listing(core);
+    const done = listing.open('acme/');
+    listings[0].fail(unreachable());
+    await done;
+    expect(listing.prefix).toBe('acme/');
+    expect(listing.rows).toEqual([]);
+    expect(listing.offline).not.toBeNull();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(listings[1].prefix).toBe('acme/');
+  });
+
+  it('tries at once from the Retry button and drops the scheduled try', async () => {
+    vi.useFakeTimers();
+    const { listing, listings, second } = await thenOpening('acme/images/');
+    listings[1].fail(unreachable());
+    await second;
+    const retried = listing.retry();
+    expect(listings).toHaveLength(3);
+    listings[2].finish();
+    await retried;
+    expect(listing.offline).toBeNull();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(listings).toHaveLength(3);
+  });
+
+  it('treats a refusal as an answer: the error shows and the offline state ends', async () => {
+    vi.useFakeTimers();
+    const { listing, listings, second } = await thenOpening('acme/images/');
+    listings[1].fail(unreachable());
+    await second;
+    const retried = listing.retry();
+    listings[2].fail(new IpcFailure({ code: 'access_denied', message: 'Access denied' }));
+    await retried;
+    expect(listing.offline).toBeNull();
+    expect(listing.error).toBe('Access denied');
+    expect(listing.rows).toEqual([]);
+  });
+
+  it('says when a folder is slow to show anything', async () => {
+    vi.useFakeTimers();
+    const { listing, listings } = await thenOpening('acme/images/');
+    expect(listing.slow).toBe(false);
+    await vi.advanceTimersByTimeAsync(SLOW_MS);
+    expect(listing.slow).toBe(true);
+    listings[1].page({ files: [entry('x.jpg', 1, 'acme/images/')] });
+    expect(listing.slow).toBe(false);
+  });
+
+  it('keeps rows that arrived before the connection dropped', async () => {
+    vi.useFakeTimers();
+    const { listing, listings, second } = await thenOpening('acme/images/');
+    listings[1].page({ files: [entry('x.jpg', 1, 'acme/images/')] });
+    listings[1].fail(unreachable());
+    await second;
+    expect(listing.prefix).toBe('acme/images/');
+    expect(listing.rows.map((r) => r.name)).toEqual(['x.jpg']);
+    listing.dispose();
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renamedEntry, stemRange } from './rename';
+import { extensionChange, extensionOf, renamedEntry, stemRange, withExtension } from './rename';
 import { crossTenantQuestion, folderOf, movable, normalizeFolder, tenantsLeft } from './move';
 import { neighbour, previewKind } from './preview';
 import type { Row } from './rows';
@@ -15,6 +15,39 @@ describe('stemRange', () => {
     expect(stemRange('README')).toEqual([0, 6]);
     expect(stemRange('.env')).toEqual([0, 4]);
     expect(stemRange('')).toEqual([0, 0]);
+  });
+});
+
+describe('extensions', () => {
+  it('finds the extension after the last dot, not a dot between words', () => {
+    expect(extensionOf('report.pdf')).toBe('.pdf');
+    expect(extensionOf('archive.tar.gz')).toBe('.gz');
+    expect(extensionOf('v1.2 notes')).toBe('');
+    expect(extensionOf('Mr. Smith')).toBe('');
+    expect(extensionOf('.env')).toBe('');
+    expect(extensionOf('report.')).toBe('');
+    expect(extensionOf('README')).toBe('');
+  });
+
+  it('selects only the stem of a name whose dot is not an extension’s', () => {
+    expect(stemRange('v1.2 notes')).toEqual([0, 10]);
+  });
+
+  // Regression: select-all and typing "report" silently turned report.pdf into a file with no type.
+  it('asks when a new name drops or swaps the extension, not when only its case changes', () => {
+    expect(extensionChange('invoice.pdf', 'report')).toEqual({ kind: 'removed', from: '.pdf' });
+    expect(extensionChange('invoice.pdf', 'report.txt')).toEqual({ kind: 'changed', from: '.pdf', to: '.txt' });
+    expect(extensionChange('invoice.pdf', 'report.PDF')).toBeNull();
+    expect(extensionChange('invoice.pdf', 'report.pdf ')).toBeNull();
+    expect(extensionChange('README', 'README.md')).toBeNull();
+    expect(extensionChange('.env', 'env')).toBeNull();
+  });
+
+  it('puts the old extension back on a new name', () => {
+    expect(withExtension('report', '.pdf')).toBe('report.pdf');
+    expect(withExtension('report.', '.pdf')).toBe('report.pdf');
+    expect(withExtension('report.txt', '.pdf')).toBe('report.pdf');
+    expect(withExtension(' v1.2 notes ', '.pdf')).toBe('v1.2 notes.pdf');
   });
 });
 
@@ -71,7 +104,8 @@ describe('fileActions', () => {
   const ids = (items: ReturnType<typeof fileActions>) => items.filter((i) => !i.disabled).map((i) => i.id);
 
   it('offers everything for one file', () => {
-    expect(ids(fileActions(1, 0))).toEqual(['preview', 'download', 'share', 'copy-key', 'rename', 'move', 'properties', 'delete']);
+    expect(ids(fileActions(1, 0))).toEqual(['preview', 'download', 'share', 'copy-link', 'copy-key', 'rename', 'move', 'properties', 'delete']);
+    expect(fileActions(1, 0).find((i) => i.id === 'copy-link')?.label).toBe('Copy link (1 day)');
   });
 
   it('keeps single-file actions listed but disabled for several files', () => {

@@ -17,7 +17,7 @@ async function over(files: FileEntry[], folders: FolderEntry[] = []): Promise<{ 
   const listing = new Listing({
     listFolder: async (_prefix, onPage) => {
       onPage({ folders, files });
-      return { folders: folders.length, files: files.length, bytes: null };
+      return { folders: folders.length, files: files.length, bytes: 0 };
     },
     reportStartup: async () => {},
   });

@@ -28,8 +28,48 @@ export function pushActivity(list: FileActivity[], item: FileActivity, max = MAX
 export function folderTone(folder: WatchedFolderRow, stopped: boolean, enginePaused = false): 'paused' | 'error' | 'busy' | 'ok' {
   if (folder.paused || enginePaused) return 'paused';
   if (stopped || folder.failed > 0) return 'error';
-  if (folder.waiting + folder.queued + folder.uploading > 0) return 'busy';
+  if (toUpload(folder) > 0) return 'busy';
   return 'ok';
+}
+
+/**
+ * Files a folder has yet to upload: still being written, queued, or on their way. The one number
+ * the sidebar shows for a folder; "queued" is its word everywhere, rows and counters alike.
+ */
+export function toUpload(folder: WatchedFolderRow): number {
+  return folder.waiting + folder.queued + folder.uploading;
+}
+
+/** The sidebar row's tooltip: where it goes, whether it holds, and every count. */
+export function folderTooltip(folder: WatchedFolderRow, stopped: boolean, enginePaused = false): string {
+  const left = toUpload(folder);
+  const state = folder.paused || enginePaused ? 'Paused' : stopped ? 'Stopped' : left === 0 && folder.failed === 0 ? 'Up to date' : null;
+  const parts = [
+    state,
+    left > 0 ? `${left} queued` : null,
+    `${folder.uploaded} uploaded`,
+    folder.failed > 0 ? `${folder.failed} failed` : null,
+  ];
+  return `${folder.path} → ${folder.tenant}\n${parts.filter(Boolean).join(' · ')}`;
+}
+
+export type SyncTone = 'ok' | 'busy' | 'paused' | 'error';
+
+/** The status bar's sync part: "Sync: 3 queued", "Sync paused", "Sync up to date"; null with nothing watched. */
+export function syncLine(folders: readonly WatchedFolderRow[], enginePaused: boolean, stopped = false): { text: string; tone: SyncTone } | null {
+  if (folders.length === 0) return null;
+  if (enginePaused || folders.every((f) => f.paused)) return { text: 'Sync paused', tone: 'paused' };
+  const active = folders.filter((f) => !f.paused);
+  const sum = (count: (f: WatchedFolderRow) => number) => active.reduce((total, f) => total + count(f), 0);
+  const [uploading, queued, failed] = [sum((f) => f.uploading), sum((f) => f.waiting + f.queued), sum((f) => f.failed)];
+  const failures = failed > 0 ? `${failed} failed` : null;
+  if (uploading + queued > 0) {
+    const parts = [uploading > 0 ? `uploading ${uploading}` : null, queued > 0 ? `${queued} queued` : null, failures];
+    return { text: `Sync: ${parts.filter(Boolean).join(' · ')}`, tone: failed > 0 ? 'error' : 'busy' };
+  }
+  if (failures) return { text: `Sync: ${failures}`, tone: 'error' };
+  if (stopped) return { text: 'Sync stopped', tone: 'error' };
+  return { text: 'Sync up to date', tone: 'ok' };
 }
 
 export class Sync {
@@ -103,14 +143,18 @@ export class Sync {
           void this.refresh();
         }, 300);
       }
+    } else if (update.event === 'engine') {
+      // The whole engine: paused from the tray, watching again, or stopped with a reason.
+      this.#engineHeard = true;
+      this.enginePaused = update.status === 'paused';
+      if (update.status === 'stopped') {
+        this.stopped[''] = update.message ?? 'stopped';
+      } else {
+        delete this.stopped[''];
+      }
     } else if (update.status === 'stopped') {
       this.stopped[update.folder] = update.message ?? 'stopped';
     } else {
-      // An empty folder speaks for the whole engine: "paused", or "watching" again.
-      if (update.folder === '') {
-        this.#engineHeard = true;
-        this.enginePaused = update.status === 'paused';
-      }
       delete this.stopped[update.folder];
       delete this.stopped[''];
     }

@@ -17,7 +17,7 @@ vi.mock('../ipc', async (original) => ({
   watchedFolders: async () => [],
 }));
 
-import { Sync, folderTone, pushActivity, type FileActivity } from './sync.svelte';
+import { Sync, folderTone, folderTooltip, pushActivity, syncLine, toUpload, type FileActivity } from './sync.svelte';
 
 const item = (id: number, path: string, state = 'pending'): FileActivity => ({ id, folder: '/r', path, state, key: null, message: null, at: id });
 
@@ -72,7 +72,7 @@ describe('folderTone', () => {
 
 describe('Sync engine state', () => {
   let sync: Sync;
-  const engine = (status: string, message: string | null = null): SyncUpdate => ({ event: 'folder', folder: '', status, message });
+  const engine = (status: 'watching' | 'paused' | 'stopped', message: string | null = null): SyncUpdate => ({ event: 'engine', status, message });
 
   beforeEach(() => {
     core.onEvent = null;
@@ -121,5 +121,39 @@ describe('Sync engine state', () => {
     expect(core.setSyncPaused).toHaveBeenCalledWith(false);
     expect(sync.enginePaused).toBe(false);
     expect(sync.stopped).toEqual({});
+  });
+});
+
+describe('one word for files not yet uploaded', () => {
+  it('counts files being written, queued and uploading as left to upload', () => {
+    expect(toUpload(folder({ waiting: 1, queued: 2, uploading: 1 }))).toBe(4);
+  });
+
+  // Regression: the sidebar's number meant "failed", "pending" or "uploaded" depending on the moment.
+  it('keeps every count in the sidebar tooltip, up to date with the row it is on', () => {
+    expect(folderTooltip(folder(), false)).toBe('/home/a/Receipts → acme\nUp to date · 3 uploaded');
+    expect(folderTooltip(folder({ waiting: 1, queued: 2, failed: 1 }), false)).toBe('/home/a/Receipts → acme\n3 queued · 3 uploaded · 1 failed');
+    expect(folderTooltip(folder({ queued: 2 }), false, true)).toBe('/home/a/Receipts → acme\nPaused · 2 queued · 3 uploaded');
+    expect(folderTooltip(folder(), true)).toBe('/home/a/Receipts → acme\nStopped · 3 uploaded');
+  });
+});
+
+describe('syncLine', () => {
+  it('says nothing while no folder is watched', () => {
+    expect(syncLine([], false)).toBeNull();
+  });
+
+  it('says how sync stands across every watched folder', () => {
+    expect(syncLine([folder()], false)).toEqual({ text: 'Sync up to date', tone: 'ok' });
+    expect(syncLine([folder({ queued: 2 }), folder({ waiting: 1 })], false)).toEqual({ text: 'Sync: 3 queued', tone: 'busy' });
+    expect(syncLine([folder({ uploading: 1, queued: 2 })], false)).toEqual({ text: 'Sync: uploading 1 · 2 queued', tone: 'busy' });
+    expect(syncLine([folder({ failed: 2 })], false)).toEqual({ text: 'Sync: 2 failed', tone: 'error' });
+    expect(syncLine([folder()], false, true)).toEqual({ text: 'Sync stopped', tone: 'error' });
+  });
+
+  it('says paused when the engine or every folder holds, and leaves paused folders out of the counts', () => {
+    expect(syncLine([folder({ queued: 4 })], true)).toEqual({ text: 'Sync paused', tone: 'paused' });
+    expect(syncLine([folder({ paused: true })], false)).toEqual({ text: 'Sync paused', tone: 'paused' });
+    expect(syncLine([folder({ paused: true, queued: 4 }), folder()], false)).toEqual({ text: 'Sync up to date', tone: 'ok' });
   });
 });

@@ -42,4 +42,17 @@ describe('ConnectionReport', () => {
     expect(body).toContain('data-ok="true"');
     expect(body).toContain('Imported .env as “prod”.');
   });
+
+  it('does not say the failure twice and starts the step’s detail with a capital', () => {
+    const detail = 'cannot reach 0123.r2.cloudflarestorage.com:443 (dns error): check your network';
+    const body = html({
+      ok: false,
+      code: 'unreachable',
+      summary: detail,
+      steps: [{ id: 'reach', label: 'Reach 0123.r2.cloudflarestorage.com', status: 'failed', detail }],
+    });
+    expect(body).toContain('Cubby couldn’t reach the storage.');
+    expect(body).toContain('Cannot reach 0123.r2.cloudflarestorage.com:443 (dns error): check your network.');
+    expect(body).not.toContain(`>${detail}<`);
+  });
 });

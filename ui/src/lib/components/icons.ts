@@ -43,3 +43,4 @@ export { default as IconFolderInput } from '@lucide/svelte/icons/folder-input';
 export { default as IconPause } from '@lucide/svelte/icons/pause';
 export { default as IconPlay } from '@lucide/svelte/icons/play';
 export { default as IconChevronLeft } from '@lucide/svelte/icons/chevron-left';
+export { default as IconCloudOff } from '@lucide/svelte/icons/cloud-off';

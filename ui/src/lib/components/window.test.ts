@@ -64,7 +64,7 @@ describe('FilesView', () => {
       listFolder: async (_prefix, onPage) => {
         if (fail) throw new Error('Access denied');
         onPage({ folders: [], files });
-        return { folders: 0, files: files.length, bytes: null };
+        return { folders: 0, files: files.length, bytes: 0 };
       },
       reportStartup: async () => {},
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildConnectForm, emptyFormState, freeProfileName, isRemotePlainHttp, type ConnectFormState } from './form';
+import { buildConnectForm, emptyFormState, freeProfileName, isRemotePlainHttp, suggestedProfileName, type ConnectFormState } from './form';
 
 function state(overrides: Partial<ConnectFormState>): ConnectFormState {
   return { ...emptyFormState(), ...overrides };
@@ -101,5 +101,25 @@ describe('buildConnectForm', () => {
     expect(buildConnectForm(state({ publicUrl: ' https://files.example.com/ ' })).public_url).toBe(
       'https://files.example.com',
     );
+  });
+});
+
+// Regression: choosing "Other S3-compatible endpoint" left the new profile named "r2".
+describe('suggestedProfileName', () => {
+  it('names an R2 profile r2 and another endpoint after its service', () => {
+    expect(suggestedProfileName('r2', '')).toBe('r2');
+    expect(suggestedProfileName('endpoint', '')).toBe('s3');
+    expect(suggestedProfileName('endpoint', 'https://s3.eu-central-1.wasabisys.com')).toBe('wasabisys');
+    expect(suggestedProfileName('endpoint', 'https://nyc3.digitaloceanspaces.com/')).toBe('digitaloceanspaces');
+    expect(suggestedProfileName('endpoint', 'http://minio:9000')).toBe('minio');
+    expect(suggestedProfileName('endpoint', 'http://127.0.0.1:9000')).toBe('local');
+    expect(suggestedProfileName('endpoint', 'http://[::1]:9000')).toBe('local');
+    expect(suggestedProfileName('endpoint', 'http://localhost:9000')).toBe('local');
+    expect(suggestedProfileName('endpoint', 'not a url')).toBe('s3');
+  });
+
+  it('never suggests a name in use', () => {
+    expect(suggestedProfileName('endpoint', 'https://s3.wasabisys.com', ['wasabisys'])).toBe('wasabisys-2');
+    expect(suggestedProfileName('r2', '', ['r2'])).toBe('r2-2');
   });
 });

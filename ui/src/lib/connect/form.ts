@@ -39,6 +39,30 @@ export function freeProfileName(base: string, existingNames: readonly string[]):
   return `${base}-${n}`;
 }
 
+/**
+ * The name a new profile gets until the user types one: "r2" for Cloudflare R2, otherwise a word
+ * from the endpoint's host ("wasabisys" for s3.eu-central-1.wasabisys.com, "local" for this
+ * machine, "s3" before there is a host), never one that is taken.
+ */
+export function suggestedProfileName(mode: ConnectMode, endpoint: string, existingNames: readonly string[] = []): string {
+  return freeProfileName(mode === 'r2' ? DEFAULT_PROFILE_NAME : endpointWord(endpoint), existingNames);
+}
+
+function endpointWord(endpoint: string): string {
+  let host: string;
+  try {
+    host = new URL(endpoint.trim()).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    return 's3';
+  }
+  if (host === '') return 's3';
+  if (host === 'localhost' || host.endsWith('.localhost') || /^[\d.]+$/.test(host) || host.includes(':')) return 'local';
+  const labels = host.split('.').filter(Boolean);
+  // The name people know a service by sits just before the top-level domain.
+  const word = (labels.length > 1 ? labels[labels.length - 2] : labels[0] ?? '').replace(/[^a-z0-9-]/g, '');
+  return word === '' ? 's3' : word;
+}
+
 export function emptyFormState(existingNames: readonly string[] = []): ConnectFormState {
   return {
     mode: 'r2',

@@ -7,106 +7,103 @@ import { invoke as __TAURI_INVOKE, Channel } from "@tauri-apps/api/core";
 
 /** Commands */
 export const commands = {
-	appStatus: () => typedError<AppStatus_Serialize, IpcError>(__TAURI_INVOKE("app_status")),
+	appStatus: () => typedError<AppStatus_Serialize, IpcError_Serialize>(__TAURI_INVOKE("app_status")),
 	/**
 	 *  Written as one JSON line to the file named by `CUBBY_STARTUP_REPORT` (used by `make bench`);
 	 *  without it, only logged at debug level.
 	 */
-	reportStartup: (timings: StartupTimings_Deserialize) => typedError<null, IpcError>(__TAURI_INVOKE("report_startup", { timings })),
-	testConnection: (form: ConnectForm_Deserialize) => typedError<ConnectionReport_Serialize, IpcError>(__TAURI_INVOKE("test_connection", { form })),
+	reportStartup: (timings: StartupTimings_Deserialize) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("report_startup", { timings })),
+	testConnection: (form: ConnectForm_Deserialize) => typedError<ConnectionReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("test_connection", { form })),
 	/**  Tests the form's settings and, only when they work, stores the profile as the default. */
-	connect: (form: ConnectForm_Deserialize) => typedError<ConnectionReport_Serialize, IpcError>(__TAURI_INVOKE("connect", { form })),
-	importEnv: (path: string, name: string | null) => typedError<ProfileSummary_Serialize, IpcError>(__TAURI_INVOKE("import_env", { path, name })),
-	testProfile: (name: string) => typedError<ConnectionReport_Serialize, IpcError>(__TAURI_INVOKE("test_profile", { name })),
-	useProfile: (name: string) => typedError<ProfileSummary_Serialize, IpcError>(__TAURI_INVOKE("use_profile", { name })),
-	useSandbox: (seedDemo: boolean) => typedError<ProfileSummary_Serialize, IpcError>(__TAURI_INVOKE("use_sandbox", { seedDemo })),
-	removeProfile: (name: string) => typedError<null, IpcError>(__TAURI_INVOKE("remove_profile", { name })),
+	connect: (form: ConnectForm_Deserialize) => typedError<ConnectionReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("connect", { form })),
+	importEnv: (path: string, name: string | null) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("import_env", { path, name })),
+	testProfile: (name: string) => typedError<ConnectionReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("test_profile", { name })),
+	useProfile: (name: string) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("use_profile", { name })),
+	useSandbox: (seedDemo: boolean) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("use_sandbox", { seedDemo })),
+	removeProfile: (name: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("remove_profile", { name })),
 	/**  The tenants: the bucket's top-level folders, hidden ones excepted. */
-	listTenants: () => typedError<string[], IpcError>(__TAURI_INVOKE("list_tenants")),
+	listTenants: () => typedError<TenantId[], IpcError_Serialize>(__TAURI_INVOKE("list_tenants")),
 	/**  A tenant's folders: documents, images and uploads always, then any others. */
-	tenantFolders: (tenant: string) => typedError<FolderEntry_Serialize[], IpcError>(__TAURI_INVOKE("tenant_folders", { tenant })),
+	tenantFolders: (tenant: string) => typedError<Folder_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("tenant_folders", { tenant })),
 	/**
 	 *  Lists one folder level of `prefix` ("" is the bucket's root), sending each page to
-	 *  `on_page` as it arrives. A tenant's own folder always starts with its three categories.
+	 *  `on_page` as it arrives.
 	 */
-	listFolder: (prefix: string, onPage: Channel<ListPage_Deserialize>) => typedError<FolderTotals, IpcError>(__TAURI_INVOKE("list_folder", { prefix, onPage })),
+	listFolder: (prefix: string, onPage: Channel<FolderPage_Deserialize>) => typedError<FolderTotals, IpcError_Serialize>(__TAURI_INVOKE("list_folder", { prefix, onPage })),
 	/**  The object's details as the server reports them (HEAD): for Properties. */
-	stat: (key: string) => typedError<ObjectDetails_Serialize, IpcError>(__TAURI_INVOKE("stat", { key })),
+	stat: (key: ObjectKey) => typedError<ObjectDetails_Serialize, IpcError_Serialize>(__TAURI_INVOKE("stat", { key })),
 	/**  Deletes the given objects; each one that could not be deleted is reported with its reason. */
-	deleteObjects: (keys: string[]) => typedError<DeleteOutcome, IpcError>(__TAURI_INVOKE("delete_objects", { keys })),
+	deleteObjects: (keys: ObjectKey[]) => typedError<DeleteReport, IpcError_Serialize>(__TAURI_INVOKE("delete_objects", { keys })),
 	/**
 	 *  Renames an object within its folder (copy, verify, delete the original) and returns the new
 	 *  key. Never replaces an existing object.
 	 */
-	renameObject: (key: string, newName: string) => typedError<string, IpcError>(__TAURI_INVOKE("rename_object", { key, newName })),
+	renameObject: (key: ObjectKey, newName: string) => typedError<ObjectKey, IpcError_Serialize>(__TAURI_INVOKE("rename_object", { key, newName })),
 	/**
 	 *  Moves objects into `folder`, keeping their names. Moving out of a tenant is refused unless
 	 *  `cross_tenant` says the user confirmed it; the check happens before anything moves.
 	 */
-	moveObjects: (keys: string[], folder: string, crossTenant: boolean) => typedError<MoveOutcome, IpcError>(__TAURI_INVOKE("move_objects", { keys, folder, crossTenant })),
+	moveObjects: (keys: ObjectKey[], folder: string, crossTenant: boolean) => typedError<MoveReport, IpcError_Serialize>(__TAURI_INVOKE("move_objects", { keys, folder, crossTenant })),
 	/**  The bytes of an image for the preview pane. */
-	previewObject: (key: string) => typedError<Preview_Serialize, IpcError>(__TAURI_INVOKE("preview_object", { key })),
+	previewObject: (key: ObjectKey) => typedError<Preview_Serialize, IpcError_Serialize>(__TAURI_INVOKE("preview_object", { key })),
 	/**
 	 *  Copies the object (verified, like any download) into Cubby's own folder for opened files and
 	 *  hands it to the desktop's default app for its type: how PDFs are previewed. Copies older than
 	 *  a day are removed on the way. Returns the local path.
 	 */
-	openObject: (key: string) => typedError<string, IpcError>(__TAURI_INVOKE("open_object", { key })),
+	openObject: (key: ObjectKey) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("open_object", { key })),
 	/**
 	 *  Where each file (folders are expanded) would go, without touching the bucket: the
 	 *  category routing is shown before it happens. `category` is "auto" or a category name.
 	 */
-	planUpload: (paths: string[], tenant: string, category: string) => typedError<PlannedUpload[], IpcError>(__TAURI_INVOKE("plan_upload", { paths, tenant, category })),
+	planUpload: (paths: string[], tenant: string, category: string) => typedError<PlannedUpload[], IpcError_Serialize>(__TAURI_INVOKE("plan_upload", { paths, tenant, category })),
 	/**  Uploads files and folders to `tenant`, routed by `category` ("auto" or a category name). */
-	uploadFiles: (paths: string[], tenant: string, category: string, onEvent: Channel<TransferUpdate_Deserialize>) => typedError<BatchSummary, IpcError>(__TAURI_INVOKE("upload_files", { paths, tenant, category, onEvent })),
+	uploadFiles: (paths: string[], tenant: string, category: string, onEvent: Channel<TransferUpdate_Deserialize>) => typedError<BatchSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("upload_files", { paths, tenant, category, onEvent })),
 	/**  Downloads objects into `dir` (picked in the native dialog), each under its own name. */
-	downloadObjects: (keys: string[], dir: string, onEvent: Channel<TransferUpdate_Deserialize>) => typedError<BatchSummary, IpcError>(__TAURI_INVOKE("download_objects", { keys, dir, onEvent })),
+	downloadObjects: (keys: ObjectKey[], dir: string, onEvent: Channel<TransferUpdate_Deserialize>) => typedError<BatchSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("download_objects", { keys, dir, onEvent })),
 	/**
 	 *  Cancels a running batch: open multipart uploads are aborted, downloads keep their partial
 	 *  file to resume. False when the batch had already finished.
 	 */
-	cancelTransfer: (batch: number) => typedError<boolean, IpcError>(__TAURI_INVOKE("cancel_transfer", { batch })),
-	/**  A presigned GET for one object, with an optional download name, recorded in the register. */
-	shareLink: (key: string, expiresSecs: number, downloadName: string | null, note: string | null) => typedError<SharedLink_Serialize, IpcError>(__TAURI_INVOKE("share_link", { key, expiresSecs, downloadName, note })),
+	cancelTransfer: (batch: number) => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("cancel_transfer", { batch })),
+	/**  A presigned GET for one object, recorded in the register. */
+	shareLink: (key: ObjectKey, expiresSecs: number, shareAs: ShareAs, note: string | null) => typedError<SharedLink_Serialize, IpcError_Serialize>(__TAURI_INVOKE("share_link", { key, expiresSecs, shareAs, note })),
 	/**  The content type Cubby would give a file of this name: the Upload URL dialog's default. */
 	contentTypeFor: (fileName: string) => __TAURI_INVOKE<string>("content_type_for", { fileName }),
 	/**  A presigned PUT for the mobile direct-upload flow, answered in the seed's JSON contract. */
-	uploadUrl: (tenant: string, fileName: string, contentType: string, category: string, expiresSecs: number, note: string | null) => typedError<UploadUrlReply_Serialize, IpcError>(__TAURI_INVOKE("upload_url", { tenant, fileName, contentType, category, expiresSecs, note })),
-	/**  The register's links for the active profile. `which` is "all", "active" or "expired". */
-	listLinks: (which: string, tenant: string | null) => typedError<LinkRow_Serialize[], IpcError>(__TAURI_INVOKE("list_links", { which, tenant })),
+	uploadUrl: (tenant: string, fileName: string, contentType: string, category: string, expiresSecs: number, note: string | null) => typedError<IssuedUpload_Serialize, IpcError_Serialize>(__TAURI_INVOKE("upload_url", { tenant, fileName, contentType, category, expiresSecs, note })),
+	/**  The register's links for the active profile. */
+	listLinks: (which: LinkView, tenant: string | null) => typedError<LinkRecord_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_links", { which, tenant })),
 	/**  Kills every link to the object of link `id` by moving the object to a new key. */
-	revokeLink: (id: number) => typedError<RevokeOutcome, IpcError>(__TAURI_INVOKE("revoke_link", { id })),
-	/**
-	 *  The permanent public URLs of objects (`{public URL}/{key}`), for "Copy public URL". They
-	 *  work only where the bucket is served publicly (a custom domain or r2.dev).
-	 */
-	publicUrls: (keys: string[]) => typedError<string[], IpcError>(__TAURI_INVOKE("public_urls", { keys })),
+	revokeLink: (id: number) => typedError<Revoked, IpcError_Serialize>(__TAURI_INVOKE("revoke_link", { id })),
+	/**  The permanent public URLs of objects, for "Copy public URL". */
+	publicUrls: (keys: ObjectKey[]) => typedError<string[], IpcError_Serialize>(__TAURI_INVOKE("public_urls", { keys })),
 	/**  Subscribes the window to the engine's events; the channel stays until the window goes. */
-	watchEvents: (onEvent: Channel<SyncUpdate_Deserialize>) => typedError<null, IpcError>(__TAURI_INVOKE("watch_events", { onEvent })),
-	watchedFolders: () => typedError<WatchedFolderRow[], IpcError>(__TAURI_INVOKE("watched_folders")),
+	watchEvents: (onEvent: Channel<SyncEvent_Deserialize>) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("watch_events", { onEvent })),
+	watchedFolders: () => typedError<FolderSummary[], IpcError_Serialize>(__TAURI_INVOKE("watched_folders")),
 	/**
 	 *  Starts watching `path`: its files go to `tenant` (routed by `category`, "auto" by content),
-	 *  and `after_upload` ("keep", "move" into Uploaded/, "delete") runs once each is verified.
+	 *  and `after_upload` runs once each is verified.
 	 */
-	addWatchedFolder: (path: string, tenant: string, category: string, afterUpload: string) => typedError<WatchedFolderRow, IpcError>(__TAURI_INVOKE("add_watched_folder", { path, tenant, category, afterUpload })),
+	addWatchedFolder: (path: string, tenant: string, category: string, afterUpload: AfterUpload) => typedError<FolderSummary, IpcError_Serialize>(__TAURI_INVOKE("add_watched_folder", { path, tenant, category, afterUpload })),
 	/**  Stops watching `path`; nothing local or in the bucket is deleted. */
-	removeWatchedFolder: (path: string) => typedError<null, IpcError>(__TAURI_INVOKE("remove_watched_folder", { path })),
-	pauseWatchedFolder: (path: string, paused: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("pause_watched_folder", { path, paused })),
+	removeWatchedFolder: (path: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("remove_watched_folder", { path })),
+	pauseWatchedFolder: (path: string, paused: boolean) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("pause_watched_folder", { path, paused })),
 	/**  Files of `path` that failed or wait for a retry, with the reason. */
-	syncProblems: (path: string) => typedError<SyncProblem_Serialize[], IpcError>(__TAURI_INVOKE("sync_problems", { path })),
+	syncProblems: (path: string) => typedError<SyncProblem_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("sync_problems", { path })),
 	/**
 	 *  Pauses or resumes all watched folders at once (the tray's Pause sync), without changing
 	 *  each folder's own paused flag. In-flight uploads finish first.
 	 */
-	setSyncPaused: (paused: boolean) => typedError<null, IpcError>(__TAURI_INVOKE("set_sync_paused", { paused })),
+	setSyncPaused: (paused: boolean) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("set_sync_paused", { paused })),
 	/**  True while sync is paused for the whole app. */
-	syncPaused: () => typedError<boolean, IpcError>(__TAURI_INVOKE("sync_paused")),
+	syncPaused: () => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("sync_paused")),
 	/**  The multi-file picker for uploads; [] when cancelled. */
-	pickFiles: () => typedError<string[], IpcError>(__TAURI_INVOKE("pick_files")),
+	pickFiles: () => typedError<string[], IpcError_Serialize>(__TAURI_INVOKE("pick_files")),
 	/**  A folder, for downloads or to watch; None when cancelled. */
-	pickFolder: (purpose: FolderPurpose) => typedError<string | null, IpcError>(__TAURI_INVOKE("pick_folder", { purpose })),
+	pickFolder: (purpose: FolderPurpose) => typedError<string | null, IpcError_Serialize>(__TAURI_INVOKE("pick_folder", { purpose })),
 	/**  A `.env` file to import a connection from; None when cancelled. */
-	pickEnvFile: () => typedError<string | null, IpcError>(__TAURI_INVOKE("pick_env_file")),
+	pickEnvFile: () => typedError<string | null, IpcError_Serialize>(__TAURI_INVOKE("pick_env_file")),
 };
 
 /* Types */
@@ -139,20 +136,26 @@ export type AppStatus_Serialize = {
 	open: string | null,
 };
 
-export type BatchFailure = {
-	/**  The local path (uploads) or key (downloads). */
-	item: string,
-	code: string,
-	message: string,
-};
+export type BatchSummary = BatchSummary_Serialize | BatchSummary_Deserialize;
 
-export type BatchSummary = {
+export type BatchSummary_Deserialize = {
 	batch: number,
 	done: number,
-	bytes: number | null,
-	failed: BatchFailure[],
+	bytes: number,
+	failed: ItemFailure_Deserialize[],
 	cancelled: boolean,
 };
+
+export type BatchSummary_Serialize = {
+	batch: number,
+	done: number,
+	bytes: number,
+	failed: ItemFailure_Serialize[],
+	cancelled: boolean,
+};
+
+/**  The seed's folders inside a tenant. */
+export type Category = "documents" | "images" | "uploads";
 
 /**
  *  What the Connect form sends. The secret arrives once and goes to the keychain; no reply
@@ -236,35 +239,38 @@ export type ConnectionStep_Serialize = {
 	detail: string | null,
 };
 
-export type DeleteOutcome = {
+export type DeleteReport = {
 	deleted: number,
 	failed: KeyFailure[],
 };
 
-/**  An object row, everything from the listing itself (nothing is HEADed). */
+/**  The engine as a whole: running, held by the person (Pause sync), or stopped by an error. */
+export type EngineStatus = "watching" | "paused" | "stopped";
+
+/**  One object as a file manager shows it. */
 export type FileEntry = FileEntry_Serialize | FileEntry_Deserialize;
 
-/**  An object row, everything from the listing itself (nothing is HEADed). */
+/**  One object as a file manager shows it. */
 export type FileEntry_Deserialize = {
 	key: string,
-	/**  The human name: the original file name for keys in Cubby's scheme. */
+	/**  The name people see: the key's last segment without the upload stamp. */
 	name: string,
-	size: number | null,
-	/**  RFC 3339, UTC. */
+	size: number,
+	/**  RFC 3339. */
 	modified?: string | null,
-	/**  Guessed from the name; the stored Content-Type is in `stat`. */
+	/**  By the name's extension; the listing carries no Content-Type. */
 	content_type: string,
 };
 
-/**  An object row, everything from the listing itself (nothing is HEADed). */
+/**  One object as a file manager shows it. */
 export type FileEntry_Serialize = {
 	key: string,
-	/**  The human name: the original file name for keys in Cubby's scheme. */
+	/**  The name people see: the key's last segment without the upload stamp. */
 	name: string,
-	size: number | null,
-	/**  RFC 3339, UTC. */
+	size: number,
+	/**  RFC 3339. */
 	modified: string | null,
-	/**  Guessed from the name; the stored Content-Type is in `stat`. */
+	/**  By the name's extension; the listing carries no Content-Type. */
 	content_type: string,
 };
 
@@ -277,43 +283,159 @@ export type FileState =
 /**  Last attempt failed; retried at `next_retry`. */
 "failed";
 
-/**  A folder row: a tenant at the root, a category or any other prefix below it. */
-export type FolderEntry = FolderEntry_Serialize | FolderEntry_Deserialize;
+export type Folder = Folder_Serialize | Folder_Deserialize;
 
-/**  A folder row: a tenant at the root, a category or any other prefix below it. */
-export type FolderEntry_Deserialize = {
-	name: string,
-	/**  Ends with "/". */
-	prefix: string,
-	/**  "documents", "images" or "uploads" for the seed's folders. */
-	category?: string | null,
+export type FolderCondition = "watching" | 
+/**  Events unavailable (e.g. the inotify limit): found by periodic scans only. */
+"scanning" | 
+/**  A permanent error (access denied, bucket missing): nothing is retried until restart. */
+"stopped";
+
+export type FolderPage = FolderPage_Serialize | FolderPage_Deserialize;
+
+export type FolderPage_Deserialize = {
+	folders: Folder_Deserialize[],
+	files: FileEntry_Deserialize[],
 };
 
-/**  A folder row: a tenant at the root, a category or any other prefix below it. */
-export type FolderEntry_Serialize = {
-	name: string,
-	/**  Ends with "/". */
-	prefix: string,
-	/**  "documents", "images" or "uploads" for the seed's folders. */
-	category: string | null,
+export type FolderPage_Serialize = {
+	folders: Folder_Serialize[],
+	files: FileEntry_Serialize[],
 };
 
 /**  What a folder is being chosen for: it titles the dialog. */
 export type FolderPurpose = "download" | "watch";
 
-/**  What the whole listing held, once the last page was sent. */
+/**  One watched folder with its counts, for the sidebar and the Sync view. */
+export type FolderSummary = {
+	path: string,
+	/**  The folder's own name ("Receipts"). */
+	name: string,
+	tenant: string,
+	/**  "auto" or a category. */
+	category: string,
+	after_upload: AfterUpload,
+	paused: boolean,
+	waiting: number,
+	queued: number,
+	uploading: number,
+	uploaded: number,
+	failed: number,
+};
+
 export type FolderTotals = {
 	folders: number,
 	files: number,
-	bytes: number | null,
+	bytes: number,
 };
 
-export type IpcError = {
+export type Folder_Deserialize = {
+	name: string,
+	prefix: string,
+	/**  One of documents/images/uploads: always shown, even when empty. */
+	category?: Category | null,
+};
+
+export type Folder_Serialize = {
+	name: string,
+	prefix: string,
+	/**  One of documents/images/uploads: always shown, even when empty. */
+	category: Category | null,
+};
+
+/**  What the person can do about an error, for the host to say in its own terms. */
+export type Hint = 
+/**  Replacing the existing object is allowed when asked for. */
+{ kind: "overwrite" } | 
+/**  Crossing from one tenant to another is allowed when asked for. */
+{ kind: "cross_tenant" } | 
+/**  The watched folder must be removed from the watch list first. */
+{ kind: "unwatch_first" } | 
+/**  The watch list shows what is watched. */
+{ kind: "list_watched" } | 
+/**  The link register lists the links. */
+{ kind: "list_links" } | 
+/**  The thing belongs to another profile, named here. */
+{ kind: "use_profile"; value: string } | 
+/**  Plain http:// needs the profile's explicit consent. */
+{ kind: "allow_http" } | 
+/**  The profile needs an account ID or an endpoint. */
+{ kind: "account_or_endpoint" } | 
+/**  An exact key names one file only. */
+{ kind: "one_file_for_key" } | 
+/**  At least one allowed origin must be named. */
+{ kind: "name_origin" } | 
+/**  Without a keychain, the `env` profile (CLOUDFLARE_R2_* variables) still works. */
+{ kind: "use_env_profile" } | 
+/**  The list of profiles shows which exist. */
+{ kind: "list_profiles" };
+
+export type IpcError = IpcError_Serialize | IpcError_Deserialize;
+
+export type IpcError_Deserialize = {
+	code: string,
+	/**  The core's message with its advice in the window's words. */
+	message: string,
+	hint?: Hint | null,
+};
+
+export type IpcError_Serialize = {
+	code: string,
+	/**  The core's message with its advice in the window's words. */
+	message: string,
+	hint: Hint | null,
+};
+
+/**  A share link as issued: the register's number for it and the link itself. */
+export type IssuedShare = IssuedShare_Serialize | IssuedShare_Deserialize;
+
+/**  A share link as issued: the register's number for it and the link itself. */
+export type IssuedShare_Deserialize = {
+	id: number,
+} & ShareLink_Deserialize;
+
+/**  A share link as issued: the register's number for it and the link itself. */
+export type IssuedShare_Serialize = {
+	id: number,
+} & ShareLink_Serialize;
+
+/**  An upload URL as issued: the register's number and the seed backend's response. */
+export type IssuedUpload = IssuedUpload_Serialize | IssuedUpload_Deserialize;
+
+/**  An upload URL as issued: the register's number and the seed backend's response. */
+export type IssuedUpload_Deserialize = {
+	id: number,
+	response: UploadUrl_Deserialize,
+};
+
+/**  An upload URL as issued: the register's number and the seed backend's response. */
+export type IssuedUpload_Serialize = {
+	id: number,
+	response: UploadUrl_Serialize,
+};
+
+/**  One item of a batch that did not succeed. */
+export type ItemFailure = ItemFailure_Serialize | ItemFailure_Deserialize;
+
+/**  One item of a batch that did not succeed. */
+export type ItemFailure_Deserialize = {
+	/**  The local path (uploads) or the key (downloads, deletes, moves). */
+	item: string,
 	code: string,
 	message: string,
+	hint?: Hint | null,
 };
 
-/**  One object a batch action could not act on, and why. */
+/**  One item of a batch that did not succeed. */
+export type ItemFailure_Serialize = {
+	/**  The local path (uploads) or the key (downloads, deletes, moves). */
+	item: string,
+	code: string,
+	message: string,
+	hint: Hint | null,
+};
+
+/**  One object an action could not handle, and why. */
 export type KeyFailure = {
 	key: string,
 	reason: string,
@@ -333,120 +455,133 @@ export type KeychainStatus_Serialize = {
 
 export type LinkKind = "share" | "upload";
 
-export type LinkRow = LinkRow_Serialize | LinkRow_Deserialize;
+export type LinkRecord = LinkRecord_Serialize | LinkRecord_Deserialize;
 
-export type LinkRow_Deserialize = {
+export type LinkRecord_Deserialize = {
 	id: number,
 	kind: LinkKind,
+	profile: string,
 	tenant?: string | null,
 	key: string,
 	created: string,
 	expires: string,
 	issued_by: string,
 	note?: string | null,
-	state: LinkStatus,
+	/**  When the link was killed by moving its object; `key` is then the object's new key. */
+	revoked?: string | null,
 	previous_key?: string | null,
+	active: boolean,
+	/**  Where the link stands when it was read: the one rule both hosts show. */
+	state: LinkStatus,
 };
 
-export type LinkRow_Serialize = {
+export type LinkRecord_Serialize = {
 	id: number,
 	kind: LinkKind,
+	profile: string,
 	tenant: string | null,
 	key: string,
 	created: string,
 	expires: string,
 	issued_by: string,
 	note: string | null,
-	state: LinkStatus,
+	/**  When the link was killed by moving its object; `key` is then the object's new key. */
+	revoked: string | null,
 	previous_key: string | null,
+	active: boolean,
+	/**  Where the link stands when it was read: the one rule both hosts show. */
+	state: LinkStatus,
 };
 
 /**  Where a link stands now: usable, past its expiry, or killed by moving its object. */
 export type LinkStatus = "active" | "expired" | "revoked";
 
-/**  One ListObjectsV2 page, as it arrives. */
-export type ListPage = ListPage_Serialize | ListPage_Deserialize;
+/**  Which links the Links view shows. */
+export type LinkView = "all" | "active" | "expired";
 
-/**  One ListObjectsV2 page, as it arrives. */
-export type ListPage_Deserialize = {
-	folders: FolderEntry_Deserialize[],
-	files: FileEntry_Deserialize[],
-};
-
-/**  One ListObjectsV2 page, as it arrives. */
-export type ListPage_Serialize = {
-	folders: FolderEntry_Serialize[],
-	files: FileEntry_Serialize[],
-};
-
-export type MoveOutcome = {
-	/**  The new keys of the objects that moved. */
+export type MoveReport = {
+	/**  The new keys. */
 	moved: string[],
 	failed: KeyFailure[],
 };
 
+/**
+ *  An object's details as the server reports them (HEAD), with the name people see and its
+ *  tenant.
+ */
 export type ObjectDetails = ObjectDetails_Serialize | ObjectDetails_Deserialize;
 
+/**
+ *  An object's details as the server reports them (HEAD), with the name people see and its
+ *  tenant.
+ */
 export type ObjectDetails_Deserialize = {
-	key: string,
 	name: string,
 	tenant?: string | null,
-	size: number | null,
+} & ObjectInfo_Deserialize;
+
+/**
+ *  An object's details as the server reports them (HEAD), with the name people see and its
+ *  tenant.
+ */
+export type ObjectDetails_Serialize = {
+	name: string,
+	tenant: string | null,
+} & ObjectInfo_Serialize;
+
+export type ObjectInfo = ObjectInfo_Serialize | ObjectInfo_Deserialize;
+
+export type ObjectInfo_Deserialize = {
+	key: string,
+	size: number,
 	etag?: string | null,
-	modified?: string | null,
+	last_modified?: string | null,
 	content_type?: string | null,
 	metadata: { [key in string]: string },
 };
 
-export type ObjectDetails_Serialize = {
+export type ObjectInfo_Serialize = {
 	key: string,
-	name: string,
-	tenant: string | null,
-	size: number | null,
+	size: number,
 	etag: string | null,
-	modified: string | null,
+	last_modified: string | null,
 	content_type: string | null,
 	metadata: { [key in string]: string },
 };
 
-/**  One file of a planned upload: where it lands, and why (its detected category). */
+/**
+ *  A full object key: no leading '/', no empty segments ("a//b"), no "." or ".." segments, no
+ *  control characters (incl. NUL, DEL, and Unicode Cc), no trailing '/', valid UTF-8, at most
+ *  1,024 bytes (R2's limit).
+ */
+export type ObjectKey = string;
+
+/**  One file of a planned upload as the window previews it: where it lands and why. */
 export type PlannedUpload = {
 	local: string,
 	/**  The key it would get now; the real upload stamps its own time into the key. */
 	key: string,
 	/**  "acme/images/": the folder the routing picked. */
 	folder: string,
-	category: string,
+	category: Category,
 	content_type: string,
-	size: number | null,
+	size: number,
 };
 
-/**
- *  An image small enough to show in the window, as a `data:` URL: the bytes come through
- *  Rust so the CSP never has to admit a storage origin.
- */
 export type Preview = Preview_Serialize | Preview_Deserialize;
 
-/**
- *  An image small enough to show in the window, as a `data:` URL: the bytes come through
- *  Rust so the CSP never has to admit a storage origin.
- */
 export type Preview_Deserialize = {
 	content_type: string,
-	/**  None when the object is larger than the preview limit or not previewable. */
+	/**  The image as a data URL, when it is small enough to show. */
 	data_url?: string | null,
-	size: number | null,
+	size: number,
 };
 
-/**
- *  An image small enough to show in the window, as a `data:` URL: the bytes come through
- *  Rust so the CSP never has to admit a storage origin.
- */
 export type Preview_Serialize = {
 	content_type: string,
-	/**  None when the object is larger than the preview limit or not previewable. */
+	/**  The image as a data URL, when it is small enough to show. */
 	data_url: string | null,
-	size: number | null,
+	size: number,
 };
 
 /**  What a profile points at, for display and for addressing style. */
@@ -499,40 +634,47 @@ export type QueuedItem_Serialize = {
 	size: number | null,
 };
 
-export type RevokeOutcome = {
+export type Revoked = {
 	old_key: string,
 	new_key: string,
-	/**  How many registered links stopped working. */
+	/**  How many registered links the move killed (every link to the old key, not just this one). */
 	links: number,
+};
+
+/**  How a browser treats a shared file: save it (under its own or another name) or show it. */
+export type ShareAs = { kind: "download" } | { kind: "download_as"; name: string } | { kind: "inline" };
+
+export type ShareLink = ShareLink_Serialize | ShareLink_Deserialize;
+
+export type ShareLink_Deserialize = {
+	url: string,
+	key: string,
+	expires_at: string,
+	public_url?: string | null,
+	/**  Set when a public URL is shown: the custom-domain fine print. */
+	note?: string | null,
+};
+
+export type ShareLink_Serialize = {
+	url: string,
+	key: string,
+	expires_at: string,
+	public_url: string | null,
+	/**  Set when a public URL is shown: the custom-domain fine print. */
+	note: string | null,
 };
 
 export type SharedLink = SharedLink_Serialize | SharedLink_Deserialize;
 
 export type SharedLink_Deserialize = {
-	/**  The register's number for this link. */
-	id: number,
-	url: string,
-	key: string,
-	expires_at: string,
-	public_url?: string | null,
-	/**  The custom-domain fine print, set when a public URL is shown. */
-	note?: string | null,
 	/**  The URL as a QR code, an SVG document. */
 	qr_svg: string,
-};
+} & IssuedShare_Deserialize;
 
 export type SharedLink_Serialize = {
-	/**  The register's number for this link. */
-	id: number,
-	url: string,
-	key: string,
-	expires_at: string,
-	public_url: string | null,
-	/**  The custom-domain fine print, set when a public URL is shown. */
-	note: string | null,
 	/**  The URL as a QR code, an SVG document. */
 	qr_svg: string,
-};
+} & IssuedShare_Serialize;
 
 /**
  *  How fast the window became useful, measured by the window itself: the milliseconds since
@@ -564,6 +706,28 @@ export type StepId = "reach" | "credentials" | "bucket" | "write";
 
 export type StepStatus = "ok" | "failed" | "skipped";
 
+/**
+ *  What the engine reports: per-file state changes, per-folder conditions, and the whole
+ *  engine's condition (which hosts report when they pause, start or fail to start it).
+ */
+export type SyncEvent = SyncEvent_Serialize | SyncEvent_Deserialize;
+
+/**
+ *  What the engine reports: per-file state changes, per-folder conditions, and the whole
+ *  engine's condition (which hosts report when they pause, start or fail to start it).
+ */
+export type SyncEvent_Deserialize = { event: "file"; folder: string; path: string; state: FileState; key?: string | null; message?: string | null } | { event: "folder"; folder: string; status: FolderCondition; message?: string | null } | { event: "engine"; status: EngineStatus; 
+/**  Why it stopped. */
+message?: string | null };
+
+/**
+ *  What the engine reports: per-file state changes, per-folder conditions, and the whole
+ *  engine's condition (which hosts report when they pause, start or fail to start it).
+ */
+export type SyncEvent_Serialize = { event: "file"; folder: string; path: string; state: FileState; key: string | null; message: string | null } | { event: "folder"; folder: string; status: FolderCondition; message: string | null } | { event: "engine"; status: EngineStatus; 
+/**  Why it stopped. */
+message: string | null };
+
 /**  A file that failed or waits for a retry, and why. */
 export type SyncProblem = SyncProblem_Serialize | SyncProblem_Deserialize;
 
@@ -585,28 +749,11 @@ export type SyncProblem_Serialize = {
 	reason: string | null,
 };
 
-/**  What the Sync view hears from the engine. */
-export type SyncUpdate = SyncUpdate_Serialize | SyncUpdate_Deserialize;
-
-/**  What the Sync view hears from the engine. */
-export type SyncUpdate_Deserialize = 
-/**  A file changed state. */
-{ event: "file"; folder: string; path: string; state: FileState; key?: string | null; message?: string | null } | 
 /**
- *  A folder's condition: "watching", "scanning" or "stopped". With an empty folder it is the
- *  whole engine's: "stopped" (with the reason), "paused" (from the tray) or "watching".
+ *  `{tenant}` of `{tenant}/documents/…`. 1-128 bytes of ASCII letters, digits, '-', '_', '.',
+ *  not starting with '.'.
  */
-{ event: "folder"; folder: string; status: string; message?: string | null };
-
-/**  What the Sync view hears from the engine. */
-export type SyncUpdate_Serialize = 
-/**  A file changed state. */
-{ event: "file"; folder: string; path: string; state: FileState; key: string | null; message: string | null } | 
-/**
- *  A folder's condition: "watching", "scanning" or "stopped". With an empty folder it is the
- *  whole engine's: "stopped" (with the reason), "paused" (from the tray) or "watching".
- */
-{ event: "folder"; folder: string; status: string; message: string | null };
+export type TenantId = string;
 
 export type TransferDirection = "upload" | "download";
 
@@ -614,47 +761,38 @@ export type TransferDirection = "upload" | "download";
 export type TransferUpdate = TransferUpdate_Serialize | TransferUpdate_Deserialize;
 
 /**  What the transfers drawer hears, in order per file: started, progress…, finished or failed. */
-export type TransferUpdate_Deserialize = { event: "queued"; batch: number; direction: TransferDirection; items: QueuedItem_Deserialize[] } | { event: "started"; batch: number; id: number; direction: TransferDirection; key: string; local: string; total: number | null } | { event: "progress"; batch: number; id: number; done: number | null; total: number | null; bytes_per_sec: number | null; eta_secs?: number | null } | { event: "finished"; batch: number; id: number; key: string; local: string; bytes: number | null } | { event: "failed"; batch: number; id: number; key: string; local: string; code: string; message: string };
+export type TransferUpdate_Deserialize = { event: "queued"; batch: number; direction: TransferDirection; items: QueuedItem_Deserialize[] } | { event: "started"; batch: number; id: number; direction: TransferDirection; key: string; local: string; total: number } | { event: "progress"; batch: number; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs?: number | null } | { event: "finished"; batch: number; id: number; key: string; local: string; bytes: number } | { event: "failed"; batch: number; id: number; key: string; local: string; code: string; message: string };
 
 /**  What the transfers drawer hears, in order per file: started, progress…, finished or failed. */
-export type TransferUpdate_Serialize = { event: "queued"; batch: number; direction: TransferDirection; items: QueuedItem_Serialize[] } | { event: "started"; batch: number; id: number; direction: TransferDirection; key: string; local: string; total: number | null } | { event: "progress"; batch: number; id: number; done: number | null; total: number | null; bytes_per_sec: number | null; eta_secs: number | null } | { event: "finished"; batch: number; id: number; key: string; local: string; bytes: number | null } | { event: "failed"; batch: number; id: number; key: string; local: string; code: string; message: string };
+export type TransferUpdate_Serialize = { event: "queued"; batch: number; direction: TransferDirection; items: QueuedItem_Serialize[] } | { event: "started"; batch: number; id: number; direction: TransferDirection; key: string; local: string; total: number } | { event: "progress"; batch: number; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs: number | null } | { event: "finished"; batch: number; id: number; key: string; local: string; bytes: number } | { event: "failed"; batch: number; id: number; key: string; local: string; code: string; message: string };
 
-export type UploadUrlReply = UploadUrlReply_Serialize | UploadUrlReply_Deserialize;
+export type UploadHeaders = {
+	"Content-Type": string,
+};
 
-export type UploadUrlReply_Deserialize = {
-	id: number,
-	/**  The seed backend's generate-url response, pretty-printed: what the mobile app expects. */
-	json: string,
-	url: string,
+/**  The seed backend's generate-url response, field for field. */
+export type UploadUrl = UploadUrl_Serialize | UploadUrl_Deserialize;
+
+/**  The seed backend's generate-url response, field for field. */
+export type UploadUrl_Deserialize = {
+	success: boolean,
+	upload_url: string,
+	method: string,
+	headers: UploadHeaders,
 	object_key: string,
 	expires_at: string,
 	public_url?: string | null,
 };
 
-export type UploadUrlReply_Serialize = {
-	id: number,
-	/**  The seed backend's generate-url response, pretty-printed: what the mobile app expects. */
-	json: string,
-	url: string,
+/**  The seed backend's generate-url response, field for field. */
+export type UploadUrl_Serialize = {
+	success: boolean,
+	upload_url: string,
+	method: string,
+	headers: UploadHeaders,
 	object_key: string,
 	expires_at: string,
 	public_url: string | null,
-};
-
-/**  One watched folder with its counts, for the sidebar and the Sync view's totals. */
-export type WatchedFolderRow = {
-	path: string,
-	/**  The folder's own name ("Receipts"). */
-	name: string,
-	tenant: string,
-	category: string,
-	after_upload: AfterUpload,
-	paused: boolean,
-	waiting: number,
-	queued: number,
-	uploading: number,
-	uploaded: number,
-	failed: number,
 };
 
 /* Tauri Specta runtime */

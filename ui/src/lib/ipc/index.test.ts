@@ -7,6 +7,8 @@ const mocks = vi.hoisted(() => ({
   moveObjects: vi.fn(),
   previewObject: vi.fn(),
   pickEnvFile: vi.fn(),
+  shareLink: vi.fn(),
+  uploadUrl: vi.fn(),
 }));
 
 vi.mock('./bindings', () => ({
@@ -17,10 +19,12 @@ vi.mock('./bindings', () => ({
     moveObjects: mocks.moveObjects,
     previewObject: mocks.previewObject,
     pickEnvFile: mocks.pickEnvFile,
+    shareLink: mocks.shareLink,
+    uploadUrl: mocks.uploadUrl,
   },
 }));
 
-import { IpcFailure, appStatus, connect, errorMessage, moveObjects, pickEnvFile, previewObject, removeProfile } from './index';
+import { IpcFailure, appStatus, connect, errorMessage, moveObjects, pickEnvFile, removeProfile, shareLink, uploadUrl } from './index';
 import type { ConnectForm } from './index';
 
 const form: ConnectForm = {
@@ -88,9 +92,31 @@ describe('object commands', () => {
     expect((thrown as IpcFailure).code).toBe('invalid');
   });
 
-  it('preview reads a missing size as 0', async () => {
-    mocks.previewObject.mockResolvedValue({ status: 'ok', data: { content_type: 'image/png', data_url: null, size: null } });
-    await expect(previewObject('acme/images/a.png')).resolves.toEqual({ content_type: 'image/png', data_url: null, size: 0 });
+  it('a download name travels as a typed choice, none as a plain download', async () => {
+    mocks.shareLink.mockResolvedValue({ status: 'ok', data: { id: 1 } });
+    await shareLink('acme/documents/a.pdf', 3600, 'Receipt.pdf');
+    expect(mocks.shareLink).toHaveBeenLastCalledWith('acme/documents/a.pdf', 3600, { kind: 'download_as', name: 'Receipt.pdf' }, null);
+    await shareLink('acme/documents/a.pdf', 3600, null, 'for the auditor');
+    expect(mocks.shareLink).toHaveBeenLastCalledWith('acme/documents/a.pdf', 3600, { kind: 'download' }, 'for the auditor');
+  });
+
+  it('an upload URL keeps the seed contract as the app receives it', async () => {
+    const response = {
+      success: true,
+      upload_url: 'https://r2.example/acme/documents/x.pdf?X-Amz-Signature=s',
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/pdf' },
+      object_key: 'acme/documents/x.pdf',
+      expires_at: '2026-12-01T04:00:00Z',
+      public_url: null,
+    };
+    mocks.uploadUrl.mockResolvedValue({ status: 'ok', data: { id: 7, response } });
+    const reply = await uploadUrl('acme', 'x.pdf', 'application/pdf', 'documents', 3600);
+    expect(reply.id).toBe(7);
+    expect(reply.url).toBe(response.upload_url);
+    expect(reply.object_key).toBe('acme/documents/x.pdf');
+    expect(JSON.parse(reply.json)).toEqual(response);
+    expect(reply.json).toContain('\n  "success": true');
   });
 });
 

@@ -10,22 +10,26 @@ import { Channel } from '@tauri-apps/api/core';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
 import { commands } from './bindings';
 import type {
+  AfterUpload,
   BatchSummary,
-  DeleteOutcome,
+  DeleteReport,
   FileEntry_Serialize,
-  FolderEntry_Serialize,
+  Folder_Serialize,
+  FolderPage_Serialize,
+  FolderSummary,
   FolderTotals,
   KeyFailure,
-  LinkRow_Serialize,
-  ListPage_Serialize,
-  MoveOutcome,
+  LinkRecord_Serialize,
+  MoveReport,
   ObjectDetails_Serialize,
   PlannedUpload,
   Preview_Serialize,
-  RevokeOutcome,
+  Revoked,
+  ShareAs,
   SharedLink_Serialize,
+  SyncEvent_Serialize,
   TransferUpdate_Serialize,
-  UploadUrlReply_Serialize,
+  UploadUrl_Serialize,
   AppStatus_Serialize,
   ConnectForm_Deserialize,
   ConnectionReport_Serialize,
@@ -34,8 +38,6 @@ import type {
   KeychainStatus_Serialize,
   ProfileSummary_Serialize,
   SyncProblem_Serialize,
-  SyncUpdate_Serialize,
-  WatchedFolderRow,
 } from './bindings';
 
 // tauri-specta describes each type twice: as Rust serializes it (what the UI receives) and as
@@ -46,21 +48,35 @@ export type ConnectionStep = ConnectionStep_Serialize;
 export type KeychainStatus = KeychainStatus_Serialize;
 export type ProfileSummary = ProfileSummary_Serialize;
 export type ConnectForm = Required<ConnectForm_Deserialize>;
-export type FolderEntry = FolderEntry_Serialize;
+export type FolderEntry = Folder_Serialize;
 export type ObjectDetails = ObjectDetails_Serialize;
 export type SharedLink = SharedLink_Serialize;
-export type UploadUrlReply = UploadUrlReply_Serialize;
-export type LinkRow = LinkRow_Serialize;
+export type LinkRow = LinkRecord_Serialize;
 export type SyncProblem = SyncProblem_Serialize;
-export type SyncUpdate = SyncUpdate_Serialize;
-export type { BatchSummary, DeleteOutcome, KeyFailure, MoveOutcome, PlannedUpload, RevokeOutcome, WatchedFolderRow };
-export type { IpcError, ProfileKind, StepId, StepStatus, TransferDirection } from './bindings';
+export type SyncUpdate = SyncEvent_Serialize;
+export type UploadUrlContract = UploadUrl_Serialize;
+export type DeleteOutcome = DeleteReport;
+export type MoveOutcome = MoveReport;
+export type RevokeOutcome = Revoked;
+export type WatchedFolderRow = FolderSummary;
+export type { AfterUpload, BatchSummary, KeyFailure, PlannedUpload, ShareAs };
+export type { Category, Hint, IpcError, ProfileKind, StepId, StepStatus, TransferDirection } from './bindings';
 
-/** A file row. Sizes cross IPC as f64, which serde may write as null; here they are numbers. */
-export type FileEntry = Omit<FileEntry_Serialize, 'size'> & { size: number };
-export type ListPage = { folders: FolderEntry[]; files: FileEntry[] };
-/** An object's preview; `data_url` is null when it is too large or not an image or PDF. */
-export type Preview = Omit<Preview_Serialize, 'size'> & { size: number };
+/** An upload URL as issued, with the seed's JSON contract as the mobile app receives it. */
+export type UploadUrlReply = {
+  id: number;
+  url: string;
+  object_key: string;
+  expires_at: string;
+  public_url: string | null;
+  /** The seed backend's generate-url response, pretty-printed. */
+  json: string;
+};
+
+export type FileEntry = FileEntry_Serialize;
+export type ListPage = FolderPage_Serialize;
+/** An object's preview; `data_url` is null when it is too large or not an image. */
+export type Preview = Preview_Serialize;
 export type TransferUpdate = TransferUpdate_Serialize;
 type Result<T, E> = { status: 'ok'; data: T } | { status: 'error'; error: E };
 
@@ -174,10 +190,8 @@ export async function tenantFolders(tenant: string): Promise<FolderEntry[]> {
  * listing ends). Resolves with the totals once the last page was delivered.
  */
 export async function listFolder(prefix: string, onPage: (page: ListPage) => void): Promise<FolderTotals> {
-  const channel = new Channel<ListPage_Serialize>();
-  channel.onmessage = (page) => {
-    onPage({ folders: page.folders, files: page.files.map((f) => ({ ...f, size: f.size ?? 0 })) });
-  };
+  const channel = new Channel<FolderPage_Serialize>();
+  channel.onmessage = onPage;
   return unwrap(await commands.listFolder(prefix, channel as never));
 }
 
@@ -216,8 +230,7 @@ export async function openObject(key: string): Promise<string> {
 }
 
 export async function previewObject(key: string): Promise<Preview> {
-  const preview = unwrap(await commands.previewObject(key));
-  return { ...preview, size: preview.size ?? 0 };
+  return unwrap(await commands.previewObject(key));
 }
 
 // ---- Transfers ------------------------------------------------------------------------------
@@ -283,8 +296,10 @@ export async function onFileDrop(handler: (state: DropState) => void): Promise<(
 
 // ---- Sharing --------------------------------------------------------------------------------
 
+/** A share link; `downloadName` makes browsers save the file under that name. */
 export async function shareLink(key: string, expiresSecs: number, downloadName: string | null, note: string | null = null): Promise<SharedLink> {
-  return unwrap(await commands.shareLink(key, expiresSecs, downloadName, note));
+  const shareAs: ShareAs = downloadName ? { kind: 'download_as', name: downloadName } : { kind: 'download' };
+  return unwrap(await commands.shareLink(key, expiresSecs, shareAs, note));
 }
 
 export async function contentTypeFor(fileName: string): Promise<string> {
@@ -299,7 +314,16 @@ export async function uploadUrl(
   expiresSecs: number,
   note: string | null = null,
 ): Promise<UploadUrlReply> {
-  return unwrap(await commands.uploadUrl(tenant, fileName, contentType, category, expiresSecs, note));
+  const issued = unwrap(await commands.uploadUrl(tenant, fileName, contentType, category, expiresSecs, note));
+  const { response } = issued;
+  return {
+    id: issued.id,
+    url: response.upload_url,
+    object_key: response.object_key,
+    expires_at: response.expires_at,
+    public_url: response.public_url,
+    json: JSON.stringify(response, null, 2),
+  };
 }
 
 export async function listLinks(which: 'all' | 'active' | 'expired', tenant: string | null = null): Promise<LinkRow[]> {
@@ -315,11 +339,41 @@ export async function copyText(text: string): Promise<void> {
   await navigator.clipboard.writeText(text);
 }
 
+/**
+ * Copies text the core is still making (a link being signed). WebKit lets a page write to the
+ * clipboard only during the click that asked for it, so the write starts at once with a promise
+ * of the text; where that is not supported it waits for the text and writes it then. Throws the
+ * text's own failure first, so the caller can say why there is no link.
+ */
+export async function copyTextSoon(text: Promise<string>): Promise<void> {
+  let written: Promise<void> | null = null;
+  if (typeof ClipboardItem !== 'undefined' && typeof navigator.clipboard?.write === 'function') {
+    try {
+      const blob = text.then((value) => new Blob([value], { type: 'text/plain' }));
+      written = navigator.clipboard.write([new ClipboardItem({ 'text/plain': blob })]);
+      // Its rejection is awaited below, or superseded by the text's.
+      written.catch(() => undefined);
+    } catch {
+      written = null;
+    }
+  }
+  const value = await text;
+  if (written !== null) {
+    try {
+      await written;
+      return;
+    } catch {
+      // Fall through to the plain write.
+    }
+  }
+  await navigator.clipboard.writeText(value);
+}
+
 // ---- Watched folders ------------------------------------------------------------------------
 
 /** Subscribes to the sync engine's live events for as long as the window lives. */
 export async function watchEvents(onEvent: (update: SyncUpdate) => void): Promise<void> {
-  const channel = new Channel<SyncUpdate_Serialize>();
+  const channel = new Channel<SyncEvent_Serialize>();
   channel.onmessage = onEvent;
   unwrap(await commands.watchEvents(channel as never));
 }
@@ -330,7 +384,7 @@ export async function watchedFolders(): Promise<WatchedFolderRow[]> {
 }
 
 /** Starts watching a folder; category is auto/documents/images/uploads, afterUpload keep/move/delete. */
-export async function addWatchedFolder(path: string, tenant: string, category: string, afterUpload: string): Promise<WatchedFolderRow> {
+export async function addWatchedFolder(path: string, tenant: string, category: string, afterUpload: AfterUpload): Promise<WatchedFolderRow> {
   return unwrap(await commands.addWatchedFolder(path, tenant, category, afterUpload));
 }
 
