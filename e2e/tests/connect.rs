@@ -42,8 +42,13 @@ async fn connect_form_reports_wrong_secret_then_connects() {
         .await;
     let summary = app.text("[data-testid='connect-summary']").await;
     assert!(
-        summary.contains("wrong secret for access key"),
-        "plain-words error, got: {summary}"
+        summary.contains("didn’t accept these keys"),
+        "a short heading says what failed, got: {summary}"
+    );
+    let detail = app.text("[data-step='credentials'] .detail").await;
+    assert!(
+        detail.starts_with("Wrong secret for access key") && !detail.contains(&summary),
+        "the step says why, as a sentence that does not repeat the heading, got: {detail}"
     );
     assert_eq!(
         app.wait_for("[data-step='credentials']")
