@@ -4,8 +4,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use cubby_core::probe::{probe, ConnectionReport, ProbeOptions, StepStatus};
-use cubby_core::profile::{normalize_public_url, Config, Jurisdiction, Origin, Profile, DEFAULT_EXPIRY_SECS};
+use cubby_core::actions::profiles::{self as profiles_action, ProfileSettings};
+use cubby_core::probe::{ConnectionReport, StepStatus};
+use cubby_core::profile::{Config, Jurisdiction, Origin, DEFAULT_EXPIRY_SECS};
 use cubby_core::profiles::{self, ProfileSummary};
 use cubby_core::{resolve, sandbox, CredentialStore, Credentials, Error, ProfileKind, Result, Secret};
 
@@ -148,20 +149,19 @@ pub async fn run(ctx: &Ctx, cmd: ProfileCommand) -> Result<ExitCode> {
 }
 
 fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
-    let profile = Profile {
+    // Check everything that can be checked before asking for keys.
+    let profile = ProfileSettings {
         name: args.name.clone(),
         account_id: args.account_id,
         jurisdiction: args.jurisdiction,
         endpoint: args.endpoint,
         bucket: args.bucket,
-        public_url: args.public_url.as_deref().map(normalize_public_url).transpose()?,
-        signed_url_expiry: args.expiry,
+        public_url: args.public_url,
+        expiry_secs: args.expiry,
         direct_upload: args.direct_upload,
         allow_http: args.allow_http,
-        origin: Origin::Stored,
-    };
-    // Check everything that can be checked before asking for keys.
-    profile.validate()?;
+    }
+    .profile()?;
     let credentials = if args.secret_stdin {
         keys_from_stdin()?
     } else {
@@ -283,8 +283,7 @@ fn show(ctx: &Ctx, name: Option<&str>) -> Result<ExitCode> {
 }
 
 async fn test(ctx: &Ctx, name: Option<&str>, write: bool) -> Result<ExitCode> {
-    let session = cubby_core::Session::open(ctx.host(), name).await?;
-    let report = probe(&session.bucket, ProbeOptions { write }).await;
+    let report = profiles_action::test(ctx.host(), name, write).await?;
     ctx.emit(&report, || render(&report));
     Ok(if report.ok {
         ExitCode::SUCCESS

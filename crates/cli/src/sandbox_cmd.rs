@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use cubby_core::{sandbox, Bucket, Error, Result};
+use cubby_core::{sandbox, Error, Result};
 
 use crate::Ctx;
 
@@ -20,23 +20,16 @@ pub struct SandboxArgs {
 pub async fn run(ctx: &Ctx, args: SandboxArgs) -> Result<ExitCode> {
     let config = ctx.host().config()?;
     if args.seed_demo {
-        let running = sandbox::ensure(&ctx.dirs, &ctx.store, &config, &ctx.env, args.port).await?;
-        let mut profile = sandbox::profile(&config, &ctx.env);
-        if let Some(port) = args.port {
-            profile.endpoint = Some(format!("http://127.0.0.1:{port}"));
-        }
-        let bucket = Bucket::connect(&profile, &sandbox::credentials(&ctx.dirs, &ctx.store)?)?;
-        let count = cubby_core::demo::seed(&bucket, chrono::Utc::now()).await?;
-        if let Some(server) = running {
-            server.stop().await;
-        }
+        let count = cubby_core::actions::profiles::seed_demo(ctx.host(), args.port).await?;
         ctx.emit(
             &serde_json::json!({ "seeded": count, "tenants": cubby_core::demo::TENANTS }),
             || {
-                format!(
-                    "Added {count} demo objects for tenants {}.",
-                    cubby_core::demo::TENANTS.join(", ")
-                )
+                let tenants = cubby_core::demo::TENANTS.join(", ");
+                if count == 0 {
+                    format!("The demo tenants {tenants} are already there; nothing added.")
+                } else {
+                    format!("Added {count} demo objects for tenants {tenants}.")
+                }
             },
         );
         return Ok(ExitCode::SUCCESS);

@@ -51,6 +51,8 @@ impl TransferSink for Bars {
                     bar.finish_and_clear();
                 }
             }
+            // A bar appears when its file starts.
+            TransferEvent::Queued { .. } => {}
         }
     }
 }

@@ -13,11 +13,16 @@ const STOREFRONT_PNG: &[u8] = include_bytes!("../assets/demo/storefront.png");
 
 pub const TENANTS: [&str; 2] = ["acme-corp", "globex"];
 
-/// Uploads the demo objects; returns how many were written.
+/// Uploads the demo objects of each demo tenant that holds nothing yet, so seeding twice
+/// does not double the demo; returns how many were written.
 pub async fn seed(bucket: &Bucket, now: DateTime<Utc>) -> Result<usize> {
     let mut written = 0;
     for (t, tenant) in TENANTS.iter().enumerate() {
         let tenant = TenantId::parse(tenant)?;
+        let existing = bucket.list_page(&tenant.prefix(), None, None, Some(1)).await?;
+        if !existing.objects.is_empty() {
+            continue;
+        }
         let day = |d: i64| now - Duration::days(d + t as i64) - Duration::minutes(17 * d);
         let objects: Vec<(ObjectKey, Vec<u8>, &str)> = vec![
             (

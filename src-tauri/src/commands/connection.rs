@@ -1,9 +1,10 @@
 //! The Connect screen and the profile switcher: test, save, import, choose, remove.
 
+use cubby_core::actions::profiles::{self as profiles_action, ProfileSettings};
 use cubby_core::probe::{probe, ConnectionReport, ProbeOptions};
-use cubby_core::profile::{normalize_public_url, Jurisdiction, Origin, Profile, DEFAULT_EXPIRY_SECS};
+use cubby_core::profile::{Jurisdiction, Profile, DEFAULT_EXPIRY_SECS};
 use cubby_core::profiles::{self, ProfileSummary};
-use cubby_core::{resolve, sandbox, Bucket, CredentialStore, Credentials, Error, ProfileKind, Secret};
+use cubby_core::{sandbox, Bucket, CredentialStore, Credentials, Error, ProfileKind, Secret};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
@@ -49,25 +50,23 @@ impl ConnectForm {
     fn into_parts(self) -> cubby_core::Result<(Profile, Credentials)> {
         // First, so that no early return drops the secret's string without wiping it.
         let secret = Secret::take_trimmed(self.secret_access_key);
-        let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        let jurisdiction = clean(self.jurisdiction)
-            .map(|j| j.parse::<Jurisdiction>())
+        let jurisdiction = self
+            .jurisdiction
+            .filter(|j| !j.trim().is_empty())
+            .map(|j| j.trim().parse::<Jurisdiction>())
             .transpose()?;
-        let profile = Profile {
-            name: self.name.trim().to_string(),
-            account_id: clean(self.account_id),
+        let profile = ProfileSettings {
+            name: self.name,
+            account_id: self.account_id,
             jurisdiction,
-            endpoint: clean(self.endpoint),
-            bucket: self.bucket.trim().to_string(),
-            public_url: clean(self.public_url)
-                .map(|u| normalize_public_url(&u))
-                .transpose()?,
-            signed_url_expiry: DEFAULT_EXPIRY_SECS,
+            endpoint: self.endpoint,
+            bucket: self.bucket,
+            public_url: self.public_url,
+            expiry_secs: DEFAULT_EXPIRY_SECS,
             direct_upload: false,
             allow_http: self.allow_http,
-            origin: Origin::Stored,
-        };
-        profile.validate()?;
+        }
+        .profile()?;
         let id = self.access_key_id.trim().to_string();
         if id.is_empty() || secret.is_empty() {
             return Err(Error::invalid(
@@ -163,7 +162,7 @@ pub async fn connect(
     if report.ok {
         // The default connection is where uploads and every watched folder go: moving it to
         // another server is confirmed natively, where the page cannot answer for the user.
-        if let Some(change) = default_endpoint_change(&state.config()?, &profile) {
+        if let Some(change) = profiles_action::default_change(&state.config()?, &profile) {
             let message = format!(
                 "From now on Cubby and its watched folders will use {change}. Make this the default connection?"
             );
@@ -177,26 +176,6 @@ pub async fn connect(
         state.forget_session().await;
     }
     Ok(report)
-}
-
-/// "bucket B at https://new (instead of bucket A at https://old)" when saving `profile` as the
-/// default moves uploads to another endpoint or bucket; None on first use or for the same place.
-fn default_endpoint_change(config: &cubby_core::Config, profile: &Profile) -> Option<String> {
-    let current = config
-        .default
-        .as_deref()
-        .and_then(|name| config.profiles.get(name))?;
-    let place = |p: &Profile| (p.endpoint_url().ok().map(|u| u.to_string()), p.bucket.clone());
-    let (old, new) = (place(current), place(profile));
-    (old != new).then(|| {
-        format!(
-            "bucket {} at {} (instead of bucket {} at {})",
-            new.1,
-            new.0.unwrap_or_default(),
-            old.1,
-            old.0.unwrap_or_default()
-        )
-    })
 }
 
 #[tauri::command]
@@ -224,19 +203,11 @@ pub async fn import_env(
 #[tauri::command]
 #[specta::specta]
 pub async fn test_profile(state: State<'_, AppState>, name: String) -> IpcResult<ConnectionReport> {
-    let config = state.config()?;
-    let resolved = resolve::resolve(
-        &state.dirs,
-        &config,
-        state.store.as_ref(),
-        Some(&name),
-        &state.env,
-    )?;
-    if resolved.profile.kind() == ProfileKind::Sandbox {
+    if name == sandbox::PROFILE_NAME {
+        // Started for the app, so the test does not start and stop a server of its own.
         state.ensure_sandbox().await?;
     }
-    let bucket = Bucket::connect(&resolved.profile, &resolved.credentials)?;
-    Ok(probe(&bucket, ProbeOptions { write: true }).await)
+    Ok(profiles_action::test(state.host(), Some(&name), true).await?)
 }
 
 #[tauri::command]
@@ -254,12 +225,7 @@ pub async fn use_sandbox(state: State<'_, AppState>, seed_demo: bool) -> IpcResu
     state.forget_session().await;
     state.ensure_sandbox().await?;
     if seed_demo {
-        let profile = sandbox::profile(&config, &state.env);
-        let bucket = Bucket::connect(
-            &profile,
-            &sandbox::credentials(&state.dirs, state.store.as_ref())?,
-        )?;
-        cubby_core::demo::seed(&bucket, chrono_now()).await?;
+        profiles_action::seed_demo(state.host(), None).await?;
     }
     summary_of(&state, &config, sandbox::PROFILE_NAME).await
 }
@@ -280,49 +246,4 @@ async fn summary_of(state: &AppState, config: &cubby_core::Config, name: &str) -
         state.ensure_sandbox().await?;
     }
     Ok(summary.ok_or_else(|| Error::ProfileNotFound(name.to_string()))?)
-}
-
-fn chrono_now() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn stored(endpoint: &str, bucket: &str) -> Profile {
-        Profile {
-            name: "p".into(),
-            account_id: None,
-            jurisdiction: None,
-            endpoint: Some(endpoint.into()),
-            bucket: bucket.into(),
-            public_url: None,
-            signed_url_expiry: DEFAULT_EXPIRY_SECS,
-            direct_upload: false,
-            allow_http: false,
-            origin: Origin::Stored,
-        }
-    }
-
-    #[test]
-    fn moving_the_default_elsewhere_is_a_change_to_confirm() {
-        let mut config = cubby_core::Config::default();
-        let prod = stored("https://s3.example.com", "files");
-        assert_eq!(
-            default_endpoint_change(&config, &prod),
-            None,
-            "first use asks nothing"
-        );
-        config.profiles.insert("prod".into(), prod.clone());
-        config.default = Some("prod".into());
-        assert_eq!(default_endpoint_change(&config, &prod), None, "same place");
-        let other = stored("https://evil.example.net", "files");
-        let change = default_endpoint_change(&config, &other).expect("a change");
-        assert!(
-            change.contains("evil.example.net") && change.contains("s3.example.com"),
-            "{change}"
-        );
-        assert!(default_endpoint_change(&config, &stored("https://s3.example.com", "other")).is_some());
-    }
 }

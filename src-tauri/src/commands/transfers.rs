@@ -22,147 +22,18 @@ use crate::error::IpcResult;
 use crate::grants::Grants;
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Copy, Serialize, specta::Type)]
-#[serde(rename_all = "lowercase")]
-pub enum TransferDirection {
-    Upload,
-    Download,
-}
-
-impl From<Direction> for TransferDirection {
-    fn from(d: Direction) -> Self {
-        match d {
-            Direction::Upload => TransferDirection::Upload,
-            Direction::Download => TransferDirection::Download,
-        }
-    }
-}
-
+/// What the transfers drawer hears: the core's events for one batch, tagged with the batch.
 #[derive(Debug, Clone, Serialize, specta::Type)]
-pub struct QueuedItem {
-    pub key: String,
-    pub local: String,
-    /// Known up front for uploads; downloads learn it when they start.
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub size: Option<u64>,
-}
-
-/// What the transfers drawer hears, in order per file: started, progress…, finished or failed.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum TransferUpdate {
-    Queued {
-        batch: u32,
-        direction: TransferDirection,
-        items: Vec<QueuedItem>,
-    },
-    Started {
-        batch: u32,
-        id: u32,
-        direction: TransferDirection,
-        key: String,
-        local: String,
-        #[specta(type = specta_typescript::Number)]
-        total: u64,
-    },
-    Progress {
-        batch: u32,
-        id: u32,
-        #[specta(type = specta_typescript::Number)]
-        done: u64,
-        #[specta(type = specta_typescript::Number)]
-        total: u64,
-        bytes_per_sec: f64,
-        eta_secs: Option<f64>,
-    },
-    Finished {
-        batch: u32,
-        id: u32,
-        key: String,
-        local: String,
-        #[specta(type = specta_typescript::Number)]
-        bytes: u64,
-    },
-    Failed {
-        batch: u32,
-        id: u32,
-        key: String,
-        local: String,
-        code: String,
-        message: String,
-    },
-}
-
-fn update_of(batch: u32, event: TransferEvent) -> TransferUpdate {
-    match event {
-        TransferEvent::Started {
-            id,
-            direction,
-            key,
-            local,
-            total,
-        } => TransferUpdate::Started {
-            batch,
-            id: transfer_id(id),
-            direction: direction.into(),
-            key,
-            local,
-            total,
-        },
-        TransferEvent::Progress {
-            id,
-            done,
-            total,
-            bytes_per_sec,
-            eta_secs,
-        } => TransferUpdate::Progress {
-            batch,
-            id: transfer_id(id),
-            done,
-            total,
-            bytes_per_sec,
-            eta_secs,
-        },
-        TransferEvent::Finished {
-            id,
-            key,
-            local,
-            bytes,
-            ..
-        } => TransferUpdate::Finished {
-            batch,
-            id: transfer_id(id),
-            key,
-            local,
-            bytes,
-        },
-        TransferEvent::Failed {
-            id,
-            key,
-            local,
-            code,
-            message,
-            ..
-        } => TransferUpdate::Failed {
-            batch,
-            id: transfer_id(id),
-            key,
-            local,
-            code,
-            message,
-        },
-    }
-}
-
-/// The core numbers transfers from 1 per process; u32 is plenty and stays a JS number.
-fn transfer_id(id: u64) -> u32 {
-    u32::try_from(id).unwrap_or(u32::MAX)
+pub struct TransferUpdate {
+    pub batch: u32,
+    #[serde(flatten)]
+    pub event: TransferEvent,
 }
 
 /// The core's events, forwarded to the window's channel.
 fn channel_sink(batch: u32, channel: Channel<TransferUpdate>) -> Arc<dyn TransferSink> {
     Arc::new(move |event: TransferEvent| {
-        let _ = channel.send(update_of(batch, event));
+        let _ = channel.send(TransferUpdate { batch, event });
     })
 }
 
@@ -197,13 +68,13 @@ impl BatchSummary {
     }
 
     /// A desktop notification when the window is not in front to show the summary itself.
-    fn notify(&self, app: &tauri::AppHandle, direction: TransferDirection) {
+    fn notify(&self, app: &tauri::AppHandle, direction: Direction) {
         if self.cancelled || crate::shell::main_focused(app) {
             return;
         }
         let (verb, noun) = match direction {
-            TransferDirection::Upload => ("Uploaded", "upload"),
-            TransferDirection::Download => ("Downloaded", "download"),
+            Direction::Upload => ("Uploaded", "upload"),
+            Direction::Download => ("Downloaded", "download"),
         };
         let files = |n: usize| {
             if n == 1 {
@@ -270,23 +141,11 @@ pub async fn upload_files(
     let plans = plans(app.state::<Grants>().check_all(&paths)?, &tenant, &category).await?;
     let session = state.session().await?;
     let (batch, cancel) = state.start_batch();
-    let _ = on_event.send(TransferUpdate::Queued {
-        batch,
-        direction: TransferDirection::Upload,
-        items: plans
-            .iter()
-            .map(|p| QueuedItem {
-                key: p.key.to_string(),
-                local: p.local.display().to_string(),
-                size: Some(p.size),
-            })
-            .collect(),
-    });
     let sink = channel_sink(batch, on_event);
     let report = transfers::upload(&session.bucket, plans, &UploadOptions::default(), sink, &cancel).await;
     state.finish_batch(batch);
     let summary = BatchSummary::of(batch, report, |u| u.size);
-    summary.notify(&app, TransferDirection::Upload);
+    summary.notify(&app, Direction::Upload);
     Ok(summary)
 }
 
@@ -306,18 +165,6 @@ pub async fn download_objects(
     let dir = app.state::<Grants>().check(&dir)?;
     let session = state.session().await?;
     let (batch, cancel) = state.start_batch();
-    let _ = on_event.send(TransferUpdate::Queued {
-        batch,
-        direction: TransferDirection::Download,
-        items: keys
-            .iter()
-            .map(|k| QueuedItem {
-                key: k.to_string(),
-                local: dir.join(k.name()).display().to_string(),
-                size: None,
-            })
-            .collect(),
-    });
     let items = keys.into_iter().map(DownloadItem::flat).collect();
     let sink = channel_sink(batch, on_event);
     let report = transfers::download(
@@ -331,7 +178,7 @@ pub async fn download_objects(
     .await;
     state.finish_batch(batch);
     let summary = BatchSummary::of(batch, report?, |d| d.bytes);
-    summary.notify(&app, TransferDirection::Download);
+    summary.notify(&app, Direction::Download);
     Ok(summary)
 }
 

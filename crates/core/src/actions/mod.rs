@@ -7,5 +7,6 @@
 
 pub mod browse;
 pub mod links;
+pub mod profiles;
 pub mod transfers;
 pub mod watch;

@@ -15,7 +15,10 @@ use crate::keys;
 use crate::objects::{self, KeyFailure, PrefixContents};
 use crate::storage::Bucket;
 use crate::tenant::{Category, CategoryChoice, ObjectKey, Prefix, TenantId};
-use crate::transfer::{self, DownloadOptions, Downloaded, TransferSink, UploadOptions, UploadPlan, Uploaded};
+use crate::transfer::{
+    self, Direction, DownloadOptions, Downloaded, QueuedItem, TransferEvent, TransferSink, UploadOptions,
+    UploadPlan, Uploaded,
+};
 use crate::{Error, Result};
 
 /// One item of a batch that did not succeed.
@@ -126,6 +129,17 @@ pub async fn upload(
     cancel: &CancellationToken,
 ) -> BatchReport<Uploaded> {
     let names: Vec<String> = plans.iter().map(|p| p.local.display().to_string()).collect();
+    sink.event(TransferEvent::Queued {
+        direction: Direction::Upload,
+        items: plans
+            .iter()
+            .map(|p| QueuedItem {
+                key: p.key.to_string(),
+                local: p.local.display().to_string(),
+                size: Some(p.size),
+            })
+            .collect(),
+    });
     let results = for_each_bounded(plans, options.concurrency, |plan| {
         let (bucket, options, sink, cancel) = (bucket.clone(), options.clone(), sink.clone(), cancel.clone());
         async move { transfer::upload(&bucket, &plan, &options, sink, &cancel).await }
@@ -199,6 +213,25 @@ pub async fn download(
 ) -> Result<BatchReport<Downloaded>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     let names: Vec<String> = items.iter().map(|i| i.key.to_string()).collect();
+    sink.event(TransferEvent::Queued {
+        direction: Direction::Download,
+        items: items
+            .iter()
+            .map(|i| QueuedItem {
+                key: i.key.to_string(),
+                local: dir
+                    .join(
+                        i.key
+                            .as_str()
+                            .strip_prefix(i.strip.as_str())
+                            .unwrap_or(i.key.name()),
+                    )
+                    .display()
+                    .to_string(),
+                size: None,
+            })
+            .collect(),
+    });
     let results = for_each_bounded(items, options.concurrency, |item| {
         let (bucket, options, sink, cancel, dir) = (
             bucket.clone(),

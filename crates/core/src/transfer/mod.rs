@@ -42,38 +42,64 @@ const MIN_PART_SIZE: u64 = 5 * MIB;
 const MAX_PARTS: u64 = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     Upload,
     Download,
 }
 
-/// What a transfer reports, in order: Started, Progress…, then Finished or Failed.
+/// One file of a batch, announced before any of them starts.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct QueuedItem {
+    pub key: String,
+    pub local: String,
+    /// Known up front for uploads; downloads learn it when they start.
+    #[cfg_attr(feature = "specta", specta(type = Option<specta_typescript::Number>))]
+    pub size: Option<u64>,
+}
+
+/// What a batch reports: its items once (Queued), then per transfer, in order: Started,
+/// Progress…, then Finished or Failed. Transfer ids are unique within the process.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TransferEvent {
+    Queued {
+        direction: Direction,
+        items: Vec<QueuedItem>,
+    },
     Started {
+        #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
         id: u64,
         direction: Direction,
         key: String,
         local: String,
+        #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
         total: u64,
     },
     Progress {
+        #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
         id: u64,
+        #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
         done: u64,
+        #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
         total: u64,
         bytes_per_sec: f64,
         eta_secs: Option<f64>,
     },
     Finished {
+        #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
         id: u64,
         direction: Direction,
         key: String,
         local: String,
+        #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
         bytes: u64,
     },
     Failed {
+        #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
         id: u64,
         direction: Direction,
         key: String,

@@ -20,8 +20,8 @@ function fakeCore(...answers: BatchSummary[]) {
     items.forEach((key, id) => {
       const failure = answer.failed.find((f) => f.item === key);
       const local = `/home/a/${key}`;
-      if (failure) onEvent({ event: 'failed', batch, id, key, local, code: failure.code, message: failure.message });
-      else onEvent({ event: 'finished', batch, id, key, local, bytes: 1 });
+      if (failure) onEvent({ event: 'failed', direction: 'upload', batch, id, key, local, code: failure.code, message: failure.message });
+      else onEvent({ event: 'finished', direction: 'upload', batch, id, key, local, bytes: 1 });
     });
     return answer;
   };

@@ -244,6 +244,8 @@ export type DeleteReport = {
 	failed: KeyFailure[],
 };
 
+export type Direction = "upload" | "download";
+
 /**  The engine as a whole: running, held by the person (Pause sync), or stopped by an error. */
 export type EngineStatus = "watching" | "paused" | "stopped";
 
@@ -618,8 +620,10 @@ export type ProfileSummary_Serialize = {
 	is_default: boolean,
 };
 
+/**  One file of a batch, announced before any of them starts. */
 export type QueuedItem = QueuedItem_Serialize | QueuedItem_Deserialize;
 
+/**  One file of a batch, announced before any of them starts. */
 export type QueuedItem_Deserialize = {
 	key: string,
 	local: string,
@@ -627,6 +631,7 @@ export type QueuedItem_Deserialize = {
 	size?: number | null,
 };
 
+/**  One file of a batch, announced before any of them starts. */
 export type QueuedItem_Serialize = {
 	key: string,
 	local: string,
@@ -755,16 +760,36 @@ export type SyncProblem_Serialize = {
  */
 export type TenantId = string;
 
-export type TransferDirection = "upload" | "download";
+/**
+ *  What a batch reports: its items once (Queued), then per transfer, in order: Started,
+ *  Progress…, then Finished or Failed. Transfer ids are unique within the process.
+ */
+export type TransferEvent = TransferEvent_Serialize | TransferEvent_Deserialize;
 
-/**  What the transfers drawer hears, in order per file: started, progress…, finished or failed. */
+/**
+ *  What a batch reports: its items once (Queued), then per transfer, in order: Started,
+ *  Progress…, then Finished or Failed. Transfer ids are unique within the process.
+ */
+export type TransferEvent_Deserialize = { event: "queued"; direction: Direction; items: QueuedItem_Deserialize[] } | { event: "started"; id: number; direction: Direction; key: string; local: string; total: number } | { event: "progress"; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs?: number | null } | { event: "finished"; id: number; direction: Direction; key: string; local: string; bytes: number } | { event: "failed"; id: number; direction: Direction; key: string; local: string; code: string; message: string };
+
+/**
+ *  What a batch reports: its items once (Queued), then per transfer, in order: Started,
+ *  Progress…, then Finished or Failed. Transfer ids are unique within the process.
+ */
+export type TransferEvent_Serialize = { event: "queued"; direction: Direction; items: QueuedItem_Serialize[] } | { event: "started"; id: number; direction: Direction; key: string; local: string; total: number } | { event: "progress"; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs: number | null } | { event: "finished"; id: number; direction: Direction; key: string; local: string; bytes: number } | { event: "failed"; id: number; direction: Direction; key: string; local: string; code: string; message: string };
+
+/**  What the transfers drawer hears: the core's events for one batch, tagged with the batch. */
 export type TransferUpdate = TransferUpdate_Serialize | TransferUpdate_Deserialize;
 
-/**  What the transfers drawer hears, in order per file: started, progress…, finished or failed. */
-export type TransferUpdate_Deserialize = { event: "queued"; batch: number; direction: TransferDirection; items: QueuedItem_Deserialize[] } | { event: "started"; batch: number; id: number; direction: TransferDirection; key: string; local: string; total: number } | { event: "progress"; batch: number; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs?: number | null } | { event: "finished"; batch: number; id: number; key: string; local: string; bytes: number } | { event: "failed"; batch: number; id: number; key: string; local: string; code: string; message: string };
+/**  What the transfers drawer hears: the core's events for one batch, tagged with the batch. */
+export type TransferUpdate_Deserialize = {
+	batch: number,
+} & TransferEvent_Deserialize;
 
-/**  What the transfers drawer hears, in order per file: started, progress…, finished or failed. */
-export type TransferUpdate_Serialize = { event: "queued"; batch: number; direction: TransferDirection; items: QueuedItem_Serialize[] } | { event: "started"; batch: number; id: number; direction: TransferDirection; key: string; local: string; total: number } | { event: "progress"; batch: number; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs: number | null } | { event: "finished"; batch: number; id: number; key: string; local: string; bytes: number } | { event: "failed"; batch: number; id: number; key: string; local: string; code: string; message: string };
+/**  What the transfers drawer hears: the core's events for one batch, tagged with the batch. */
+export type TransferUpdate_Serialize = {
+	batch: number,
+} & TransferEvent_Serialize;
 
 export type UploadHeaders = {
 	"Content-Type": string,

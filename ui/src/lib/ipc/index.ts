@@ -60,7 +60,8 @@ export type MoveOutcome = MoveReport;
 export type RevokeOutcome = Revoked;
 export type WatchedFolderRow = FolderSummary;
 export type { AfterUpload, BatchSummary, KeyFailure, PlannedUpload, ShareAs };
-export type { Category, Hint, IpcError, ProfileKind, StepId, StepStatus, TransferDirection } from './bindings';
+export type { Category, Hint, IpcError, ProfileKind, StepId, StepStatus } from './bindings';
+export type { Direction as TransferDirection } from './bindings';
 
 /** An upload URL as issued, with the seed's JSON contract as the mobile app receives it. */
 export type UploadUrlReply = {
