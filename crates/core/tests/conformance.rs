@@ -1,6 +1,7 @@
-//! One storage conformance suite, run against every S3 server Cubby meets in tests: SeaweedFS
-//! (the reference, a separate process) and the embedded sandbox (s3s, in-process). Both are
-//! real servers spoken to over HTTP with real SigV4.
+//! One storage conformance suite, run against every store Cubby meets in tests: SeaweedFS (the
+//! reference, a separate process) and the embedded sandbox (s3s, in-process), both real servers
+//! spoken to over HTTP with real SigV4, and the in-memory store, which runs every case that
+//! does not need HTTP (signed URLs fetched with curl, credentials, missing buckets).
 
 use std::time::Duration;
 
@@ -42,15 +43,24 @@ fn bucket(endpoint: &str, key: &str, secret: &str) -> Bucket {
 /// The suite itself: each case names what it guards when it fails.
 async fn suite(endpoint: &str, key: &str, secret: &str) {
     let b = bucket(endpoint, key, secret);
+    storage_suite(&b).await;
+    presigned_get_works_with_any_http_client(&b).await;
+    presigned_put_signs_the_content_type(&b).await;
+    wrong_credentials_are_refused_in_plain_words(endpoint, key, secret).await;
+    a_missing_bucket_is_told_apart_from_a_missing_key(endpoint, key, secret).await;
+    upload_url_follows_the_seed_contract_for_curl(&b).await;
+    share_link_serves_bytes_with_the_download_name(&b).await;
+    revoked_link_dies_and_register_holds_no_signature(&b).await;
+}
+
+/// The cases every store must pass, HTTP or not.
+async fn storage_suite(b: &Bucket) {
+    let b = b.clone();
     round_trip_keeps_bytes_and_content_type(&b).await;
     delimiter_listing_separates_objects_and_prefixes(&b).await;
     pagination_crosses_the_1000_key_page(&b).await;
     delete_makes_object_not_found(&b).await;
     copy_keeps_bytes_and_content_type(&b).await;
-    presigned_get_works_with_any_http_client(&b).await;
-    presigned_put_signs_the_content_type(&b).await;
-    wrong_credentials_are_refused_in_plain_words(endpoint, key, secret).await;
-    a_missing_bucket_is_told_apart_from_a_missing_key(endpoint, key, secret).await;
     connection_probe_passes_every_step(&b).await;
     upload_routes_by_content_under_the_key_scheme(&b).await;
     listing_streams_3000_keys_and_tenant_shows_categories(&b).await;
@@ -63,9 +73,6 @@ async fn suite(endpoint: &str, key: &str, secret: &str) {
     planted_links_at_the_part_names_are_never_written_through(&b).await;
     prefix_delete_removes_more_than_one_batch(&b).await;
     copy_and_move_keep_content_type_and_respect_tenants(&b).await;
-    upload_url_follows_the_seed_contract_for_curl(&b).await;
-    share_link_serves_bytes_with_the_download_name(&b).await;
-    revoked_link_dies_and_register_holds_no_signature(&b).await;
 }
 
 async fn round_trip_keeps_bytes_and_content_type(b: &Bucket) {
@@ -991,6 +998,11 @@ async fn sandbox_conforms() {
     .expect("sandbox");
     suite(&sandbox.endpoint(), "SANDBOXTESTKEY", "sandbox-test-secret").await;
     sandbox.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_conforms() {
+    storage_suite(&Bucket::in_memory(BUCKET)).await;
 }
 
 #[tokio::test]

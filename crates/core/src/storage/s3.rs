@@ -1,5 +1,5 @@
-//! The S3/R2 connection: one configured aws-sdk-s3 client per profile, the object operations
-//! Cubby builds on, and the translation of S3's failures into `Error`s a person can act on.
+//! The S3/R2 store: one configured aws-sdk-s3 client per profile, and the translation of S3's
+//! failures into `Error`s a person can act on.
 //!
 //! The client reads no ambient AWS configuration (`~/.aws`, `AWS_*`): everything comes from the
 //! profile, so what the user configured is exactly what runs.
@@ -18,64 +18,26 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use url::Url;
 
+use super::{check_expiry, encode_key, Fetched, ListPage, ObjectEntry, ObjectInfo, ObjectStore};
 use crate::error::AuthFailure;
-use crate::profile::{Profile, MAX_EXPIRY_SECS};
+use crate::profile::Profile;
 use crate::secret::Credentials;
 use crate::{Error, Result};
 
-/// A bucket reached through one profile. Cheap to clone: the client shares its connection pool.
+/// A bucket reached through one profile over S3. Cheap to clone: the client shares its
+/// connection pool.
 #[derive(Clone, Debug)]
-pub struct Bucket {
+pub struct S3Store {
     client: aws_sdk_s3::Client,
     name: String,
     endpoint: Url,
     key_hint: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-pub struct ObjectInfo {
-    pub key: String,
-    #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
-    pub size: u64,
-    pub etag: Option<String>,
-    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
-    pub last_modified: Option<DateTime<Utc>>,
-    pub content_type: Option<String>,
-    pub metadata: std::collections::BTreeMap<String, String>,
-}
-
-/// A GET's body and what its headers said about the object.
-pub struct Fetched {
-    pub body: ByteStream,
-    pub etag: Option<String>,
-    /// The object's whole size (from Content-Range when a range was asked for).
-    pub total: u64,
-    /// The bytes in this body.
-    pub length: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ObjectEntry {
-    pub key: String,
-    pub size: u64,
-    pub etag: Option<String>,
-    pub last_modified: Option<DateTime<Utc>>,
-}
-
-/// One page of a listing, as the server sent it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ListPage {
-    pub objects: Vec<ObjectEntry>,
-    pub prefixes: Vec<String>,
-    pub next_token: Option<String>,
-}
-
-impl Bucket {
-    pub fn connect(profile: &Profile, credentials: &Credentials) -> Result<Bucket> {
+impl S3Store {
+    pub fn connect(profile: &Profile, credentials: &Credentials) -> Result<S3Store> {
         let endpoint = profile.endpoint_url()?;
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
@@ -107,23 +69,26 @@ impl Bucket {
             .stalled_stream_protection(StalledStreamProtectionConfig::enabled().build())
             .retry_config(RetryConfig::standard().with_max_attempts(4))
             .build();
-        Ok(Bucket {
+        Ok(S3Store {
             client: aws_sdk_s3::Client::from_conf(config),
             name: profile.bucket.clone(),
             endpoint,
             key_hint: credentials.short_key_id(),
         })
     }
+}
 
-    pub fn name(&self) -> &str {
+#[async_trait::async_trait]
+impl ObjectStore for S3Store {
+    fn name(&self) -> &str {
         &self.name
     }
 
-    pub fn endpoint(&self) -> &Url {
+    fn endpoint(&self) -> &Url {
         &self.endpoint
     }
 
-    pub async fn put(&self, key: &str, body: Vec<u8>, content_type: Option<&str>) -> Result<Option<String>> {
+    async fn put(&self, key: &str, body: Vec<u8>, content_type: Option<&str>) -> Result<Option<String>> {
         let out = self
             .client
             .put_object()
@@ -137,7 +102,7 @@ impl Bucket {
         Ok(out.e_tag)
     }
 
-    pub async fn get(&self, key: &str) -> Result<Vec<u8>> {
+    async fn get(&self, key: &str) -> Result<Vec<u8>> {
         let out = self
             .client
             .get_object()
@@ -152,7 +117,7 @@ impl Bucket {
         Ok(bytes.into_bytes().to_vec())
     }
 
-    pub async fn head(&self, key: &str) -> Result<ObjectInfo> {
+    async fn head(&self, key: &str) -> Result<ObjectInfo> {
         let out = self
             .client
             .head_object()
@@ -172,7 +137,7 @@ impl Bucket {
     }
 
     /// One ListObjectsV2 page; callers loop on `next_token` and may show each page at once.
-    pub async fn list_page(
+    async fn list_page(
         &self,
         prefix: &str,
         delimiter: Option<&str>,
@@ -221,7 +186,7 @@ impl Bucket {
         })
     }
 
-    pub async fn delete(&self, key: &str) -> Result<()> {
+    async fn delete(&self, key: &str) -> Result<()> {
         self.client
             .delete_object()
             .bucket(&self.name)
@@ -233,7 +198,7 @@ impl Bucket {
     }
 
     /// Server-side copy within the bucket; metadata and Content-Type travel with the object.
-    pub async fn copy(&self, from: &str, to: &str) -> Result<()> {
+    async fn copy(&self, from: &str, to: &str) -> Result<()> {
         self.client
             .copy_object()
             .bucket(&self.name)
@@ -245,15 +210,9 @@ impl Bucket {
         Ok(())
     }
 
-    /// A presigned GET, valid for `expires` (1 s to 7 days, R2's limits).
-    pub async fn presign_get(&self, key: &str, expires: Duration) -> Result<String> {
-        self.presign_get_at(key, expires, std::time::SystemTime::now(), None)
-            .await
-    }
-
     /// A presigned GET signed as of `start`, optionally making browsers save the download under
     /// a given `Content-Disposition`.
-    pub async fn presign_get_at(
+    async fn presign_get_at(
         &self,
         key: &str,
         expires: Duration,
@@ -273,15 +232,8 @@ impl Bucket {
         Ok(request.uri().to_string())
     }
 
-    /// A presigned PUT whose Content-Type is part of the signature: an upload with another
-    /// type is refused by the server.
-    pub async fn presign_put(&self, key: &str, content_type: &str, expires: Duration) -> Result<String> {
-        self.presign_put_at(key, content_type, None, expires, std::time::SystemTime::now())
-            .await
-    }
-
     /// A presigned PUT signed as of `start`; `size` also binds Content-Length into the signature.
-    pub async fn presign_put_at(
+    async fn presign_put_at(
         &self,
         key: &str,
         content_type: &str,
@@ -304,7 +256,7 @@ impl Bucket {
     }
 
     /// The bucket's CORS rules, or an empty list when it has none.
-    pub async fn cors_rules(&self) -> Result<Vec<aws_sdk_s3::types::CorsRule>> {
+    async fn cors_rules(&self) -> Result<Vec<aws_sdk_s3::types::CorsRule>> {
         match self.client.get_bucket_cors().bucket(&self.name).send().await {
             Ok(out) => Ok(out.cors_rules.unwrap_or_default()),
             Err(e) if e.code() == Some("NoSuchCORSConfiguration") => Ok(Vec::new()),
@@ -312,7 +264,7 @@ impl Bucket {
         }
     }
 
-    pub async fn set_cors_rules(&self, rules: Vec<aws_sdk_s3::types::CorsRule>) -> Result<()> {
+    async fn set_cors_rules(&self, rules: Vec<aws_sdk_s3::types::CorsRule>) -> Result<()> {
         let config = aws_sdk_s3::types::CorsConfiguration::builder()
             .set_cors_rules(Some(rules))
             .build()
@@ -329,7 +281,7 @@ impl Bucket {
 
     /// Uploads a file in one PUT with its Content-MD5, so the server refuses a corrupted body.
     /// `if_absent` makes it a conditional write (`If-None-Match: *`) where the server supports it.
-    pub async fn put_file(
+    async fn put_file(
         &self,
         key: &str,
         path: &std::path::Path,
@@ -365,7 +317,7 @@ impl Bucket {
         Ok(out.e_tag)
     }
 
-    pub async fn create_multipart(
+    async fn create_multipart(
         &self,
         key: &str,
         content_type: Option<&str>,
@@ -385,7 +337,7 @@ impl Bucket {
             .ok_or_else(|| Error::Storage(format!("the server started no multipart upload for '{key}'")))
     }
 
-    pub async fn upload_part(
+    async fn upload_part(
         &self,
         key: &str,
         upload_id: &str,
@@ -414,7 +366,7 @@ impl Bucket {
     }
 
     /// Server-side copy of a byte range into a part (multipart copy of objects over 5 GiB).
-    pub async fn upload_part_copy(
+    async fn upload_part_copy(
         &self,
         from: &str,
         key: &str,
@@ -442,7 +394,7 @@ impl Bucket {
         })
     }
 
-    pub async fn complete_multipart(
+    async fn complete_multipart(
         &self,
         key: &str,
         upload_id: &str,
@@ -468,7 +420,7 @@ impl Bucket {
         Ok(out.e_tag)
     }
 
-    pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<()> {
+    async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<()> {
         self.client
             .abort_multipart_upload()
             .bucket(&self.name)
@@ -481,7 +433,7 @@ impl Bucket {
     }
 
     /// The size of part 1 and the number of parts, for verifying a multipart ETag.
-    pub async fn head_part(&self, key: &str, number: i32) -> Result<(u64, Option<u32>)> {
+    async fn head_part(&self, key: &str, number: i32) -> Result<(u64, Option<u32>)> {
         let out = self
             .client
             .head_object()
@@ -500,7 +452,7 @@ impl Bucket {
     /// A streaming GET of bytes `start..=end` (`end` None: to the end), only while the object
     /// still has ETag `if_match`. The answer carries the object's ETag and whole size, so a
     /// download needs no HEAD first.
-    pub async fn get_range(
+    async fn get_range(
         &self,
         key: &str,
         start: u64,
@@ -539,7 +491,7 @@ impl Bucket {
     }
 
     /// DeleteObjects for up to 1,000 keys; returns the keys that failed with the server's reason.
-    pub async fn delete_batch(&self, keys: &[String]) -> Result<Vec<(String, String)>> {
+    async fn delete_batch(&self, keys: &[String]) -> Result<Vec<(String, String)>> {
         use aws_sdk_s3::types::{Delete, ObjectIdentifier};
         let objects = keys
             .iter()
@@ -576,7 +528,7 @@ impl Bucket {
     }
 
     /// Server-side copy that refuses to replace an existing object unless `overwrite`.
-    pub async fn copy_guarded(&self, from: &str, to: &str, overwrite: bool) -> Result<Option<String>> {
+    async fn copy_guarded(&self, from: &str, to: &str, overwrite: bool) -> Result<Option<String>> {
         let out = self
             .client
             .copy_object()
@@ -589,7 +541,9 @@ impl Bucket {
             .map_err(|e| self.taken(to, self.map_err("copy", Some(from), e)))?;
         Ok(out.copy_object_result.and_then(|r| r.e_tag))
     }
+}
 
+impl S3Store {
     /// For a write guarded by `If-None-Match: *`, a failed precondition means `key` is taken.
     fn taken(&self, key: &str, err: Error) -> Error {
         match err {
@@ -696,17 +650,6 @@ fn presigning_at(expires: Duration, start: std::time::SystemTime) -> Result<Pres
         .map_err(|e| Error::invalid(format!("cannot sign: {e}")))
 }
 
-/// R2 accepts presigned URLs valid from 1 second to 7 days.
-pub fn check_expiry(expires: Duration) -> Result<()> {
-    if expires.is_zero() || expires.as_secs() > u64::from(MAX_EXPIRY_SECS) {
-        return Err(Error::invalid(format!(
-            "expiry of {} s is outside R2's limits: use 1 second to 7 days",
-            expires.as_secs()
-        )));
-    }
-    Ok(())
-}
-
 fn to_chrono(t: aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.secs(), t.subsec_nanos())
 }
@@ -718,37 +661,4 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
         current = next;
     }
     current.to_string()
-}
-
-/// Percent-encodes an object key for a URL path, keeping `/` between segments.
-pub fn encode_key(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    for b in key.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_encode_for_url_paths() {
-        assert_eq!(
-            encode_key("acme/documents/a b+c.pdf"),
-            "acme/documents/a%20b%2Bc.pdf"
-        );
-        assert_eq!(encode_key("t/ü.jpg"), "t/%C3%BC.jpg");
-    }
-
-    #[test]
-    fn expiry_outside_r2_limits_is_refused_before_signing() {
-        assert!(check_expiry(Duration::from_secs(0)).is_err());
-        assert!(check_expiry(Duration::from_secs(604_801)).is_err());
-        assert!(check_expiry(Duration::from_secs(604_800)).is_ok());
-    }
 }
