@@ -1,7 +1,7 @@
 //! The Sync view: watched folders of the active profile, their counts and problems, and the
-//! engine's live per-file events. The engine (cubby-core's `Watcher`) runs inside the app on its
-//! own thread and tokio runtime; `AppState::restart_sync` cancels and starts it again whenever
-//! the folders or the active profile change.
+//! engine's live per-file events. The engine (cubby-core's `Watcher`) runs inside the app on
+//! its multi-thread runtime; `AppState::restart_sync` cancels and starts it again whenever the
+//! folders or the active profile change.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -69,30 +69,17 @@ pub fn spawn_engine(
     listeners: Listeners,
     cancel: CancellationToken,
 ) -> Result<()> {
-    std::thread::Builder::new()
-        .name("cubby-sync".into())
-        .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(runtime) => runtime,
-                Err(e) => {
-                    listeners.engine_error(&Error::io("cannot start the sync engine", e));
-                    return;
-                }
-            };
-            let sink_listeners = listeners.clone();
-            let result = runtime.block_on(async move {
-                let bucket = Bucket::connect(&resolved.profile, &resolved.credentials)?;
-                let sink = Arc::new(move |event: SyncEvent| sink_listeners.send(event));
-                Watcher::new(bucket, journal, SyncOptions::default(), sink)
-                    .run(folders, cancel)
-                    .await
-            });
-            if let Err(e) = result {
-                tracing::warn!("sync engine stopped: {e}");
-                listeners.engine_error(&e);
-            }
-        })
-        .map_err(|e| Error::io("cannot start the sync engine", e))?;
+    let bucket = Bucket::connect(&resolved.profile, &resolved.credentials)?;
+    let sink_listeners = listeners.clone();
+    let sink = Arc::new(move |event: SyncEvent| sink_listeners.send(event));
+    let watcher = Watcher::new(bucket, journal, SyncOptions::default(), sink);
+    // On the app's multi-thread runtime, beside the window's own commands.
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = watcher.run(folders, cancel).await {
+            tracing::warn!("sync engine stopped: {e}");
+            listeners.engine_error(&e);
+        }
+    });
     Ok(())
 }
 

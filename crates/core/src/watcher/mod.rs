@@ -28,6 +28,9 @@ use crate::transfer::{
 };
 use crate::{Error, Result};
 
+mod events;
+use events::start_events;
+
 /// Where moved files go (`--after-upload move`); never watched.
 pub const UPLOADED_DIR: &str = "Uploaded";
 
@@ -129,11 +132,22 @@ impl<F: Fn(SyncEvent) + Send + Sync> SyncSink for F {
     }
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+/// Where the engine reads the time: the system's clock, or a test's.
+pub trait Clock: Send + Sync {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+}
+
+/// The system's wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
+    }
 }
 
 /// Reads an opened file once: its plain MD5, the ETag an upload of it must get (multipart
@@ -245,6 +259,7 @@ pub struct Watcher {
     journal: Arc<Mutex<Journal>>,
     options: SyncOptions,
     sink: Arc<dyn SyncSink>,
+    clock: Arc<dyn Clock>,
 }
 
 enum Work {
@@ -260,7 +275,18 @@ impl Watcher {
             journal: Arc::new(Mutex::new(journal)),
             options,
             sink,
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same engine reading the time from `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
@@ -292,7 +318,7 @@ impl Watcher {
             }
         }
         let (tx, mut rx) = mpsc::unbounded_channel::<Work>();
-        let _watchers: Vec<Box<dyn std::any::Any>> = folders
+        let _watchers: Vec<Box<dyn std::any::Any + Send>> = folders
             .iter()
             .enumerate()
             .filter_map(|(i, f)| start_events(i, f, tx.clone(), &self.sink))
@@ -303,7 +329,7 @@ impl Watcher {
         for folder in &folders {
             self.recover(folder).await?;
             self.journal().retry_failed_now(folder.spec.id)?;
-            self.rescan(folder, now_ms())?;
+            self.rescan(folder, self.now_ms())?;
         }
         let mut reconcile = tokio::time::interval(self.options.reconcile_every);
         reconcile.tick().await;
@@ -319,7 +345,7 @@ impl Watcher {
                 Some(work) = rx.recv() => {
                     match work {
                         Work::Paths(i, paths) => self.observe_paths(&folders[i], &paths)?,
-                        Work::Rescan(i) => self.rescan(&folders[i], now_ms())?,
+                        Work::Rescan(i) => self.rescan(&folders[i], self.now_ms())?,
                         Work::Limit(i, message) => self.sink.event(SyncEvent::Folder {
                             folder: folders[i].name(), status: FolderCondition::Scanning, message: Some(message),
                         }),
@@ -327,7 +353,7 @@ impl Watcher {
                     false
                 }
                 _ = reconcile.tick() => {
-                    let generation = now_ms();
+                    let generation = self.now_ms();
                     for folder in &folders { self.rescan(folder, generation)?; }
                     false
                 }
@@ -342,7 +368,7 @@ impl Watcher {
             if free == 0 {
                 continue;
             }
-            let now = now_ms();
+            let now = self.now_ms();
             let stable_before = now - self.options.stability.as_millis() as i64;
             for folder in &folders {
                 if folder.stopped {
@@ -369,6 +395,7 @@ impl Watcher {
                         spec: folder.spec.clone(),
                         name: folder.name(),
                         stability: self.options.stability,
+                        clock: self.clock.clone(),
                     };
                     let (in_flight, stopped) = (in_flight.clone(), stopped.clone());
                     running.spawn(async move {
@@ -424,7 +451,7 @@ impl Watcher {
     fn rescan(&self, folder: &Folder, generation: i64) -> Result<()> {
         let seen = scan(folder);
         let mut journal = self.journal();
-        journal.observe(folder.spec.id, &seen, now_ms(), generation)?;
+        journal.observe(folder.spec.id, &seen, self.now_ms(), generation)?;
         journal.forget_unseen(folder.spec.id, generation)?;
         Ok(())
     }
@@ -455,9 +482,9 @@ impl Watcher {
             }
         }
         if !seen.is_empty() {
-            let generation = now_ms();
+            let generation = self.now_ms();
             self.journal()
-                .observe(folder.spec.id, &seen, now_ms(), generation)?;
+                .observe(folder.spec.id, &seen, self.now_ms(), generation)?;
         }
         Ok(())
     }
@@ -480,7 +507,7 @@ impl Watcher {
                         etag: &hash,
                     };
                     self.journal()
-                        .mark_uploaded(folder.spec.id, &row.path, &upload, now_ms())?;
+                        .mark_uploaded(folder.spec.id, &row.path, &upload, self.now_ms())?;
                     self.sink.event(SyncEvent::File {
                         folder: folder.name(),
                         path: row.path.clone(),
@@ -506,9 +533,14 @@ struct Job {
     spec: WatchedFolder,
     name: String,
     stability: Duration,
+    clock: Arc<dyn Clock>,
 }
 
 impl Job {
+    fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
         self.journal.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -540,7 +572,7 @@ impl Job {
                 // Exponential backoff with jitter, capped at five minutes.
                 let base = 1_000i64 << row.attempts.min(8);
                 let jitter = rand::random_range(0..=base / 2);
-                let retry = now_ms() + (base + jitter).min(300_000);
+                let retry = self.now_ms() + (base + jitter).min(300_000);
                 let _ = self
                     .journal()
                     .mark_failed(self.spec.id, &row.path, &e.to_string(), retry);
@@ -572,8 +604,8 @@ impl Job {
             self.journal().observe(
                 self.spec.id,
                 &[(row.path.clone(), meta.len(), mtime_ns(&meta))],
-                now_ms(),
-                now_ms(),
+                self.now_ms(),
+                self.now_ms(),
             )?;
             return Ok(());
         }
@@ -587,7 +619,7 @@ impl Job {
                 self.spec.id,
                 &row.path,
                 note,
-                now_ms() + self.stability.as_millis() as i64,
+                self.now_ms() + self.stability.as_millis() as i64,
             )?;
             return Ok(());
         }
@@ -620,7 +652,7 @@ impl Job {
                 etag: &hash,
             };
             self.journal()
-                .mark_uploaded(self.spec.id, &row.path, &upload, now_ms())?;
+                .mark_uploaded(self.spec.id, &row.path, &upload, self.now_ms())?;
             self.emit(
                 &row.path,
                 FileState::Uploaded,
@@ -692,7 +724,7 @@ impl Job {
                         self.spec.id,
                         &row.path,
                         "replaced while uploading: the upload was removed",
-                        now_ms() + self.stability.as_millis() as i64,
+                        self.now_ms() + self.stability.as_millis() as i64,
                     )?;
                     return Ok(());
                 }
@@ -704,7 +736,7 @@ impl Job {
                         self.spec.id,
                         &row.path,
                         &message,
-                        now_ms() + self.stability.as_millis() as i64,
+                        self.now_ms() + self.stability.as_millis() as i64,
                     )?;
                     return Ok(());
                 }
@@ -718,7 +750,7 @@ impl Job {
             etag: &etag,
         };
         self.journal()
-            .mark_uploaded(self.spec.id, &row.path, &upload, now_ms())?;
+            .mark_uploaded(self.spec.id, &row.path, &upload, self.now_ms())?;
         self.emit(&row.path, FileState::Uploaded, Some(key.to_string()), None);
         self.after_upload(&row.path, &meta)
     }
@@ -745,121 +777,5 @@ impl Job {
     }
 }
 
-/// Starts OS events (or polling) for one folder; `None` when events are unavailable, in which
-/// case the periodic scan finds files alone.
-fn start_events(
-    index: usize,
-    folder: &Folder,
-    tx: mpsc::UnboundedSender<Work>,
-    sink: &Arc<dyn SyncSink>,
-) -> Option<Box<dyn std::any::Any>> {
-    use notify::RecursiveMode;
-    use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, NoCache, RecommendedCache};
-    let handler = move |result: DebounceEventResult| match result {
-        Ok(events) => {
-            if events.iter().any(|e| e.need_rescan()) {
-                let _ = tx.send(Work::Rescan(index));
-            }
-            let paths: Vec<PathBuf> = events.into_iter().flat_map(|e| e.event.paths).collect();
-            if !paths.is_empty() {
-                let _ = tx.send(Work::Paths(index, paths));
-            }
-        }
-        Err(errors) => {
-            for e in errors {
-                if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
-                    let _ = tx.send(Work::Limit(index, limit_message()));
-                }
-            }
-            let _ = tx.send(Work::Rescan(index));
-        }
-    };
-    let debounce = Duration::from_millis(300);
-    // notify follows linked folders by default: a `keys -> ~/.ssh` link in a drop folder would
-    // turn changes behind it into uploads.
-    let no_links = notify::Config::default().with_follow_symlinks(false);
-    let path = folder.spec.path.clone();
-    let result: std::result::Result<Box<dyn std::any::Any>, notify::Error> = match folder.spec.poll_secs {
-        Some(secs) => {
-            let config = no_links.with_poll_interval(Duration::from_secs(u64::from(secs.max(1))));
-            new_debouncer_opt::<_, notify::PollWatcher, NoCache>(debounce, None, handler, NoCache, config)
-                .and_then(|mut d| {
-                    d.watch(&path, RecursiveMode::Recursive)?;
-                    Ok(Box::new(d) as Box<dyn std::any::Any>)
-                })
-        }
-        None => new_debouncer_opt::<_, notify::RecommendedWatcher, RecommendedCache>(
-            debounce,
-            None,
-            handler,
-            RecommendedCache::new(),
-            no_links,
-        )
-        .and_then(|mut d| {
-            d.watch(&path, RecursiveMode::Recursive)?;
-            Ok(Box::new(d) as Box<dyn std::any::Any>)
-        }),
-    };
-    match result {
-        Ok(watcher) => {
-            sink.event(SyncEvent::Folder {
-                folder: folder.name(),
-                status: FolderCondition::Watching,
-                message: None,
-            });
-            Some(watcher)
-        }
-        Err(e) => {
-            let message = if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
-                limit_message()
-            } else {
-                format!("no file events ({e}); scanning periodically instead")
-            };
-            sink.event(SyncEvent::Folder {
-                folder: folder.name(),
-                status: FolderCondition::Scanning,
-                message: Some(message),
-            });
-            None
-        }
-    }
-}
-
-fn limit_message() -> String {
-    "the inotify watch limit is reached, so new files are found by periodic scans only: raise it with \
-     `sudo sysctl fs.inotify.max_user_watches=524288` (add it to /etc/sysctl.conf to keep it)"
-        .into()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn temporary_and_hidden_files_are_ignored() {
-        for name in [
-            ".DS_Store",
-            "~$budget.xlsx",
-            ".~lock.report.odt#",
-            "scan.tmp",
-            "photo.jpg.part",
-            "file.crdownload",
-            ".receipt.swp",
-            "notes.txt~",
-            "Thumbs.db",
-            "desktop.ini",
-            ".goutputstream-XYZ",
-            "sub/.hidden/a.pdf",
-            "Uploaded/a.pdf",
-        ] {
-            assert!(is_ignored(name, &[]), "{name}");
-        }
-        for name in ["receipt.jpg", "sub/invoice.pdf", "Uploaded.pdf", "tmp.pdf"] {
-            assert!(!is_ignored(name, &[]), "{name}");
-        }
-        assert!(is_ignored(
-            "draft-1.docx",
-            &[NameFilter::parse("draft-*").unwrap()]
-        ));
-    }
-}
+mod tests;

@@ -1,0 +1,97 @@
+//! OS change events for a watched folder (or polling, for network shares), debounced and never
+//! following links, turned into work for the engine.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::{Folder, FolderCondition, SyncEvent, SyncSink, Work};
+
+/// Starts OS events (or polling) for one folder; `None` when events are unavailable, in which
+/// case the periodic scan finds files alone.
+pub(super) fn start_events(
+    index: usize,
+    folder: &Folder,
+    tx: mpsc::UnboundedSender<Work>,
+    sink: &Arc<dyn SyncSink>,
+) -> Option<Box<dyn std::any::Any + Send>> {
+    use notify::RecursiveMode;
+    use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, NoCache, RecommendedCache};
+    let handler = move |result: DebounceEventResult| match result {
+        Ok(events) => {
+            if events.iter().any(|e| e.need_rescan()) {
+                let _ = tx.send(Work::Rescan(index));
+            }
+            let paths: Vec<PathBuf> = events.into_iter().flat_map(|e| e.event.paths).collect();
+            if !paths.is_empty() {
+                let _ = tx.send(Work::Paths(index, paths));
+            }
+        }
+        Err(errors) => {
+            for e in errors {
+                if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+                    let _ = tx.send(Work::Limit(index, limit_message()));
+                }
+            }
+            let _ = tx.send(Work::Rescan(index));
+        }
+    };
+    let debounce = Duration::from_millis(300);
+    // notify follows linked folders by default: a `keys -> ~/.ssh` link in a drop folder would
+    // turn changes behind it into uploads.
+    let no_links = notify::Config::default().with_follow_symlinks(false);
+    let path = folder.spec.path.clone();
+    let result: std::result::Result<Box<dyn std::any::Any + Send>, notify::Error> =
+        match folder.spec.poll_secs {
+            Some(secs) => {
+                let config = no_links.with_poll_interval(Duration::from_secs(u64::from(secs.max(1))));
+                new_debouncer_opt::<_, notify::PollWatcher, NoCache>(debounce, None, handler, NoCache, config)
+                    .and_then(|mut d| {
+                        d.watch(&path, RecursiveMode::Recursive)?;
+                        Ok(Box::new(d) as Box<dyn std::any::Any + Send>)
+                    })
+            }
+            None => new_debouncer_opt::<_, notify::RecommendedWatcher, RecommendedCache>(
+                debounce,
+                None,
+                handler,
+                RecommendedCache::new(),
+                no_links,
+            )
+            .and_then(|mut d| {
+                d.watch(&path, RecursiveMode::Recursive)?;
+                Ok(Box::new(d) as Box<dyn std::any::Any + Send>)
+            }),
+        };
+    match result {
+        Ok(watcher) => {
+            sink.event(SyncEvent::Folder {
+                folder: folder.name(),
+                status: FolderCondition::Watching,
+                message: None,
+            });
+            Some(watcher)
+        }
+        Err(e) => {
+            let message = if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+                limit_message()
+            } else {
+                format!("no file events ({e}); scanning periodically instead")
+            };
+            sink.event(SyncEvent::Folder {
+                folder: folder.name(),
+                status: FolderCondition::Scanning,
+                message: Some(message),
+            });
+            None
+        }
+    }
+}
+
+fn limit_message() -> String {
+    "the inotify watch limit is reached, so new files are found by periodic scans only: raise it with \
+     `sudo sysctl fs.inotify.max_user_watches=524288` (add it to /etc/sysctl.conf to keep it)"
+        .into()
+}

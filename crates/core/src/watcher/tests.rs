@@ -1,0 +1,224 @@
+use super::*;
+
+#[test]
+fn temporary_and_hidden_files_are_ignored() {
+    for name in [
+        ".DS_Store",
+        "~$budget.xlsx",
+        ".~lock.report.odt#",
+        "scan.tmp",
+        "photo.jpg.part",
+        "file.crdownload",
+        ".receipt.swp",
+        "notes.txt~",
+        "Thumbs.db",
+        "desktop.ini",
+        ".goutputstream-XYZ",
+        "sub/.hidden/a.pdf",
+        "Uploaded/a.pdf",
+    ] {
+        assert!(is_ignored(name, &[]), "{name}");
+    }
+    for name in ["receipt.jpg", "sub/invoice.pdf", "Uploaded.pdf", "tmp.pdf"] {
+        assert!(!is_ignored(name, &[]), "{name}");
+    }
+    assert!(is_ignored(
+        "draft-1.docx",
+        &[NameFilter::parse("draft-*").unwrap()]
+    ));
+}
+
+/// The engine, run against a bucket in memory on tokio's paused clock: the stability window
+/// and the scan ticks pass in virtual time, so each case takes milliseconds.
+mod engine {
+    use super::*;
+    use crate::tenant::{CategoryChoice, TenantId};
+    use crate::Dirs;
+    use md5::Digest;
+
+    /// Milliseconds on tokio's clock, which paused tests move forward.
+    struct TokioClock {
+        base: i64,
+        start: tokio::time::Instant,
+    }
+
+    impl Clock for TokioClock {
+        fn now_ms(&self) -> i64 {
+            self.base + self.start.elapsed().as_millis() as i64
+        }
+    }
+
+    struct Rig {
+        _home: tempfile::TempDir,
+        dirs: Dirs,
+        folder: PathBuf,
+        bucket: Bucket,
+        clock: Arc<TokioClock>,
+    }
+
+    const PDF: &[u8] = b"%PDF-1.4 a receipt";
+
+    impl Rig {
+        fn new() -> Rig {
+            let home = tempfile::tempdir().unwrap();
+            let dirs = Dirs::new(home.path().join("config"), home.path().join("data"));
+            let folder = home.path().join("Receipts");
+            std::fs::create_dir(&folder).unwrap();
+            let journal = self::Rig::journal_at(&dirs);
+            journal
+                .add_folder(
+                    &folder,
+                    &TenantId::parse("acme").unwrap(),
+                    CategoryChoice::Auto,
+                    AfterUpload::Keep,
+                    None,
+                    &[],
+                )
+                .unwrap();
+            Rig {
+                _home: home,
+                dirs,
+                folder,
+                bucket: Bucket::in_memory("receipts"),
+                clock: Arc::new(TokioClock {
+                    base: 1_764_547_200_000,
+                    start: tokio::time::Instant::now(),
+                }),
+            }
+        }
+
+        fn journal_at(dirs: &Dirs) -> Journal {
+            Journal::open(dirs, "test").unwrap()
+        }
+
+        fn journal(&self) -> Journal {
+            Rig::journal_at(&self.dirs)
+        }
+
+        fn watcher(&self, once: bool) -> Watcher {
+            let options = SyncOptions {
+                once,
+                ..SyncOptions::default()
+            };
+            Watcher::new(
+                self.bucket.clone(),
+                self.journal(),
+                options,
+                Arc::new(|_: SyncEvent| {}),
+            )
+            .with_clock(self.clock.clone())
+        }
+
+        async fn run_once(&self) {
+            let folders = self.journal().folders().unwrap();
+            self.watcher(true)
+                .run(folders, CancellationToken::new())
+                .await
+                .unwrap();
+        }
+
+        async fn keys(&self) -> Vec<String> {
+            let page = self.bucket.list_page("acme/", None, None, None).await.unwrap();
+            page.objects.into_iter().map(|o| o.key).collect()
+        }
+
+        fn status(&self) -> crate::journal::FolderStatus {
+            let journal = self.journal();
+            let id = journal.folders().unwrap()[0].id;
+            journal.status(id, i64::MAX).unwrap()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_settled_file_is_uploaded_once_and_only_once() {
+        let rig = Rig::new();
+        std::fs::write(rig.folder.join("receipt.pdf"), PDF).unwrap();
+        rig.run_once().await;
+        let keys = rig.keys().await;
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        assert!(
+            keys[0].starts_with("acme/documents/") && keys[0].ends_with("_receipt.pdf"),
+            "{keys:?}"
+        );
+        assert_eq!(rig.bucket.get(&keys[0]).await.unwrap(), PDF);
+        // Another run, as after a restart: nothing new to upload.
+        rig.run_once().await;
+        assert_eq!(rig.keys().await, keys);
+        assert_eq!(rig.status().uploaded, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_file_waits_for_the_stability_window_then_goes_up() {
+        let rig = Rig::new();
+        std::fs::write(rig.folder.join("scan.pdf"), PDF).unwrap();
+        let folders = rig.journal().folders().unwrap();
+        let cancel = CancellationToken::new();
+        let engine = tokio::spawn({
+            let (watcher, cancel) = (rig.watcher(false), cancel.clone());
+            async move { watcher.run(folders, cancel).await }
+        });
+        // Seen at the start; the engine looks for due files every 200 ms, so without the
+        // window it would have gone up long before this.
+        tokio::time::sleep(SyncOptions::default().stability / 2).await;
+        assert!(rig.keys().await.is_empty(), "uploaded before it settled");
+        tokio::time::sleep(SyncOptions::default().stability).await;
+        for _ in 0..50 {
+            if !rig.keys().await.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(rig.keys().await.len(), 1);
+        cancel.cancel();
+        engine.await.unwrap().unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_crash_after_the_server_committed_is_settled_without_a_second_upload() {
+        let rig = Rig::new();
+        std::fs::write(rig.folder.join("receipt.pdf"), PDF).unwrap();
+        let hash = format!("{:x}", md5::Md5::digest(PDF));
+        let (committed, lost) = (
+            "acme/documents/20251201_000000_abc123_receipt.pdf",
+            "acme/documents/20251201_000000_def456_other.pdf",
+        );
+        std::fs::write(rig.folder.join("other.pdf"), b"%PDF-1.4 never arrived").unwrap();
+        let other_hash = format!("{:x}", md5::Md5::digest(b"%PDF-1.4 never arrived"));
+        {
+            // The journal of a run that crashed mid-upload: both keys reserved, only the first
+            // committed by the server.
+            let mut journal = rig.journal();
+            let id = journal.folders().unwrap()[0].id;
+            let seen = vec![
+                ("receipt.pdf".to_string(), PDF.len() as u64, 0),
+                ("other.pdf".to_string(), 22, 0),
+            ];
+            journal.observe(id, &seen, 0, 0).unwrap();
+            journal.reserve(id, "receipt.pdf", &hash, committed).unwrap();
+            journal.reserve(id, "other.pdf", &other_hash, lost).unwrap();
+        }
+        rig.bucket
+            .put(committed, PDF.to_vec(), Some("application/pdf"))
+            .await
+            .unwrap();
+        rig.run_once().await;
+        let mut keys = rig.keys().await;
+        keys.sort();
+        assert_eq!(
+            keys,
+            [committed, lost],
+            "the lost one goes up under its reserved key, nothing twice"
+        );
+        assert_eq!(rig.status().uploaded, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_renamed_file_is_recognised_by_its_content() {
+        let rig = Rig::new();
+        std::fs::write(rig.folder.join("a.pdf"), PDF).unwrap();
+        rig.run_once().await;
+        std::fs::rename(rig.folder.join("a.pdf"), rig.folder.join("b.pdf")).unwrap();
+        rig.run_once().await;
+        assert_eq!(rig.keys().await.len(), 1, "a rename is not a new receipt");
+    }
+}
