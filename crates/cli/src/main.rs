@@ -182,7 +182,7 @@ pub fn advice(hint: &Hint) -> String {
         Hint::ListLinks => "`cubby links` lists them".into(),
         Hint::UseProfile(name) => format!("run with --profile {name}"),
         Hint::AllowHttp => "pass --allow-http (CUBBY_ALLOW_HTTP=1 for the env profile)".into(),
-        Hint::AccountOrEndpoint => "give --account-id or --endpoint".into(),
+        Hint::AccountOrEndpoint => "pass --account-id ID or --endpoint URL".into(),
         Hint::OneFileForKey => "drop --key to use generated keys".into(),
         Hint::NameOrigin => "pass --origin".into(),
         Hint::UseEnvProfile => {

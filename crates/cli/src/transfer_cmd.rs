@@ -146,7 +146,7 @@ pub async fn put(ctx: &Ctx, args: PutArgs) -> Result<ExitCode> {
     let tenant = TenantId::parse(&args.tenant)?;
     let choice: CategoryChoice = args.category.parse()?;
     let key = args.key.as_deref().map(ObjectKey::parse).transpose()?;
-    let plans = transfers::plan_upload(args.files, tenant, choice, key, chrono::Utc::now()).await?;
+    let plans = transfers::plan_upload(args.files, tenant.clone(), choice, key, chrono::Utc::now()).await?;
     let session = ctx.session().await?;
     let options = UploadOptions {
         overwrite: args.overwrite,
@@ -156,6 +156,7 @@ pub async fn put(ctx: &Ctx, args: PutArgs) -> Result<ExitCode> {
     };
     let report = transfers::upload(
         &session.bucket,
+        &tenant,
         plans,
         &options,
         sink(ctx),

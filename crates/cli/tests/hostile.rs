@@ -206,10 +206,11 @@ fn hostile_arguments_are_refused_in_one_line() {
     let mut cases = Vec::new();
 
     // Endpoints and URLs: refused before any key is asked for.
-    // The shared table, plus an empty value, which only an argument can carry.
+    // The shared table, plus an empty value, which only an argument can carry: blank is no
+    // endpoint at all, as in the window's form.
     let endpoints = cubby_testkit::hostile::BAD_ENDPOINTS
         .iter()
-        .chain(&[("", "is not a URL")]);
+        .chain(&[("", "give either an R2 account ID or an S3 endpoint URL")]);
     for (endpoint, says) in endpoints {
         let args = profile_add("x", &["--endpoint", endpoint, "--bucket", "files"]);
         cases.push(with_keys("endpoint", args, usage(says)));

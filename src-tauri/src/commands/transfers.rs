@@ -101,16 +101,9 @@ impl BatchSummary {
     }
 }
 
-fn plans(
-    paths: Vec<PathBuf>,
-    tenant: &str,
-    category: &str,
-) -> impl std::future::Future<Output = Result<Vec<UploadPlan>>> {
-    let parsed = TenantId::parse(tenant).and_then(|t| Ok((t, category.parse::<CategoryChoice>()?)));
-    async move {
-        let (tenant, choice) = parsed?;
-        transfers::plan_upload(paths, tenant, choice, None, chrono::Utc::now()).await
-    }
+async fn plans(paths: Vec<PathBuf>, tenant: &TenantId, category: &str) -> Result<Vec<UploadPlan>> {
+    let choice: CategoryChoice = category.parse()?;
+    transfers::plan_upload(paths, tenant.clone(), choice, None, chrono::Utc::now()).await
 }
 
 /// Where each file (folders are expanded) would go, without touching the bucket: the
@@ -123,7 +116,7 @@ pub async fn plan_upload(
     tenant: String,
     category: String,
 ) -> IpcResult<Vec<PlannedUpload>> {
-    let plans = plans(grants.check_all(&paths)?, &tenant, &category).await?;
+    let plans = plans(grants.check_all(&paths)?, &TenantId::parse(&tenant)?, &category).await?;
     Ok(plans.iter().map(PlannedUpload::from).collect())
 }
 
@@ -138,11 +131,20 @@ pub async fn upload_files(
     category: String,
     on_event: Channel<TransferUpdate>,
 ) -> IpcResult<BatchSummary> {
+    let tenant = TenantId::parse(&tenant)?;
     let plans = plans(app.state::<Grants>().check_all(&paths)?, &tenant, &category).await?;
     let session = state.session().await?;
     let (batch, cancel) = state.start_batch();
     let sink = channel_sink(batch, on_event);
-    let report = transfers::upload(&session.bucket, plans, &UploadOptions::default(), sink, &cancel).await;
+    let report = transfers::upload(
+        &session.bucket,
+        &tenant,
+        plans,
+        &UploadOptions::default(),
+        sink,
+        &cancel,
+    )
+    .await;
     state.finish_batch(batch);
     let summary = BatchSummary::of(batch, report, |u| u.size);
     summary.notify(&app, Direction::Upload);

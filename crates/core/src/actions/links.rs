@@ -125,7 +125,7 @@ pub async fn upload_url(
 ) -> Result<IssuedUpload> {
     let expires = expiry(session, request.expires)?;
     let response = share::upload_url(
-        &session.bucket,
+        &session.bucket.scoped_to(&request.tenant),
         &session.profile,
         &UploadRequest {
             tenant: &request.tenant,

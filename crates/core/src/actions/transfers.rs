@@ -120,9 +120,11 @@ pub async fn plan_upload(
     Ok(plans)
 }
 
-/// Uploads every planned file, `options.concurrency` at a time.
+/// Uploads every planned file into `tenant`, `options.concurrency` at a time; a key outside
+/// the tenant (an exact key that names another) is refused, not uploaded.
 pub async fn upload(
     bucket: &Bucket,
+    tenant: &TenantId,
     plans: Vec<UploadPlan>,
     options: &UploadOptions,
     sink: Arc<dyn TransferSink>,
@@ -140,6 +142,7 @@ pub async fn upload(
             })
             .collect(),
     });
+    let bucket = bucket.scoped_to(tenant);
     let results = for_each_bounded(plans, options.concurrency, |plan| {
         let (bucket, options, sink, cancel) = (bucket.clone(), options.clone(), sink.clone(), cancel.clone());
         async move { transfer::upload(&bucket, &plan, &options, sink, &cancel).await }

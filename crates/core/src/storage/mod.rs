@@ -5,6 +5,7 @@
 
 mod memory;
 mod s3;
+mod scoped;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -20,6 +21,7 @@ use crate::{Error, Result};
 
 pub use memory::MemoryStore;
 pub use s3::S3Store;
+pub use scoped::TenantScoped;
 
 /// What a store does. Keys are plain text here; callers pass validated `ObjectKey`s. Failures
 /// are already in `Error`'s words: a missing object is `NotFound`, a failed `If-Match` is
@@ -140,6 +142,11 @@ impl Bucket {
     /// An empty bucket kept in memory.
     pub fn in_memory(name: &str) -> Bucket {
         Bucket(Arc::new(MemoryStore::new(name)))
+    }
+
+    /// The same bucket seen through one tenant: any key outside `tenant/` is refused.
+    pub fn scoped_to(&self, tenant: &crate::tenant::TenantId) -> Bucket {
+        Bucket(Arc::new(TenantScoped::new(self.clone(), tenant.clone())))
     }
 }
 

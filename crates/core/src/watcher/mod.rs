@@ -204,6 +204,8 @@ struct Folder {
     spec: WatchedFolder,
     filters: Vec<NameFilter>,
     stopped: bool,
+    /// The bucket seen through the folder's tenant: its files can land nowhere else.
+    bucket: Bucket,
 }
 
 impl Folder {
@@ -304,6 +306,7 @@ impl Watcher {
                     .iter()
                     .filter_map(|p| NameFilter::parse(p).ok())
                     .collect(),
+                bucket: self.bucket.scoped_to(&spec.tenant),
                 spec,
                 stopped: false,
             })
@@ -389,7 +392,7 @@ impl Watcher {
                         break;
                     }
                     let job = Job {
-                        bucket: self.bucket.clone(),
+                        bucket: folder.bucket.clone(),
                         journal: self.journal.clone(),
                         sink: self.sink.clone(),
                         spec: folder.spec.clone(),
@@ -498,7 +501,7 @@ impl Watcher {
                 self.journal().requeue(folder.spec.id, &row.path)?;
                 continue;
             };
-            match self.bucket.head(&key).await {
+            match folder.bucket.head(&key).await {
                 Ok(info) if info.etag.as_deref().map(clean_etag).as_deref() == Some(hash.as_str()) => {
                     let upload = Upload {
                         hash: &hash,
