@@ -69,7 +69,7 @@ def watch_latency(bench) -> None:
         inbox.mkdir(parents=True)
         env = _cubby_env(bench, home)
         cubby = [str(bench.bins["cubby"]), "--profile", "env"]
-        _run([*cubby, "watch", "add", str(inbox), "--tenant", tenant], env, "watch add")
+        _run([*cubby, "watch", "add", str(inbox), "--tenant", tenant, "--new-tenant"], env, "watch add")
         log = open(home / "watch.log", "wb")
         proc = subprocess.Popen([*cubby, "watch", "run"], env=env, stdout=log, stderr=log,
                                 stdin=subprocess.DEVNULL, start_new_session=True,
@@ -138,7 +138,7 @@ def reconcile(bench) -> None:
     home = bench.base / "reconcile-cubby"
     env = _cubby_env(bench, home)
     cubby = [str(bench.bins["cubby"]), "--profile", "env"]
-    _run([*cubby, "watch", "add", str(src), "--tenant", "reconcile"], env, "watch add")
+    _run([*cubby, "watch", "add", str(src), "--tenant", "reconcile", "--new-tenant"], env, "watch add")
     started = time.monotonic()
     _run([*cubby, "-q", "watch", "run", "--once", "--stability-ms", "0"], env, "first upload", timeout=1800)
     R.log(f"seeded {RECONCILE_FILES:,} files through `cubby watch run --once` in "

@@ -569,7 +569,7 @@ class Bench:
                 tenant = f"up500-{tag}-{name}"
                 prefix = f"{tenant}/"
                 cmd = {
-                    "cubby": self.cubby("put", str(src), "--tenant", tenant, "--category", "uploads"),
+                    "cubby": self.cubby("put", str(src), "--tenant", tenant, "--new-tenant", "--category", "uploads"),
                     "rclone": self.rclone("copy", str(src), f"bench:{BUCKET}/{tenant}"),
                     "s5cmd": self.s5cmd("cp", f"{src}/*", f"s3://{BUCKET}/{prefix}"),
                     "aws": self.aws("s3", "cp", str(src), f"s3://{BUCKET}/{prefix}", "--recursive"),
@@ -649,7 +649,7 @@ class Bench:
                 tenant = f"bigup-{tag}-{name}"
                 prefix = f"{tenant}/"
                 cmd = {
-                    "cubby": self.cubby("put", str(path), "--tenant", tenant, "--category", "uploads"),
+                    "cubby": self.cubby("put", str(path), "--tenant", tenant, "--new-tenant", "--category", "uploads"),
                     "rclone": self.rclone("copy", str(path), f"bench:{BUCKET}/{tenant}"),
                     "s5cmd": self.s5cmd("cp", str(path), f"s3://{BUCKET}/{prefix}"),
                     "aws": self.aws("s3", "cp", str(path), f"s3://{BUCKET}/{prefix}big.bin"),

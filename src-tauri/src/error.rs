@@ -40,6 +40,7 @@ pub fn advice(hint: &Hint) -> String {
         Hint::NameOrigin => "name the web address the uploads come from".into(),
         Hint::UseEnvProfile => "set the CLOUDFLARE_R2_* variables and start Cubby again instead".into(),
         Hint::ListProfiles => "the profile menu lists the profiles you have".into(),
+        Hint::NewTenant => "choose one from the list, or confirm starting a new tenant".into(),
     }
 }
 

@@ -189,6 +189,7 @@ pub fn advice(hint: &Hint) -> String {
             "use `--profile env` with CLOUDFLARE_R2_* environment variables instead".into()
         }
         Hint::ListProfiles => "`cubby profile list` shows the profiles you have".into(),
+        Hint::NewTenant => "pass --new-tenant to start it, or `cubby tenants` lists them".into(),
     }
 }
 
@@ -206,8 +207,8 @@ pub fn describe(err: &Error) -> String {
 /// not the command's.
 fn init_logging(verbose: u8, quiet: bool) {
     let filter = match (quiet, verbose) {
-        (true, _) => "error,cubby_sandbox=off,s3s=off",
-        (false, 0) => "warn,cubby_sandbox=off,s3s=off",
+        (true, _) => "error,cubby_sandbox=off,s3s=off,s3s_fs=off",
+        (false, 0) => "warn,cubby_sandbox=off,s3s=off,s3s_fs=off",
         (false, 1) => "warn,cubby_core=debug,cubby_cli=debug,cubby_sandbox=debug",
         _ => "debug",
     };

@@ -58,14 +58,15 @@ pub struct AddArgs {
     /// An explicit S3-compatible endpoint URL instead of an account ID.
     #[arg(long)]
     endpoint: Option<String>,
+    /// The bucket's name.
     #[arg(long)]
     bucket: String,
     /// Public URL (custom domain) for public links.
     #[arg(long)]
     public_url: Option<String>,
-    /// Default signed-URL expiry in seconds.
-    #[arg(long, default_value_t = DEFAULT_EXPIRY_SECS)]
-    expiry: u32,
+    /// Default expiry of links made with this profile: 90s, 30m, 1h, 7d or seconds.
+    #[arg(long)]
+    expiry: Option<String>,
     /// Mark direct uploads (presigned PUT) as enabled for this bucket.
     #[arg(long)]
     direct_upload: bool,
@@ -78,6 +79,18 @@ pub struct AddArgs {
     /// Make it the default profile.
     #[arg(long)]
     default: bool,
+    /// Replace a profile of the same name (its keys too).
+    #[arg(long)]
+    replace: bool,
+}
+
+/// `--expiry` as `share --expires` reads it: 90s, 30m, 1h, 7d or seconds (one day at most
+/// seven, so it fits).
+fn expiry_secs(text: Option<&str>) -> Result<u32> {
+    match text {
+        None => Ok(DEFAULT_EXPIRY_SECS),
+        Some(text) => Ok(cubby_core::share::parse_expiry(text)?.as_secs() as u32),
+    }
 }
 
 impl std::fmt::Display for ProfileKindLabel {
@@ -149,6 +162,12 @@ pub async fn run(ctx: &Ctx, cmd: ProfileCommand) -> Result<ExitCode> {
 }
 
 fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
+    if !args.replace && Config::load(&ctx.dirs)?.profile(&args.name).is_some() {
+        return Err(Error::AlreadyExists(format!(
+            "a profile named '{}' exists: pass --replace to change it, or choose another name",
+            args.name
+        )));
+    }
     // Check everything that can be checked before asking for keys.
     let profile = ProfileSettings {
         name: args.name.clone(),
@@ -157,7 +176,7 @@ fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
         endpoint: args.endpoint,
         bucket: args.bucket,
         public_url: args.public_url,
-        expiry_secs: args.expiry,
+        expiry_secs: expiry_secs(args.expiry.as_deref())?,
         direct_upload: args.direct_upload,
         allow_http: args.allow_http,
     }

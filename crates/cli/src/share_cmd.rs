@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use cubby_core::actions::links::{self, ShareRequest, UploadUrlRequest};
+use cubby_core::actions::tenants;
 use cubby_core::links::LinkState;
 use cubby_core::share::{self, Disposition};
 use cubby_core::tenant::{CategoryChoice, ObjectKey, TenantId};
@@ -84,6 +85,9 @@ pub struct UploadUrlArgs {
     /// The tenant the upload belongs to.
     #[arg(long)]
     tenant: String,
+    /// Start a tenant that has no files yet (otherwise refused, with the near matches).
+    #[arg(long)]
+    new_tenant: bool,
     /// The client's file name (sanitized into the key).
     #[arg(long)]
     filename: String,
@@ -115,6 +119,7 @@ pub async fn upload_url(ctx: &Ctx, args: UploadUrlArgs) -> Result<ExitCode> {
         note: args.note,
     };
     let session = ctx.session().await?;
+    tenants::check_target(&session.bucket, &request.tenant, args.new_tenant).await?;
     let issued = links::upload_url(ctx.host(), &session, request, Utc::now()).await?;
     // The seed's contract is JSON; the human form prints the same document.
     ctx.emit(&issued.response, || {

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
+use cubby_core::actions::tenants;
 use cubby_core::actions::transfers::{self, ItemFailure};
 use cubby_core::objects::{self, PrefixContents};
 use cubby_core::tenant::{CategoryChoice, ObjectKey, Prefix, TenantId};
@@ -34,7 +35,8 @@ impl TransferSink for Bars {
                 let bar = self.multi.add(ProgressBar::new(total));
                 bar.set_style(
                     ProgressStyle::with_template(
-                        "{msg:40!} {bar:24} {bytes:>10}/{total_bytes:<10} {bytes_per_sec:>12} {eta:>4}",
+                        // Decimal units, as the summary line prints sizes.
+                        "{msg:40!} {bar:24} {decimal_bytes:>10}/{decimal_total_bytes:<10} {decimal_bytes_per_sec:>12} {eta:>4}",
                     )
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
@@ -125,6 +127,9 @@ pub struct PutArgs {
     /// The tenant the files belong to.
     #[arg(long)]
     tenant: String,
+    /// Start a tenant that has no files yet (otherwise refused, with the near matches).
+    #[arg(long)]
+    new_tenant: bool,
     /// auto (by content), documents, images or uploads.
     #[arg(long, default_value = "auto")]
     category: String,
@@ -148,6 +153,7 @@ pub async fn put(ctx: &Ctx, args: PutArgs) -> Result<ExitCode> {
     let key = args.key.as_deref().map(ObjectKey::parse).transpose()?;
     let plans = transfers::plan_upload(args.files, tenant.clone(), choice, key, chrono::Utc::now()).await?;
     let session = ctx.session().await?;
+    tenants::check_target(&session.bucket, &tenant, args.new_tenant).await?;
     let options = UploadOptions {
         overwrite: args.overwrite,
         multipart_threshold: args.multipart_threshold,
@@ -169,7 +175,14 @@ pub async fn put(ctx: &Ctx, args: PutArgs) -> Result<ExitCode> {
             report
                 .done
                 .iter()
-                .map(|u| format!("uploaded {} → {} ({})", u.local.display(), u.key, bytes(u.size)))
+                .map(|u| {
+                    let verb = if u.already_there {
+                        "already there"
+                    } else {
+                        "uploaded"
+                    };
+                    format!("{verb} {} → {} ({})", u.local.display(), u.key, bytes(u.size))
+                })
                 .collect::<Vec<_>>()
                 .join("\n")
         },
@@ -252,8 +265,12 @@ pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<ExitCode> {
                 .done
                 .iter()
                 .map(|d| {
-                    let mut line =
-                        format!("downloaded {} → {} ({})", d.key, d.path.display(), bytes(d.bytes));
+                    let verb = if d.already_there {
+                        "already there"
+                    } else {
+                        "downloaded"
+                    };
+                    let mut line = format!("{verb} {} → {} ({})", d.key, d.path.display(), bytes(d.bytes));
                     if !d.adjusted.is_empty() {
                         line.push_str(&format!(" [key adjusted: {}]", d.adjusted.join("; ")));
                     }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Subcommand;
+use cubby_core::actions::tenants;
 use cubby_core::actions::watch::{self, NewFolder};
 use cubby_core::journal::{AfterUpload, Journal};
 use cubby_core::tenant::{CategoryChoice, TenantId};
@@ -22,6 +23,9 @@ pub enum WatchCommand {
         /// The tenant the folder's files belong to.
         #[arg(long)]
         tenant: String,
+        /// Start a tenant that has no files yet (otherwise refused, with the near matches).
+        #[arg(long)]
+        new_tenant: bool,
         /// auto (by content), documents, images or uploads.
         #[arg(long, default_value = "auto")]
         category: String,
@@ -58,14 +62,18 @@ pub async fn run(ctx: &Ctx, cmd: WatchCommand) -> Result<ExitCode> {
         WatchCommand::Add {
             dir,
             tenant,
+            new_tenant,
             category,
             after_upload,
             poll,
             ignore,
         } => {
+            let tenant = TenantId::parse(&tenant)?;
+            // Every receipt dropped in goes to this tenant: a typo must not start a new one.
+            tenants::check_target(&ctx.session().await?.bucket, &tenant, new_tenant).await?;
             let folder = NewFolder {
                 dir,
-                tenant: TenantId::parse(&tenant)?,
+                tenant,
                 category: category.parse::<CategoryChoice>()?,
                 after_upload: after_upload.parse::<AfterUpload>()?,
                 poll_secs: poll,
@@ -228,6 +236,16 @@ async fn run_engine(ctx: &Ctx, journal: Journal, stability_ms: u64, once: bool) 
         let mut failed = 0;
         for id in ids {
             failed += journal.status(id, i64::MAX)?.failed;
+        }
+        let mut waiting = 0;
+        for folder in journal.folders()? {
+            let status = journal.status(folder.id, i64::MAX)?;
+            waiting += status.waiting + status.queued;
+        }
+        if waiting > 0 {
+            ctx.note(&format!(
+                "{waiting} file(s) not uploaded yet: empty or still being written; the next run takes them"
+            ));
         }
         if failed > 0 {
             return Err(Error::Storage(format!(

@@ -343,7 +343,7 @@ impl Matrix {
             let run = home.cubby(
                 &self.server,
                 &proxy.endpoint,
-                &["watch", "add", &src_text, "--tenant", &tenant],
+                &["watch", "add", &src_text, "--tenant", &tenant, "--new-tenant"],
             );
             assert_eq!(run.code, 0, "{}{}", run.out, run.err);
         }
@@ -356,6 +356,7 @@ impl Matrix {
                     local[0].0.display().to_string(),
                     "--tenant".into(),
                     tenant.clone(),
+                    "--new-tenant".into(),
                 ];
                 a.extend(put_args.clone());
                 a
@@ -773,6 +774,7 @@ fn kill_dash_nine_during_a_multi_file_put_leaves_only_whole_objects() {
                     &src_text,
                     "--tenant",
                     &tenant,
+                    "--new-tenant",
                     "--multipart-threshold",
                     "5MiB",
                 ],
@@ -803,7 +805,13 @@ fn kill_dash_nine_during_a_multi_file_put_leaves_only_whole_objects() {
         if !missing.is_empty() {
             let mut args = vec!["put"];
             args.extend(missing.iter().map(String::as_str));
-            args.extend(["--tenant", &tenant, "--multipart-threshold", "5MiB"]);
+            args.extend([
+                "--tenant",
+                &tenant,
+                "--new-tenant",
+                "--multipart-threshold",
+                "5MiB",
+            ]);
             let run = home.cubby(&server, &server.endpoint, &args);
             assert_eq!(run.code, 0, "seed {seed}: {}{}", run.out, run.err);
         }
@@ -911,7 +919,7 @@ fn kill_dash_nine_of_the_watcher_at_random_points_then_each_file_once() {
         let run = home.cubby(
             &server,
             &server.endpoint,
-            &["watch", "add", &inbox_text, "--tenant", &tenant],
+            &["watch", "add", &inbox_text, "--tenant", &tenant, "--new-tenant"],
         );
         assert_eq!(run.code, 0, "{}{}", run.out, run.err);
         let mut rng = Rng(seed * 15_485_863);

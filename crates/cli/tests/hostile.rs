@@ -198,7 +198,16 @@ fn hostile_arguments_are_refused_in_one_line() {
     std::fs::write(&file, b"%PDF-1.4 hostile").expect("write");
     let f = file.to_str().expect("utf8");
     let (code, _, err) = world.run(
-        &["put", f, "--tenant", "acme", "--key", "acme/documents/a.pdf"].map(String::from),
+        &[
+            "put",
+            f,
+            "--tenant",
+            "acme",
+            "--new-tenant",
+            "--key",
+            "acme/documents/a.pdf",
+        ]
+        .map(String::from),
         None,
     );
     assert_eq!(code, 0, "{err}");
@@ -427,6 +436,7 @@ fn hostile_arguments_are_refused_in_one_line() {
                 "upload-url",
                 "--tenant",
                 "acme",
+                "--new-tenant",
                 "--filename",
                 "a.jpg",
                 "--content-type",
@@ -457,6 +467,7 @@ fn hostile_arguments_are_refused_in_one_line() {
                 "upload-url",
                 "--tenant",
                 "acme",
+                "--new-tenant",
                 "--filename",
                 "a.jpg",
                 flag.as_str(),
@@ -846,7 +857,15 @@ fn hostile_file_names_stay_inside_the_tenant() {
         std::fs::write(src.join(name), name.as_bytes()).expect("odd local name");
     }
     let (code, out, err) = world.run(
-        &["--json", "put", src.to_str().expect("utf8"), "--tenant", "acme"].map(String::from),
+        &[
+            "--json",
+            "put",
+            src.to_str().expect("utf8"),
+            "--tenant",
+            "acme",
+            "--new-tenant",
+        ]
+        .map(String::from),
         None,
     );
     assert_eq!(code, 0, "{out}{err}");
@@ -889,6 +908,7 @@ fn hostile_file_names_stay_inside_the_tenant() {
                 "upload-url",
                 "--tenant",
                 "acme",
+                "--new-tenant",
                 "--filename",
                 name,
                 "--content-type",
@@ -906,6 +926,7 @@ fn hostile_file_names_stay_inside_the_tenant() {
                 "upload-url",
                 "--tenant",
                 "acme",
+                "--new-tenant",
                 "--filename",
                 name,
                 "--content-type",

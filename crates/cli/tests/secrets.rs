@@ -245,8 +245,16 @@ fn the_secret_never_leaves_the_keychain() {
     std::fs::write(inbox.join("scan.pdf"), b"%PDF-1.4 watched").expect("write");
     let inbox = inbox.to_str().expect("utf8");
     for args in [
-        &["put", f, "--tenant", "acme", "--key", "acme/documents/r.pdf"][..],
-        &["--json", "put", f, "--tenant", "acme"],
+        &[
+            "put",
+            f,
+            "--tenant",
+            "acme",
+            "--new-tenant",
+            "--key",
+            "acme/documents/r.pdf",
+        ][..],
+        &["--json", "put", f, "--tenant", "acme", "--new-tenant"],
         &["tenants"],
         &["ls"],
         &["--json", "ls", "acme/", "--recursive"],
@@ -275,6 +283,7 @@ fn the_secret_never_leaves_the_keychain() {
             "upload-url",
             "--tenant",
             "acme",
+            "--new-tenant",
             "--filename",
             "up.jpg",
             "--content-type",
@@ -287,7 +296,7 @@ fn the_secret_never_leaves_the_keychain() {
         &["--json", "cors", "show"],
         &["cp", "acme/documents/r.pdf", "acme/documents/copy.pdf"],
         &["mv", "acme/documents/copy.pdf", "acme/documents/moved.pdf"],
-        &["watch", "add", inbox, "--tenant", "acme"],
+        &["watch", "add", inbox, "--tenant", "acme", "--new-tenant"],
         &["watch", "list"],
         &["watch", "run", "--once", "--stability-ms", "200"],
         &["watch", "status"],
@@ -307,7 +316,7 @@ fn the_secret_never_leaves_the_keychain() {
         &["profile", "test", "bad"][..],
         &["--json", "profile", "test", "bad", "--write"],
         &["--profile", "bad", "ls"],
-        &["--profile", "bad", "put", f, "--tenant", "acme"],
+        &["--profile", "bad", "put", f, "--tenant", "acme", "--new-tenant"],
         &[
             "--profile",
             "bad",

@@ -58,7 +58,14 @@ fn put_ls_get_rm_round_trip_checked_by_boto3() {
     std::fs::write(src.join("march/invoice.pdf"), b"%PDF-1.4 fake pdf").expect("write");
     std::fs::write(src.join("notes.bin"), [0u8, 159, 146, 150]).expect("write");
 
-    let (code, out, err) = env.cubby(&["--json", "put", src.to_str().expect("utf8"), "--tenant", "acme"]);
+    let (code, out, err) = env.cubby(&[
+        "--json",
+        "put",
+        src.to_str().expect("utf8"),
+        "--tenant",
+        "acme",
+        "--new-tenant",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     let put: serde_json::Value = serde_json::from_str(&out).expect("json");
     let uploaded = put["uploaded"].as_array().expect("uploaded");
@@ -148,13 +155,37 @@ fn guards_refuse_overwrites_cross_tenant_moves_and_bad_keys() {
     std::fs::write(&file, b"one").expect("write");
     let f = file.to_str().expect("utf8");
     assert_eq!(
-        env.cubby(&["put", f, "--tenant", "acme", "--key", "acme/documents/a.txt"])
-            .0,
+        env.cubby(&[
+            "put",
+            f,
+            "--tenant",
+            "acme",
+            "--new-tenant",
+            "--key",
+            "acme/documents/a.txt"
+        ])
+        .0,
         0
     );
-    let (code, _, err) = env.cubby(&["put", f, "--tenant", "acme", "--key", "acme/documents/a.txt"]);
+    let (code, _, err) = env.cubby(&[
+        "put",
+        f,
+        "--tenant",
+        "acme",
+        "--new-tenant",
+        "--key",
+        "acme/documents/a.txt",
+    ]);
     assert_eq!(code, 7, "already exists: {err}");
-    let (code, _, err) = env.cubby(&["put", f, "--tenant", "acme", "--key", "globex/documents/a.txt"]);
+    let (code, _, err) = env.cubby(&[
+        "put",
+        f,
+        "--tenant",
+        "acme",
+        "--new-tenant",
+        "--key",
+        "globex/documents/a.txt",
+    ]);
     assert_eq!(code, 2, "a key outside the tenant: {err}");
     let (code, _, err) = env.cubby(&["mv", "acme/documents/a.txt", "globex/documents/a.txt"]);
     assert_eq!(code, 2, "{err}");
@@ -179,8 +210,21 @@ fn guards_refuse_overwrites_cross_tenant_moves_and_bad_keys() {
         assert_eq!(code, 2, "{bad:?}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{err}");
     }
-    let (code, _, err) = env.cubby(&["put", f, "--tenant", "../acme"]);
+    let (code, _, err) = env.cubby(&["put", f, "--tenant", "../acme", "--new-tenant"]);
     assert_eq!(code, 2, "{err}");
+    // A typo must not start a new client folder: refused, with the tenant meant.
+    let (code, _, err) = env.cubby(&["put", f, "--tenant", "acm"]);
+    assert_eq!(code, 5, "{err}");
+    assert!(
+        err.contains("tenant 'acm' has no files yet (did you mean 'acme'?)") && err.contains("--new-tenant"),
+        "{err}"
+    );
+    let (code, out, _) = env.cubby(&["--json", "tenants"]);
+    assert_eq!(
+        (code, out.contains("acm\"")),
+        (0, false),
+        "nothing was written: {out}"
+    );
 }
 
 #[test]
@@ -194,8 +238,16 @@ fn share_upload_url_links_and_cors_through_the_cli() {
     std::fs::write(&file, b"%PDF-1.4 receipt").expect("write");
     let f = file.to_str().expect("utf8");
     assert_eq!(
-        env.cubby(&["put", f, "--tenant", "acme", "--key", "acme/documents/r.pdf"])
-            .0,
+        env.cubby(&[
+            "put",
+            f,
+            "--tenant",
+            "acme",
+            "--new-tenant",
+            "--key",
+            "acme/documents/r.pdf"
+        ])
+        .0,
         0
     );
 
@@ -223,6 +275,7 @@ fn share_upload_url_links_and_cors_through_the_cli() {
         "upload-url",
         "--tenant",
         "acme",
+        "--new-tenant",
         "--filename",
         "../../photo 1.jpg",
         "--content-type",
@@ -242,6 +295,7 @@ fn share_upload_url_links_and_cors_through_the_cli() {
         "upload-url",
         "--tenant",
         "acme",
+        "--new-tenant",
         "--filename",
         "photo.jpg",
         "--content-type",
@@ -257,6 +311,7 @@ fn share_upload_url_links_and_cors_through_the_cli() {
         "upload-url",
         "--tenant",
         "acme",
+        "--new-tenant",
         "--filename",
         "x.jpg",
         "--content-type",

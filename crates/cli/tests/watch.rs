@@ -27,7 +27,7 @@ impl Rig {
         std::fs::create_dir_all(&inbox).expect("inbox");
         let rig = Rig { server, home, inbox };
         let inbox = rig.inbox.to_str().expect("utf8").to_string();
-        let mut args = vec!["watch", "add", inbox.as_str(), "--tenant", "acme"];
+        let mut args = vec!["watch", "add", inbox.as_str(), "--tenant", "acme", "--new-tenant"];
         args.extend_from_slice(options);
         let (code, out, err) = rig.cubby(&args);
         assert_eq!(code, 0, "{out}{err}");

@@ -127,6 +127,8 @@ pub enum Hint {
     UseEnvProfile,
     /// The list of profiles shows which exist.
     ListProfiles,
+    /// The tenant has no files yet: starting it must be asked for.
+    NewTenant,
 }
 
 fn join(missing: &[Missing]) -> String {

@@ -502,6 +502,19 @@ impl Journal {
             .map_err(db_err)
     }
 
+    /// Files that wait only for content: empty ones, which are never uploaded blank.
+    pub fn empty_pending(&self, folder: i64) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM files WHERE folder = ?1 AND state = 'pending' AND size = 0",
+                params![folder],
+                |r| r.get(0),
+            )
+            .map_err(db_err)?;
+        Ok(n.max(0) as u64)
+    }
+
     pub fn status(&self, folder: i64, stable_before: i64) -> Result<FolderStatus> {
         let mut status = FolderStatus::default();
         let mut stmt = self

@@ -196,8 +196,9 @@ pub fn validate_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Cloudflare account IDs are 32 hexadecimal characters.
 pub fn validate_account_id(account: &str) -> Result<()> {
-    let ok = !account.is_empty() && account.len() <= 63 && account.chars().all(|c| c.is_ascii_alphanumeric());
+    let ok = account.len() == 32 && account.chars().all(|c| c.is_ascii_hexdigit());
     if !ok {
         return Err(Error::invalid(format!(
             "account ID '{}' is not valid: copy the 32-character ID from the R2 page of the Cloudflare dashboard",

@@ -80,12 +80,21 @@ impl S3Access for ServedBuckets {
         if cx.credentials().is_none() {
             return Err(s3_error!(AccessDenied, "Signature is required"));
         }
-        let bucket = match cx.s3_path() {
-            s3s::path::S3Path::Bucket { bucket } | s3s::path::S3Path::Object { bucket, .. } => bucket,
+        let (bucket, key) = match cx.s3_path() {
+            s3s::path::S3Path::Bucket { bucket } => (bucket, None),
+            s3s::path::S3Path::Object { bucket, key } => (bucket, Some(key)),
             s3s::path::S3Path::Root => return Ok(()),
         };
         if cx.s3_op().name() != "CreateBucket" && !self.root.join(&**bucket).is_dir() {
             return Err(s3_error!(NoSuchBucket, "The specified bucket does not exist"));
+        }
+        // Objects are files here and folders are directories: reading a key that names a
+        // folder ("acme-corp") is a missing object, as on S3, not s3s-fs's internal error.
+        let reads = matches!(cx.s3_op().name(), "GetObject" | "HeadObject");
+        if let (true, Some(key)) = (reads, key) {
+            if self.root.join(&**bucket).join(&**key).is_dir() {
+                return Err(s3_error!(NoSuchKey, "The specified key does not exist."));
+            }
         }
         Ok(())
     }

@@ -100,6 +100,37 @@ pub async fn pick_env_file(app: AppHandle, grants: State<'_, Grants>) -> IpcResu
     Ok(to_strings(&paths).pop())
 }
 
+/// Writing to a tenant that has no files yet starts a new client folder: asked natively, with
+/// the tenants the person probably meant. Cancelled when they decline.
+pub async fn confirm_tenant(
+    app: &AppHandle,
+    bucket: &cubby_core::Bucket,
+    tenant: &cubby_core::TenantId,
+) -> cubby_core::Result<()> {
+    match cubby_core::actions::tenants::check_target(bucket, tenant, false).await {
+        Err(e) if e.advice() == Some(cubby_core::Hint::NewTenant) => {
+            let message = format!(
+                "{}. Files sent there start a new client folder, '{tenant}/', in the bucket.",
+                capitalized(&e.to_string())
+            );
+            if confirm(app, &format!("Start tenant '{tenant}'?"), message, "Start tenant").await {
+                Ok(())
+            } else {
+                Err(cubby_core::Error::Cancelled)
+            }
+        }
+        other => other,
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// Asks in a native dialog (never in the page, which could answer for the user); false when the
 /// user declines or the dialog cannot be shown.
 pub async fn confirm(app: &AppHandle, title: &str, message: String, ok: &str) -> bool {

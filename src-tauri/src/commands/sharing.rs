@@ -71,27 +71,37 @@ pub fn content_type_for(file_name: String) -> String {
     detect_by_name(&file_name).content_type.to_string()
 }
 
+/// What the Upload link dialog asks for.
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
+pub struct UploadUrlForm {
+    pub tenant: String,
+    pub file_name: String,
+    pub content_type: String,
+    /// "auto" or a category.
+    pub category: String,
+    pub expires_secs: u32,
+    pub note: Option<String>,
+}
+
 /// A presigned PUT for the mobile direct-upload flow, answered in the seed's JSON contract.
 #[tauri::command]
 #[specta::specta]
 pub async fn upload_url(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
-    tenant: String,
-    file_name: String,
-    content_type: String,
-    category: String,
-    expires_secs: u32,
-    note: Option<String>,
+    form: UploadUrlForm,
 ) -> IpcResult<IssuedUpload> {
     let session = state.session().await?;
+    let tenant = TenantId::parse(&form.tenant)?;
+    crate::commands::pickers::confirm_tenant(&app, &session.bucket, &tenant).await?;
     let request = UploadUrlRequest {
-        tenant: TenantId::parse(&tenant)?,
-        file_name,
-        content_type,
-        category: category.parse()?,
-        expires: Some(Duration::from_secs(u64::from(expires_secs))),
+        tenant,
+        file_name: form.file_name,
+        content_type: form.content_type,
+        category: form.category.parse()?,
+        expires: Some(Duration::from_secs(u64::from(form.expires_secs))),
         size: None,
-        note,
+        note: form.note,
     };
     Ok(links::upload_url(state.host(), &session, request, Utc::now()).await?)
 }

@@ -133,6 +133,7 @@ pub async fn add_watched_folder(
             return Err(Error::Cancelled.into());
         }
     }
+    pickers::confirm_tenant(&app, &state.session().await?.bucket, &tenant).await?;
     let folder = NewFolder {
         dir: grants.check(&path)?,
         tenant,

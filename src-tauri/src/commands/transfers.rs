@@ -134,6 +134,7 @@ pub async fn upload_files(
     let tenant = TenantId::parse(&tenant)?;
     let plans = plans(app.state::<Grants>().check_all(&paths)?, &tenant, &category).await?;
     let session = state.session().await?;
+    crate::commands::pickers::confirm_tenant(&app, &session.bucket, &tenant).await?;
     let (batch, cancel) = state.start_batch();
     let sink = channel_sink(batch, on_event);
     let report = transfers::upload(
@@ -146,7 +147,7 @@ pub async fn upload_files(
     )
     .await;
     state.finish_batch(batch);
-    let summary = BatchSummary::of(batch, report, |u| u.size);
+    let summary = BatchSummary::of(batch, report, |u| if u.already_there { 0 } else { u.size });
     summary.notify(&app, Direction::Upload);
     Ok(summary)
 }
@@ -179,7 +180,7 @@ pub async fn download_objects(
     )
     .await;
     state.finish_batch(batch);
-    let summary = BatchSummary::of(batch, report?, |d| d.bytes);
+    let summary = BatchSummary::of(batch, report?, |d| if d.already_there { 0 } else { d.bytes });
     summary.notify(&app, Direction::Download);
     Ok(summary)
 }

@@ -8,5 +8,6 @@
 pub mod browse;
 pub mod links;
 pub mod profiles;
+pub mod tenants;
 pub mod transfers;
 pub mod watch;

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::bounded::for_each_bounded;
 use crate::error::Hint;
 use crate::keys;
+use crate::local_path::LocalTarget;
 use crate::objects::{self, KeyFailure, PrefixContents};
 use crate::storage::Bucket;
 use crate::tenant::{Category, CategoryChoice, ObjectKey, Prefix, TenantId};
@@ -114,14 +115,69 @@ pub async fn plan_upload(
     .map_err(|e| Error::Internal(format!("planning the upload stopped: {e}")))??;
     if plans.is_empty() {
         return Err(Error::invalid(
-            "no files to upload (hidden files and symlinks inside folders are skipped)",
+            "no files to upload (inside folders, hidden, empty, temporary and lock files and symlinks are skipped)",
         ));
     }
     Ok(plans)
 }
 
+/// The objects already in the planned files' folders whose name people see, size and content
+/// equal a planned file: uploading it again would only add a look-alike copy. Keyed by the
+/// plan's local path. One listing per folder; contents are hashed only on a name and size match.
+async fn already_there(
+    bucket: &Bucket,
+    plans: &[UploadPlan],
+    options: &UploadOptions,
+) -> Result<std::collections::HashMap<PathBuf, Uploaded>> {
+    use std::collections::HashMap;
+    let mut found = HashMap::new();
+    let mut folders: HashMap<String, Vec<crate::storage::ObjectEntry>> = HashMap::new();
+    for plan in plans.iter().filter(|p| p.known_new && !options.overwrite) {
+        let folder = plan.key.folder().to_string();
+        if !folders.contains_key(&folder) {
+            let mut listing = crate::listing::Listing::new(bucket, &Prefix::parse(&folder)?, false);
+            let mut entries = Vec::new();
+            while let Some(page) = listing.next_page().await? {
+                entries.extend(page.objects);
+            }
+            folders.insert(folder.clone(), entries);
+        }
+        let shown = keys::display_name(plan.key.as_str());
+        let candidates: Vec<_> = folders[&folder]
+            .iter()
+            .filter(|o| o.size == plan.size && keys::display_name(&o.key) == shown)
+            .filter_map(|o| Some((o.key.clone(), o.etag.clone()?)))
+            .collect();
+        for (key, etag) in candidates {
+            let part_size = (plan.size >= options.multipart_threshold)
+                .then(|| transfer::part_size_for(plan.size, options.part_size));
+            let (path, tag) = (plan.local.clone(), etag.clone());
+            let same = tokio::task::spawn_blocking(move || transfer::same_content(&path, &tag, part_size))
+                .await
+                .map_err(|e| Error::Internal(format!("comparing {} stopped: {e}", plan.local.display())))?
+                .map_err(|e| Error::io(format!("cannot read {}", plan.local.display()), e))?;
+            if same {
+                found.insert(
+                    plan.local.clone(),
+                    Uploaded {
+                        key,
+                        local: plan.local.clone(),
+                        size: plan.size,
+                        etag: transfer::clean_etag(&etag),
+                        already_there: true,
+                    },
+                );
+                break;
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// Uploads every planned file into `tenant`, `options.concurrency` at a time; a key outside
-/// the tenant (an exact key that names another) is refused, not uploaded.
+/// the tenant (an exact key that names another) is refused, not uploaded. A file whose same
+/// content is already in its folder under the same name is not sent again (as `aws s3 sync` and
+/// `rclone copy` skip what is there); it is reported with `already_there`.
 pub async fn upload(
     bucket: &Bucket,
     tenant: &TenantId,
@@ -143,9 +199,35 @@ pub async fn upload(
             .collect(),
     });
     let bucket = bucket.scoped_to(tenant);
+    let present = match already_there(&bucket, &plans, options).await {
+        Ok(present) => Arc::new(present),
+        // Not knowing what is there only costs a duplicate; the upload itself still checks.
+        Err(e) => {
+            tracing::debug!("could not look for files already uploaded: {e}");
+            Arc::new(std::collections::HashMap::new())
+        }
+    };
     let results = for_each_bounded(plans, options.concurrency, |plan| {
-        let (bucket, options, sink, cancel) = (bucket.clone(), options.clone(), sink.clone(), cancel.clone());
-        async move { transfer::upload(&bucket, &plan, &options, sink, &cancel).await }
+        let (bucket, options, sink, cancel, present) = (
+            bucket.clone(),
+            options.clone(),
+            sink.clone(),
+            cancel.clone(),
+            present.clone(),
+        );
+        async move {
+            if let Some(done) = present.get(&plan.local) {
+                transfer::report_done(
+                    sink.as_ref(),
+                    Direction::Upload,
+                    &done.key,
+                    &plan.local.display().to_string(),
+                    0,
+                );
+                return Ok(done.clone());
+            }
+            transfer::upload(&bucket, &plan, &options, sink, &cancel).await
+        }
     })
     .await;
     BatchReport::of(names.into_iter(), results, cancel.is_cancelled())
@@ -245,11 +327,59 @@ pub async fn download(
         );
         async move {
             let target = transfer::target_for(&dir, &item.key, &item.strip)?;
+            if !options.overwrite {
+                if let Some(done) = downloaded_before(&bucket, &item.key, &target).await? {
+                    transfer::report_done(
+                        sink.as_ref(),
+                        Direction::Download,
+                        item.key.as_str(),
+                        &done.path.display().to_string(),
+                        0,
+                    );
+                    return Ok(done);
+                }
+            }
             transfer::download(&bucket, &item.key, &target, &options, sink, &cancel).await
         }
     })
     .await;
     Ok(BatchReport::of(names.into_iter(), results, cancel.is_cancelled()))
+}
+
+/// The local file at the download's target when it already holds the object's content (an
+/// earlier run of the same download): fetching it again would only add a " (1)" copy.
+async fn downloaded_before(
+    bucket: &Bucket,
+    key: &ObjectKey,
+    target: &LocalTarget,
+) -> Result<Option<Downloaded>> {
+    let local = match std::fs::symlink_metadata(&target.path) {
+        Ok(meta) if meta.is_file() => meta.len(),
+        _ => return Ok(None),
+    };
+    let info = bucket.head(key.as_str()).await?;
+    let Some(etag) = info.etag.filter(|_| info.size == local) else {
+        return Ok(None);
+    };
+    let part_size = if etag.contains('-') {
+        Some(bucket.head_part(key.as_str(), 1).await?.0)
+    } else {
+        None
+    };
+    let path = target.path.clone();
+    let same = tokio::task::spawn_blocking(move || transfer::same_content(&path, &etag, part_size))
+        .await
+        .map_err(|e| Error::Internal(format!("comparing {} stopped: {e}", target.path.display())))?
+        .unwrap_or(false);
+    Ok(same.then(|| Downloaded {
+        key: key.to_string(),
+        path: target.path.clone(),
+        bytes: local,
+        adjusted: target.adjusted.clone(),
+        resumed_from: 0,
+        checksum_verified: true,
+        already_there: true,
+    }))
 }
 
 /// A verified copy of one object in `dir`, replacing an older copy of the same key: for

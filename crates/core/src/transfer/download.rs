@@ -52,6 +52,8 @@ pub struct Downloaded {
     pub resumed_from: u64,
     /// False when the server's ETag is not content-derived: only the size was checked.
     pub checksum_verified: bool,
+    /// The file was already there with the same content: nothing was fetched.
+    pub already_there: bool,
 }
 
 fn part_paths(target: &Path) -> (PathBuf, PathBuf) {
@@ -350,6 +352,7 @@ async fn download_inner(
         adjusted: target.adjusted.clone(),
         resumed_from: start,
         checksum_verified,
+        already_there: false,
     })
 }
 

@@ -127,6 +127,49 @@ impl TransferSink for NoSink {
     fn event(&self, _: TransferEvent) {}
 }
 
+/// Reports a transfer that needed no bytes moved (the content was already there) as one that
+/// started and finished, so progress views count it done.
+pub fn report_done(sink: &dyn TransferSink, direction: Direction, key: &str, local: &str, bytes: u64) {
+    let id = next_id();
+    let (key, local) = (key.to_string(), local.to_string());
+    sink.event(TransferEvent::Started {
+        id,
+        direction,
+        key: key.clone(),
+        local: local.clone(),
+        total: bytes,
+    });
+    sink.event(TransferEvent::Finished {
+        id,
+        direction,
+        key,
+        local,
+        bytes,
+    });
+}
+
+/// Whether the local file at `path` has exactly the content an object with `etag` holds:
+/// the plain MD5, or for a multipart ETag the MD5 of part MD5s with parts of `part_size`.
+pub fn same_content(path: &Path, etag: &str, part_size: Option<u64>) -> std::io::Result<bool> {
+    use std::io::Read;
+    let etag = clean_etag(etag);
+    let multipart = etag.contains('-');
+    if multipart && part_size.is_none() {
+        return Ok(false);
+    }
+    let mut hasher = EtagHasher::new(if multipart { part_size } else { None });
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finish() == etag)
+}
+
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 fn next_id() -> u64 {

@@ -60,6 +60,8 @@ pub struct Uploaded {
     pub local: PathBuf,
     pub size: u64,
     pub etag: String,
+    /// The same content was already in the folder under this key: nothing was sent.
+    pub already_there: bool,
 }
 
 /// Expands folders (recursively; hidden files and symlinks are skipped) and gives every file its
@@ -138,12 +140,18 @@ fn collect_files(path: &Path, out: &mut Vec<(PathBuf, u64)>) -> Result<()> {
             .collect();
         entries.sort();
         for entry in entries {
-            if std::fs::symlink_metadata(&entry)
-                .map(|m| !m.file_type().is_symlink())
-                .unwrap_or(false)
+            let Ok(meta) = std::fs::symlink_metadata(&entry) else {
+                continue;
+            };
+            let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            // Inside a folder, skip what a watched folder skips: lock and temporary files, and
+            // empty files (an editor's placeholder, a copy not yet written).
+            if meta.file_type().is_symlink()
+                || (meta.is_file() && (meta.len() == 0 || crate::watcher::is_ignored(name, &[])))
             {
-                collect_files(&entry, out)?;
+                continue;
             }
+            collect_files(&entry, out)?;
         }
     } else if meta.file_type().is_symlink() {
         // A symlink named directly is followed once: the user pointed at it.
@@ -264,6 +272,7 @@ async fn upload_inner(
         local: plan.local.clone(),
         size: plan.size,
         etag,
+        already_there: false,
     })
 }
 

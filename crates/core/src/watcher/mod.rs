@@ -440,11 +440,15 @@ impl Watcher {
         Ok(())
     }
 
-    /// Nothing waits, is queued or uploads in any folder still running.
+    /// Nothing waits, is queued or uploads in any folder still running, apart from empty
+    /// files: those wait for content that may never come, so a single pass leaves them for the
+    /// next run instead of waiting forever.
     fn settled(&self, folders: &[Folder], stable_before: i64) -> Result<bool> {
         for folder in folders.iter().filter(|f| !f.stopped) {
-            let status = self.journal().status(folder.spec.id, stable_before)?;
-            if status.waiting + status.queued + status.uploading > 0 {
+            let journal = self.journal();
+            let status = journal.status(folder.spec.id, stable_before)?;
+            let open = status.waiting + status.queued + status.uploading;
+            if open > journal.empty_pending(folder.spec.id)? {
                 return Ok(false);
             }
         }

@@ -213,6 +213,23 @@ mod engine {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_single_pass_does_not_wait_forever_for_an_empty_file() {
+        let rig = Rig::new();
+        std::fs::write(rig.folder.join("receipt.pdf"), PDF).unwrap();
+        std::fs::write(rig.folder.join("scanning.pdf"), b"").unwrap();
+        tokio::time::timeout(Duration::from_secs(3600), rig.run_once())
+            .await
+            .expect("--once ends while an empty file waits");
+        assert_eq!(
+            rig.keys().await.len(),
+            1,
+            "the empty file is never uploaded blank"
+        );
+        let status = rig.status();
+        assert_eq!((status.uploaded, status.waiting + status.queued), (1, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_renamed_file_is_recognised_by_its_content() {
         let rig = Rig::new();
         std::fs::write(rig.folder.join("a.pdf"), PDF).unwrap();

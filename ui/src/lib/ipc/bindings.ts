@@ -71,7 +71,7 @@ export const commands = {
 	/**  The content type Cubby would give a file of this name: the Upload URL dialog's default. */
 	contentTypeFor: (fileName: string) => __TAURI_INVOKE<string>("content_type_for", { fileName }),
 	/**  A presigned PUT for the mobile direct-upload flow, answered in the seed's JSON contract. */
-	uploadUrl: (tenant: string, fileName: string, contentType: string, category: string, expiresSecs: number, note: string | null) => typedError<IssuedUpload_Serialize, IpcError_Serialize>(__TAURI_INVOKE("upload_url", { tenant, fileName, contentType, category, expiresSecs, note })),
+	uploadUrl: (form: UploadUrlForm_Deserialize) => typedError<IssuedUpload_Serialize, IpcError_Serialize>(__TAURI_INVOKE("upload_url", { form })),
 	/**  The register's links for the active profile. */
 	listLinks: (which: LinkView, tenant: string | null) => typedError<LinkRecord_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("list_links", { which, tenant })),
 	/**  Kills every link to the object of link `id` by moving the object to a new key. */
@@ -370,7 +370,9 @@ export type Hint =
 /**  Without a keychain, the `env` profile (CLOUDFLARE_R2_* variables) still works. */
 { kind: "use_env_profile" } | 
 /**  The list of profiles shows which exist. */
-{ kind: "list_profiles" };
+{ kind: "list_profiles" } | 
+/**  The tenant has no files yet: starting it must be asked for. */
+{ kind: "new_tenant" };
 
 export type IpcError = IpcError_Serialize | IpcError_Deserialize;
 
@@ -797,6 +799,31 @@ export type UploadHeaders = {
 
 /**  The seed backend's generate-url response, field for field. */
 export type UploadUrl = UploadUrl_Serialize | UploadUrl_Deserialize;
+
+/**  What the Upload link dialog asks for. */
+export type UploadUrlForm = UploadUrlForm_Serialize | UploadUrlForm_Deserialize;
+
+/**  What the Upload link dialog asks for. */
+export type UploadUrlForm_Deserialize = {
+	tenant: string,
+	file_name: string,
+	content_type: string,
+	/**  "auto" or a category. */
+	category: string,
+	expires_secs: number,
+	note?: string | null,
+};
+
+/**  What the Upload link dialog asks for. */
+export type UploadUrlForm_Serialize = {
+	tenant: string,
+	file_name: string,
+	content_type: string,
+	/**  "auto" or a category. */
+	category: string,
+	expires_secs: number,
+	note: string | null,
+};
 
 /**  The seed backend's generate-url response, field for field. */
 export type UploadUrl_Deserialize = {

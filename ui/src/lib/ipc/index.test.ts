@@ -112,6 +112,14 @@ describe('object commands', () => {
     };
     mocks.uploadUrl.mockResolvedValue({ status: 'ok', data: { id: 7, response } });
     const reply = await uploadUrl('acme', 'x.pdf', 'application/pdf', 'documents', 3600);
+    expect(mocks.uploadUrl).toHaveBeenCalledWith({
+      tenant: 'acme',
+      file_name: 'x.pdf',
+      content_type: 'application/pdf',
+      category: 'documents',
+      expires_secs: 3600,
+      note: null,
+    });
     expect(reply.id).toBe(7);
     expect(reply.url).toBe(response.upload_url);
     expect(reply.object_key).toBe('acme/documents/x.pdf');

@@ -315,7 +315,8 @@ export async function uploadUrl(
   expiresSecs: number,
   note: string | null = null,
 ): Promise<UploadUrlReply> {
-  const issued = unwrap(await commands.uploadUrl(tenant, fileName, contentType, category, expiresSecs, note));
+  const form = { tenant, file_name: fileName, content_type: contentType, category, expires_secs: expiresSecs, note };
+  const issued = unwrap(await commands.uploadUrl(form));
   const { response } = issued;
   return {
     id: issued.id,
