@@ -274,6 +274,9 @@ pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<ExitCode> {
                     if !d.adjusted.is_empty() {
                         line.push_str(&format!(" [key adjusted: {}]", d.adjusted.join("; ")));
                     }
+                    if let Some(note) = &d.note {
+                        line.push_str(&format!(" [{note}]"));
+                    }
                     if d.resumed_from > 0 {
                         line.push_str(&format!(" [resumed at {}]", bytes(d.resumed_from)));
                     }

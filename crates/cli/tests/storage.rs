@@ -108,7 +108,11 @@ fn put_ls_get_rm_round_trip_checked_by_boto3() {
     let ls: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(ls["objects"].as_array().expect("objects").len(), 1);
 
-    let (code, out, _) = env.cubby(&["--json", "du", "acme/"]);
+    // The same folder again: everything is already there, nothing is sent twice.
+    let (code, out, err) = env.cubby(&["put", src.to_str().expect("utf8"), "--tenant", "acme"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.matches("already there").count(), 3, "{out}");
+    let (code, out, _) = env.cubby(&["--json", "du", "acme"]);
     assert_eq!(code, 0);
     let du: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(du["objects"], 3);
@@ -129,6 +133,15 @@ fn put_ls_get_rm_round_trip_checked_by_boto3() {
     local_md5s.sort();
     got_md5s.sort();
     assert_eq!(local_md5s, got_md5s, "downloads are identical to the originals");
+    // Again: the files are there with the same content, so no " (1)" copies appear.
+    let (code, out, err) = env.cubby(&["get", "--prefix", "acme", "--to", dest.to_str().expect("utf8")]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.matches("already there").count(), 3, "{out}");
+    let files: usize = ["documents", "images", "uploads"]
+        .iter()
+        .map(|f| std::fs::read_dir(dest.join(f)).expect("folder").count())
+        .sum();
+    assert_eq!(files, 3, "no copies");
 
     let (code, _, err) = env.cubby(&["rm", "--prefix", "acme/"]);
     assert_eq!(

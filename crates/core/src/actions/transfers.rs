@@ -378,6 +378,7 @@ async fn downloaded_before(
         adjusted: target.adjusted.clone(),
         resumed_from: 0,
         checksum_verified: true,
+        note: None,
         already_there: true,
     }))
 }
@@ -467,6 +468,55 @@ mod tests {
         let failed: Vec<_> = report.failed.iter().map(|f| (f.item.as_str(), f.code)).collect();
         assert_eq!(failed, vec![("b", "internal"), ("c", "already_exists")]);
         assert_eq!(report.failed[1].hint, Some(Hint::Overwrite));
+    }
+
+    async fn get_one(bucket: &Bucket, key: &str, dir: &Path) -> BatchReport<Downloaded> {
+        let item = DownloadItem::flat(ObjectKey::parse(key).unwrap());
+        let options = DownloadOptions::default();
+        download(
+            bucket,
+            vec![item],
+            dir,
+            &options,
+            Arc::new(transfer::NoSink),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_etag_not_from_the_content_keeps_the_bytes_and_says_so() {
+        let store = Arc::new(crate::storage::MemoryStore::new("b"));
+        let bucket = Bucket::from_store(store.clone());
+        // Three parts of 5 MiB, the last one short: a part size the ETag could be made with.
+        let data: Vec<u8> = (0..12 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+        // A 2023 multipart object on R2: its ETag says three parts but is not their digest.
+        store.put_with_etag(
+            "acme/documents/old.pdf",
+            data.clone(),
+            "0123456789abcdef0123456789abcdef-3",
+        );
+        // A plain MD5 that does not match is corruption, whatever the reason.
+        store.put_with_etag(
+            "acme/documents/bad.pdf",
+            data.clone(),
+            "0123456789abcdef0123456789abcdef",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let report = get_one(&bucket, "acme/documents/old.pdf", dir.path()).await;
+        let done = &report.done[0];
+        assert!(!done.checksum_verified);
+        assert!(
+            done.note
+                .as_deref()
+                .is_some_and(|n| n.starts_with("not verified")),
+            "{done:?}"
+        );
+        assert_eq!(std::fs::read(&done.path).unwrap(), data, "the bytes are kept");
+        let report = get_one(&bucket, "acme/documents/bad.pdf", dir.path()).await;
+        assert_eq!(report.failed[0].code, "integrity");
+        assert!(!dir.path().join("bad.pdf").exists() && !dir.path().join("bad.pdf.part").exists());
     }
 
     #[test]

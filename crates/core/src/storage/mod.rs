@@ -139,6 +139,11 @@ impl Bucket {
         Ok(Bucket(Arc::new(S3Store::connect(profile, credentials)?)))
     }
 
+    /// A bucket over any store.
+    pub fn from_store(store: Arc<dyn ObjectStore>) -> Bucket {
+        Bucket(store)
+    }
+
     /// An empty bucket kept in memory.
     pub fn in_memory(name: &str) -> Bucket {
         Bucket(Arc::new(MemoryStore::new(name)))

@@ -50,8 +50,11 @@ pub struct Downloaded {
     pub adjusted: Vec<String>,
     /// Bytes reused from an earlier interrupted download.
     pub resumed_from: u64,
-    /// False when the server's ETag is not content-derived: only the size was checked.
+    /// False when the server's ETag is not content-derived: only the size was checked (and,
+    /// for a multipart ETag, that two reads agreed; `note` says so).
     pub checksum_verified: bool,
+    /// What a person should know about this download, e.g. why it is not verified.
+    pub note: Option<String>,
     /// The file was already there with the same content: nothing was fetched.
     pub already_there: bool,
 }
@@ -324,15 +327,41 @@ async fn download_inner(
         ))
         .await;
     }
+    let mut note = None;
     let checksum_verified = match hasher.matches(&etag) {
         Some(true) => true,
+        // A multipart ETag may not come from the content at all: R2 made them that way only
+        // for uploads since 2023-06-21, and objects copied in by Sippy or Super Slurper keep
+        // their source's. A second read that gives the same bytes is what the server holds.
+        Some(false) if matches!(etag_kind(&etag), EtagKind::Multipart(_)) => {
+            match same_on_second_read(bucket, key, &etag, &part).await {
+                Ok(true) => {
+                    note = Some(NOT_FROM_CONTENT.to_string());
+                    false
+                }
+                Ok(false) => {
+                    return discard(format!(
+                        "'{key}' arrived differently on a second read: the file was removed; retry"
+                    ))
+                    .await
+                }
+                Err(e) => {
+                    let _ = tokio::fs::remove_file(&part).await;
+                    let _ = tokio::fs::remove_file(&marker).await;
+                    return Err(e);
+                }
+            }
+        }
         Some(false) => {
             return discard(format!(
                 "'{key}' arrived corrupted (its checksum is not {etag}): the file was removed; retry"
             ))
             .await
         }
-        None => false,
+        None => {
+            note = Some(UNCHECKABLE.to_string());
+            false
+        }
     };
     let destination = {
         let (part, wanted, overwrite) = (part.clone(), target.path.clone(), options.overwrite);
@@ -352,8 +381,51 @@ async fn download_inner(
         adjusted: target.adjusted.clone(),
         resumed_from: start,
         checksum_verified,
+        note,
         already_there: false,
     })
+}
+
+/// Said of a download whose multipart ETag is not derived from its content.
+pub const NOT_FROM_CONTENT: &str =
+    "not verified: the server's ETag is not derived from the content (an older or migrated object); two reads gave the same bytes";
+
+/// Said of a download whose ETag gives no way to check its content.
+pub const UNCHECKABLE: &str =
+    "not verified: the server's ETag gives no way to check the content; its size was checked";
+
+/// Reads the object again (the same version, by `If-Match`) and compares its MD5 with the
+/// downloaded file's.
+async fn same_on_second_read(bucket: &Bucket, key: &ObjectKey, etag: &str, part: &Path) -> Result<bool> {
+    use md5::Digest;
+    let path = part.to_path_buf();
+    let local = blocking(
+        move || {
+            use std::io::Read;
+            let mut md5 = md5::Md5::new();
+            let mut file = std::fs::File::open(&path)?;
+            let mut buf = vec![0u8; MIB as usize];
+            loop {
+                let n = file.read(&mut buf)?;
+                if n == 0 {
+                    return Ok(md5.finalize());
+                }
+                md5.update(&buf[..n]);
+            }
+        },
+        format!("cannot read {}", part.display()),
+    )
+    .await?;
+    let mut again = bucket
+        .get_range(key.as_str(), 0, None, Some(&format!("\"{etag}\"")))
+        .await?;
+    let mut md5 = md5::Md5::new();
+    while let Some(chunk) = again.body.next().await {
+        let chunk =
+            chunk.map_err(|e| Error::Unreachable(format!("download of '{key}' was interrupted: {e}")))?;
+        md5.update(&chunk);
+    }
+    Ok(md5.finalize() == local)
 }
 
 fn remove_if_present(path: &Path) -> std::io::Result<()> {

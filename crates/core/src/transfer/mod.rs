@@ -151,14 +151,21 @@ pub fn report_done(sink: &dyn TransferSink, direction: Direction, key: &str, loc
 /// Whether the local file at `path` has exactly the content an object with `etag` holds:
 /// the plain MD5, or for a multipart ETag the MD5 of part MD5s with parts of `part_size`.
 pub fn same_content(path: &Path, etag: &str, part_size: Option<u64>) -> std::io::Result<bool> {
-    use std::io::Read;
+    same_content_in(std::fs::File::open(path)?, etag, part_size)
+}
+
+/// `same_content` for content read from `file` (an already opened handle).
+pub fn same_content_in(
+    mut file: impl std::io::Read,
+    etag: &str,
+    part_size: Option<u64>,
+) -> std::io::Result<bool> {
     let etag = clean_etag(etag);
     let multipart = etag.contains('-');
     if multipart && part_size.is_none() {
         return Ok(false);
     }
     let mut hasher = EtagHasher::new(if multipart { part_size } else { None });
-    let mut file = std::fs::File::open(path)?;
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = file.read(&mut buf)?;

@@ -505,8 +505,12 @@ impl Watcher {
                 self.journal().requeue(folder.spec.id, &row.path)?;
                 continue;
             };
-            match folder.bucket.head(&key).await {
-                Ok(info) if info.etag.as_deref().map(clean_etag).as_deref() == Some(hash.as_str()) => {
+            let head = match folder.bucket.head(&key).await {
+                Ok(info) => Ok(self.holds_file(folder, &row, &key, &info, &hash).await?),
+                Err(e) => Err(e),
+            };
+            match head {
+                Ok(true) => {
                     let upload = Upload {
                         hash: &hash,
                         size: row.size,
@@ -523,11 +527,42 @@ impl Watcher {
                         message: Some("confirmed after restart".into()),
                     });
                 }
-                Ok(_) | Err(Error::NotFound(_)) => self.journal().requeue(folder.spec.id, &row.path)?,
+                Ok(false) | Err(Error::NotFound(_)) => self.journal().requeue(folder.spec.id, &row.path)?,
                 Err(e) => return Err(e),
             }
         }
         Ok(())
+    }
+
+    /// Whether the object the server holds at `key` is the journal row's file: by its plain MD5,
+    /// or, for an object the server assembled from parts, by the MD5 of the file's part MD5s
+    /// (with the part size the server reports for part 1).
+    async fn holds_file(
+        &self,
+        folder: &Folder,
+        row: &FileRow,
+        key: &str,
+        info: &crate::storage::ObjectInfo,
+        hash: &str,
+    ) -> Result<bool> {
+        let Some(etag) = info.etag.as_deref().map(clean_etag) else {
+            return Ok(false);
+        };
+        if etag == hash {
+            return Ok(true);
+        }
+        if !etag.contains('-') || info.size != row.size {
+            return Ok(false);
+        }
+        let part_size = folder.bucket.head_part(key, 1).await?.0;
+        let Ok((file, _)) = confine::open_within(&folder.spec.path, Path::new(&row.path)) else {
+            // Gone or replaced by a link: upload again from whatever is there next time.
+            return Ok(false);
+        };
+        tokio::task::spawn_blocking(move || crate::transfer::same_content_in(file, &etag, Some(part_size)))
+            .await
+            .map_err(|e| Error::Internal(format!("checking an interrupted upload stopped: {e}")))?
+            .map_err(|e| Error::io("cannot read a watched file", e))
     }
 }
 
@@ -689,15 +724,19 @@ impl Job {
 
         // Already there with this content (a crash after the PUT): nothing to send.
         let (exists, present) = match self.bucket.head(key.as_str()).await {
+            // A multipart object's ETag is the MD5 of its part MD5s: compare with both.
             Ok(info) => (
                 true,
-                info.etag.as_deref().map(clean_etag).as_deref() == Some(hash.as_str()),
+                info.etag
+                    .as_deref()
+                    .map(clean_etag)
+                    .is_some_and(|e| e == hash || e == expected_etag),
             ),
             Err(Error::NotFound(_)) => (false, false),
             Err(e) => return Err(e),
         };
         let etag = if present {
-            hash.clone()
+            expected_etag.clone()
         } else {
             // Read through the handle opened above where the platform can name it, so the bytes
             // sent are that file's whatever happens to the path meanwhile; elsewhere the path is

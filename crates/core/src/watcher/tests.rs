@@ -230,6 +230,52 @@ mod engine {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_crash_after_a_multipart_upload_committed_is_settled_by_its_part_etag() {
+        use base64::Engine as _;
+        let rig = Rig::new();
+        // Above the multipart threshold: the server's ETag is the MD5 of the part MD5s.
+        let part = crate::transfer::DEFAULT_PART_SIZE as usize;
+        let data: Vec<u8> = (0..(4 * part + 1234)).map(|i| (i % 251) as u8).collect();
+        std::fs::write(rig.folder.join("scan.pdf"), &data).unwrap();
+        let key = "acme/documents/20251201_000000_abc123_scan.pdf";
+        let id = rig.bucket.create_multipart(key, None, None).await.unwrap();
+        let mut parts = Vec::new();
+        for (i, chunk) in data.chunks(part).enumerate() {
+            let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(chunk));
+            let etag = rig
+                .bucket
+                .upload_part(key, &id, i as i32 + 1, chunk.to_vec(), &md5)
+                .await
+                .unwrap();
+            parts.push((i as i32 + 1, etag));
+        }
+        rig.bucket
+            .complete_multipart(key, &id, parts, true)
+            .await
+            .unwrap();
+        {
+            let mut journal = rig.journal();
+            let folder = journal.folders().unwrap()[0].id;
+            let mtime = mtime_ns(&std::fs::metadata(rig.folder.join("scan.pdf")).unwrap());
+            journal
+                .observe(
+                    folder,
+                    &[("scan.pdf".to_string(), data.len() as u64, mtime)],
+                    0,
+                    0,
+                )
+                .unwrap();
+            journal
+                .reserve(folder, "scan.pdf", &format!("{:x}", md5::Md5::digest(&data)), key)
+                .unwrap();
+        }
+        rig.run_once().await;
+        assert_eq!(rig.keys().await, [key], "settled, not uploaded again");
+        let status = rig.status();
+        assert_eq!((status.uploaded, status.failed), (1, 0), "{:?}", status.problems);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_renamed_file_is_recognised_by_its_content() {
         let rig = Rig::new();
         std::fs::write(rig.folder.join("a.pdf"), PDF).unwrap();
