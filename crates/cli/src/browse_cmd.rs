@@ -38,7 +38,7 @@ pub struct LsArgs {
     #[arg(long)]
     filter: Option<String>,
     /// Sort by name, size or date (collects the whole listing first).
-    #[arg(long)]
+    #[arg(long, value_parser = { use clap::builder::TypedValueParser; clap::builder::PossibleValuesParser::new(["name", "size", "date"]).try_map(|s| s.parse::<SortKey>()) })]
     sort: Option<SortKey>,
     /// Reverse the sort order.
     #[arg(long, requires = "sort")]

@@ -98,7 +98,7 @@ pub struct UploadUrlArgs {
     #[arg(long)]
     expires: Option<String>,
     /// documents (the seed backend's endpoint), images, uploads, or auto (by file name).
-    #[arg(long, default_value = "documents")]
+    #[arg(long, default_value = "documents", value_parser = ["documents", "images", "uploads", "auto"])]
     category: String,
     /// Also sign the exact Content-Length in bytes.
     #[arg(long)]
@@ -231,9 +231,14 @@ pub enum CorsCommand {
 }
 
 pub async fn cors(ctx: &Ctx, cmd: CorsCommand) -> Result<ExitCode> {
+    let session = ctx.session().await?;
+    if session.profile.kind() == cubby_core::ProfileKind::Sandbox {
+        return Err(Error::invalid(
+            "the local sandbox has no CORS rules (pages on any origin may call it): CORS matters on R2; run this with an R2 profile",
+        ));
+    }
     match cmd {
         CorsCommand::Show => {
-            let session = ctx.session().await?;
             let rules = share::cors_rules(&session.bucket).await?;
             ctx.emit(&rules, || {
                 serde_json::to_string_pretty(&rules).unwrap_or_default()
@@ -243,7 +248,6 @@ pub async fn cors(ctx: &Ctx, cmd: CorsCommand) -> Result<ExitCode> {
             }
         }
         CorsCommand::AllowUploads { origins, max_age } => {
-            let session = ctx.session().await?;
             share::allow_uploads(&session.bucket, &origins, max_age).await?;
             ctx.emit(&serde_json::json!({ "allowed_origins": origins }), || {
                 format!(

@@ -131,7 +131,7 @@ pub struct PutArgs {
     #[arg(long)]
     new_tenant: bool,
     /// auto (by content), documents, images or uploads.
-    #[arg(long, default_value = "auto")]
+    #[arg(long, default_value = "auto", value_parser = ["auto", "documents", "images", "uploads"])]
     category: String,
     /// Exact key for a single file instead of the generated one.
     #[arg(long)]

@@ -27,10 +27,10 @@ pub enum WatchCommand {
         #[arg(long)]
         new_tenant: bool,
         /// auto (by content), documents, images or uploads.
-        #[arg(long, default_value = "auto")]
+        #[arg(long, default_value = "auto", value_parser = ["auto", "documents", "images", "uploads"])]
         category: String,
         /// keep, move (into DIR/Uploaded/) or delete, only after a verified upload.
-        #[arg(long, default_value = "keep")]
+        #[arg(long, default_value = "keep", value_parser = ["keep", "move", "delete"])]
         after_upload: String,
         /// Poll every SECS seconds instead of OS events (network shares).
         #[arg(long)]

@@ -93,10 +93,34 @@ pub fn import_env(
             e.utf8_error().valid_up_to()
         ))
     })?;
-    let vars = Env::from_pairs(dotenv::parse(&text)?);
-    let (profile, credentials) = profile_from_vars(name, &vars, Origin::Stored)?;
+    let pairs = dotenv::parse(&text)?;
+    let names: Vec<String> = pairs.keys().cloned().collect();
+    let vars = Env::from_pairs(pairs);
+    let (profile, credentials) =
+        profile_from_vars(name, &vars, Origin::Stored).map_err(|e| misspelled(e, &names, path))?;
     save(dirs, store, &profile, &credentials, make_default)?;
     Ok(profile)
+}
+
+/// A missing setting whose name the file spells almost right (`CLOUDFLARE_R2_ACCES_KEY_ID`)
+/// is a typo to point at, not a setting to ask for.
+fn misspelled(e: Error, names: &[String], path: &Path) -> Error {
+    let Error::NotConfigured { missing } = &e else {
+        return e;
+    };
+    let typos: Vec<String> = missing
+        .iter()
+        .filter_map(|m| {
+            names
+                .iter()
+                .find(|n| n.as_str() != m.var && crate::actions::tenants::edit_distance(n, m.var) <= 2)
+                .map(|n| format!("{n} should be {}", m.var))
+        })
+        .collect();
+    if typos.is_empty() {
+        return e;
+    }
+    Error::invalid(format!("{}: {} in {}", e, typos.join(", "), path.display()))
 }
 
 /// Removes a stored profile and its keychain entry.
@@ -148,6 +172,27 @@ mod tests {
 
     fn dirs(dir: &tempfile::TempDir) -> Dirs {
         Dirs::new(dir.path().join("config"), dir.path().join("data"))
+    }
+
+    #[test]
+    fn a_misspelled_variable_is_pointed_at() {
+        let dir = tempfile::tempdir().unwrap();
+        let env_file = dir.path().join(".env");
+        std::fs::write(
+            &env_file,
+            "CLOUDFLARE_R2_ACCOUNT_ID=0123456789abcdef0123456789abcdef\n\
+             CLOUDFLARE_R2_ACCES_KEY_ID=AKID\n\
+             CLOUDFLARE_R2_SECRET_ACCESS_KEY=s\n\
+             CLOUDFLARE_R2_BUCKET_NAME=files\n",
+        )
+        .unwrap();
+        let e = import_env(&dirs(&dir), &MemoryKeychain::default(), &env_file, "prod", false).unwrap_err();
+        assert_eq!(e.code(), "invalid_input");
+        assert!(
+            e.to_string()
+                .contains("CLOUDFLARE_R2_ACCES_KEY_ID should be CLOUDFLARE_R2_ACCESS_KEY_ID"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub fn near_matches<'a>(tenant: &TenantId, known: &'a [TenantId]) -> Vec<&'a Ten
 }
 
 /// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

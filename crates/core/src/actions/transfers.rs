@@ -304,15 +304,9 @@ pub async fn download(
             .iter()
             .map(|i| QueuedItem {
                 key: i.key.to_string(),
-                local: dir
-                    .join(
-                        i.key
-                            .as_str()
-                            .strip_prefix(i.strip.as_str())
-                            .unwrap_or(i.key.name()),
-                    )
-                    .display()
-                    .to_string(),
+                local: transfer::target_for(dir, &i.key, &i.strip)
+                    .map(|t| t.path.display().to_string())
+                    .unwrap_or_default(),
                 size: None,
             })
             .collect(),
@@ -520,8 +514,15 @@ mod tests {
     }
 
     #[test]
-    fn a_single_key_lands_flat() {
+    fn a_single_key_lands_flat_under_the_name_people_see() {
         let item = DownloadItem::flat(ObjectKey::parse("acme/documents/2025/a.pdf").unwrap());
         assert_eq!(item.strip, "acme/documents/2025/");
+        let stamped = ObjectKey::parse("acme/documents/20250127_123456_abc123_receipt.jpg").unwrap();
+        let dir = Path::new("/downloads");
+        let flat = DownloadItem::flat(stamped.clone());
+        let target = transfer::target_for(dir, &stamped, &flat.strip).unwrap();
+        assert_eq!(target.path, dir.join("receipt.jpg"));
+        let nested = transfer::target_for(dir, &stamped, "acme/").unwrap();
+        assert_eq!(nested.path, dir.join("documents/receipt.jpg"));
     }
 }

@@ -631,9 +631,13 @@ async fn blocking_hash(mut hasher: ContentCheck, data: Vec<u8>) -> Result<(Conte
 }
 
 /// Where each key of a download lands: keys relative to `strip` (the listed prefix, or the
-/// key's folder for single keys), mapped safely under `dir`. A key that cannot be saved is
+/// key's folder for single keys), mapped safely under `dir`, the file named as people see it
+/// (`receipt.jpg`, not `20250127_123456_abc123_receipt.jpg`). A key that cannot be saved is
 /// returned as an error for that key alone.
 pub fn target_for(dir: &Path, key: &ObjectKey, strip: &str) -> Result<LocalTarget> {
     let relative = key.as_str().strip_prefix(strip).unwrap_or(key.as_str());
-    crate::local_path::map_key(dir, relative)
+    let last = relative.rsplit('/').next().unwrap_or(relative);
+    let shown = crate::keys::display_name(last);
+    let relative = format!("{}{shown}", &relative[..relative.len() - last.len()]);
+    crate::local_path::map_key(dir, &relative)
 }
