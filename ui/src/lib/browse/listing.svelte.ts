@@ -45,16 +45,19 @@ type Snapshot = { prefix: string; folders: FolderEntry[]; files: FileEntry[] };
 export type Shown = { folders: number; files: readonly FileEntry[] };
 
 /**
- * "12 objects, 1.2 MB"; at the bucket's root, where only tenants are listed, "3 tenants". With a
- * filter on (`shown`), the count says what the table shows: "12 of 2,000 objects, 14 KB", the
- * bytes being those of the 12.
+ * "12 objects, 1.2 MB"; at the bucket's root, where only tenants are listed, "3 tenants"; a
+ * folder that holds folders and no files, such as a tenant's own, "3 folders". With a filter on
+ * (`shown`), the count says what the table shows: "12 of 2,000 objects, 14 KB", the bytes being
+ * those of the 12.
  */
 export function folderSummary(prefix: string, folders: number, files: readonly FileEntry[], loading: boolean, shown: Shown | null = null): string {
   const bytes = (shown?.files ?? files).reduce((sum, f) => sum + f.size, 0);
   const what =
     prefix === ''
       ? counted(folders, 'tenant', shown?.folders)
-      : `${counted(files.length, 'object', shown?.files.length)}, ${formatBytes(bytes)}`;
+      : files.length === 0 && folders > 0
+        ? counted(folders, 'folder', shown?.folders)
+        : `${counted(files.length, 'object', shown?.files.length)}, ${formatBytes(bytes)}`;
   return loading ? `${what} so far (listing…)` : what;
 }
 

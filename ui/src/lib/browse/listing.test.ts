@@ -262,6 +262,11 @@ describe('folderSummary', () => {
     expect(folderSummary('', 3, [], false)).toBe('3 tenants');
   });
 
+  it('counts the folders of a folder that holds no files, such as a tenant’s own', () => {
+    expect(folderSummary('acme/', 3, [], false)).toBe('3 folders');
+    expect(folderSummary('acme/documents/', 0, [], false)).toBe('0 objects, 0 B');
+  });
+
   it('counts objects and their bytes in a folder, and says when it is still listing', () => {
     expect(folderSummary('acme/documents/', 0, [entry('a.pdf', 1200)], false)).toBe('1 object, 1.2 KB');
     expect(folderSummary('acme/documents/', 0, [entry('a.pdf', 1200), entry('b.pdf', 800)], true)).toBe('2 objects, 2.0 KB so far (listing…)');
