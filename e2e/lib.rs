@@ -223,6 +223,56 @@ impl App {
         panic!("{css} shows {seen:?}, expected {expected:?}");
     }
 
+    /// textContent (trimmed), which WebKitWebDriver reports even where its rendered text is "".
+    pub async fn text_content(&self, css: &str) -> String {
+        self.wait_for(css).await;
+        let script = "return document.querySelector(arguments[0]).textContent.trim();";
+        match self.client.execute(script, vec![css.into()]).await {
+            Ok(serde_json::Value::String(text)) => text,
+            other => panic!("{css}: {other:?}"),
+        }
+    }
+
+    /// The names the file table shows, in order.
+    pub async fn row_names(&self) -> Vec<String> {
+        let script = "return Array.from(document.querySelectorAll(\"[data-testid='row-name']\")).map(e => e.textContent.trim());";
+        match self.client.execute(script, vec![]).await {
+            Ok(serde_json::Value::Array(names)) => names
+                .into_iter()
+                .filter_map(|n| n.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Waits until the table shows every name in `wanted`; returns all it shows then.
+    pub async fn wait_for_rows(&self, wanted: &[&str]) -> Vec<String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let names = self.row_names().await;
+            if wanted.iter().all(|w| names.iter().any(|n| n == w)) {
+                return names;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "table shows {names:?}, expected {wanted:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The table row of the file named `name` (the name people see).
+    pub async fn row(&self, name: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::XPath(&format!(
+                "//div[@data-testid='row'][.//span[@data-testid='row-name' and normalize-space()='{name}']]"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("row {name}: {e}"))
+    }
+
     /// Saves a screenshot under e2e/artifacts/ for people to look at after a run.
     pub async fn screenshot(&self, name: &str) {
         // WebKitWebDriver hands back the last painted frame, which under Xvfb can trail the

@@ -10,76 +10,29 @@ use fantoccini::Locator;
 
 const DOCUMENTS: &str = "[data-testid='folder-acme-corp/documents/']";
 
-/// The names the table shows, in order.
-async fn row_names(app: &App) -> Vec<String> {
-    let script = "return Array.from(document.querySelectorAll(\"[data-testid='row-name']\")).map(e => e.textContent.trim());";
-    match app.client.execute(script, vec![]).await {
-        Ok(serde_json::Value::Array(names)) => names
-            .into_iter()
-            .filter_map(|n| n.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// textContent, which WebKitWebDriver reports even where its rendered text is "".
-async fn text_content(app: &App, css: &str) -> String {
-    app.wait_for(css).await;
-    let script = "return document.querySelector(arguments[0]).textContent.trim();";
-    match app.client.execute(script, vec![css.into()]).await {
-        Ok(serde_json::Value::String(text)) => text,
-        other => panic!("{css}: {other:?}"),
-    }
-}
-
-async fn wait_for_rows(app: &App, wanted: &[&str]) -> Vec<String> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let names = row_names(app).await;
-        if wanted.iter().all(|w| names.iter().any(|n| n == w)) {
-            return names;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "table shows {names:?}, expected {wanted:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn row(app: &App, name: &str) -> fantoccini::elements::Element {
-    app.client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::XPath(&format!(
-            "//div[@data-testid='row'][.//span[@data-testid='row-name' and normalize-space()='{name}']]"
-        )))
-        .await
-        .unwrap_or_else(|e| panic!("row {name}: {e}"))
-}
-
 async fn open_documents(app: &App) {
     app.click("#use-sandbox").await;
     app.wait_for("[data-testid='main-layout']").await;
     app.click("[data-testid='tenant-acme-corp']").await;
     app.click(DOCUMENTS).await;
-    wait_for_rows(app, &["receipt.jpg", "invoice.pdf", "expenses-q1.csv"]).await;
+    app.wait_for_rows(&["receipt.jpg", "invoice.pdf", "expenses-q1.csv"])
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browse_a_tenant_and_share_a_file_that_downloads() {
     let app = App::launch().await;
     open_documents(&app).await;
-    let names = row_names(&app).await;
+    let names = app.row_names().await;
     assert_eq!(names.len(), 3, "only acme-corp's documents: {names:?}");
-    let line = text_content(&app, "[data-testid='folder-line']").await;
+    let line = app.text_content("[data-testid='folder-line']").await;
     assert!(
         line.starts_with("3 objects"),
         "status bar counts the folder: {line}"
     );
     app.screenshot("main-documents").await;
 
-    let invoice = row(&app, "invoice.pdf").await;
+    let invoice = app.row("invoice.pdf").await;
     let key = invoice.attr("data-key").await.expect("attr").expect("data-key");
     assert!(
         key.starts_with("acme-corp/documents/") && key.ends_with("_invoice.pdf"),
@@ -89,7 +42,7 @@ async fn browse_a_tenant_and_share_a_file_that_downloads() {
 
     // Properties asks the server (HEAD) and shows the full key.
     app.click("[data-testid='properties-button']").await;
-    let properties = text_content(&app, "[data-testid='properties-list']").await;
+    let properties = app.text_content("[data-testid='properties-list']").await;
     assert!(
         properties.contains(&key) && properties.contains("application/pdf"),
         "{properties}"
@@ -147,13 +100,13 @@ async fn browse_a_tenant_and_share_a_file_that_downloads() {
 async fn delete_asks_with_count_and_size_then_removes_the_row() {
     let app = App::launch().await;
     open_documents(&app).await;
-    let receipt = row(&app, "receipt.jpg").await;
+    let receipt = app.row("receipt.jpg").await;
     receipt.click().await.expect("select");
     receipt
         .send_keys(&Key::Delete.to_string())
         .await
         .expect("press Delete");
-    let summary = text_content(&app, "[data-testid='delete-summary']").await;
+    let summary = app.text_content("[data-testid='delete-summary']").await;
     assert!(
         summary.contains("1 object,"),
         "confirmation names the count: {summary}"
@@ -163,7 +116,7 @@ async fn delete_asks_with_count_and_size_then_removes_the_row() {
     app.click("[data-testid='confirm-button']").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let names = row_names(&app).await;
+        let names = app.row_names().await;
         if !names.iter().any(|n| n == "receipt.jpg") {
             assert_eq!(names.len(), 2, "{names:?}");
             break;
@@ -207,7 +160,7 @@ async fn dropped_files_are_routed_shown_then_uploaded() {
         .expect("emit the drop");
 
     app.wait_for("[data-testid='upload-plan-items']").await;
-    let plan = text_content(&app, "[data-testid='upload-plan-items']").await;
+    let plan = app.text_content("[data-testid='upload-plan-items']").await;
     assert!(
         plan.contains("acme-corp/documents/") && plan.contains("acme-corp/images/"),
         "routing shown before upload: {plan}"
@@ -215,7 +168,7 @@ async fn dropped_files_are_routed_shown_then_uploaded() {
     app.screenshot("upload-plan").await;
     app.click("[data-testid='start-upload']").await;
     // Keys get a safe name: the space becomes an underscore.
-    wait_for_rows(&app, &["meeting_notes.txt"]).await;
+    app.wait_for_rows(&["meeting_notes.txt"]).await;
     app.wait_for("[data-testid='transfers-idle']").await;
     app.click("[data-testid='toggle-transfers']").await;
     app.wait_for("[data-testid='transfer-item'][data-state='done']")
@@ -257,7 +210,7 @@ async fn dropped_files_are_routed_shown_then_uploaded() {
         Some("images"),
         "the category it was dropped on"
     );
-    let plan = text_content(&app, "[data-testid='upload-plan-items']").await;
+    let plan = app.text_content("[data-testid='upload-plan-items']").await;
     assert!(
         plan.contains("acme-corp/images/") && !plan.contains("acme-corp/documents/"),
         "{plan}"
@@ -285,10 +238,10 @@ async fn a_big_folder_streams_scrolls_and_filters() {
         .expect("write");
     }
     app.click("[data-testid='folder-acme-corp/uploads/']").await;
-    wait_for_rows(&app, &["scan-0000.txt"]).await;
+    app.wait_for_rows(&["scan-0000.txt"]).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let line = text_content(&app, "[data-testid='folder-line']").await;
+        let line = app.text_content("[data-testid='folder-line']").await;
         // 1,500 scans and the demo's contract; digits grouped or not, by the system's locale.
         if line.replace(',', "").starts_with("1501 objects") {
             break;
@@ -296,7 +249,7 @@ async fn a_big_folder_streams_scrolls_and_filters() {
         assert!(std::time::Instant::now() < deadline, "status bar: {line}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let rendered = row_names(&app).await.len();
+    let rendered = app.row_names().await.len();
     assert!(rendered < 100, "only the visible rows are in the DOM: {rendered}");
 
     app.client
@@ -306,13 +259,13 @@ async fn a_big_folder_streams_scrolls_and_filters() {
         )
         .await
         .expect("scroll");
-    wait_for_rows(&app, &["scan-1499.txt"]).await;
+    app.wait_for_rows(&["scan-1499.txt"]).await;
     app.screenshot("big-folder-scrolled").await;
 
     app.fill("[data-testid='filter']", "scan-070*").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let line = row_names(&app).await;
+        let line = app.row_names().await;
         if line.len() == 10 && line.iter().all(|n| n.starts_with("scan-070")) {
             break;
         }
@@ -351,7 +304,7 @@ async fn an_upload_url_accepts_a_put() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     app.click("[data-testid='generate-upload-url']").await;
-    let json = text_content(&app, "[data-testid='upload-url-json']").await;
+    let json = app.text_content("[data-testid='upload-url-json']").await;
     let reply: serde_json::Value = serde_json::from_str(&json).expect("the seed's JSON");
     assert_eq!(reply["success"], true);
     assert_eq!(reply["method"], "PUT");
@@ -403,7 +356,7 @@ fn stored_names(app: &App, folder: &str) -> Vec<String> {
 
 async fn wait_until_gone(app: &App, name: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while row_names(app).await.iter().any(|n| n == name) {
+    while app.row_names().await.iter().any(|n| n == name) {
         assert!(std::time::Instant::now() < deadline, "{name} still listed");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -447,7 +400,7 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
     open_documents(&app).await;
 
     // F2 renames in place; the key keeps its stamp, only the human name changes.
-    let receipt = row(&app, "receipt.jpg").await;
+    let receipt = app.row("receipt.jpg").await;
     let old_key = receipt.attr("data-key").await.expect("attr").expect("data-key");
     receipt.click().await.expect("select");
     receipt.send_keys(&Key::F2.to_string()).await.expect("F2");
@@ -456,7 +409,7 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
     input.send_keys("lunch receipt.jpg").await.expect("type");
     app.screenshot("rename-dialog").await;
     app.click("[data-testid='rename-confirm']").await;
-    wait_for_rows(&app, &["lunch_receipt.jpg"]).await;
+    app.wait_for_rows(&["lunch_receipt.jpg"]).await;
     wait_until_gone(&app, "receipt.jpg").await;
     let stamp = &old_key["acme-corp/documents/".len()..old_key.len() - "receipt.jpg".len()];
     let stored = stored_names(&app, "acme-corp/documents");
@@ -469,11 +422,7 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
     );
 
     // Space opens the preview; the image decodes from the bytes the core sent.
-    row(&app, "lunch_receipt.jpg")
-        .await
-        .click()
-        .await
-        .expect("select");
+    app.row("lunch_receipt.jpg").await.click().await.expect("select");
     press(&app, Key::Space).await;
     app.wait_for("[role='dialog'][aria-label='Preview'] img.preview-image")
         .await;
@@ -500,7 +449,7 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
     press(&app, Key::Escape).await;
 
     // A PDF opens in the desktop's viewer, from a verified copy in Cubby's own folder.
-    row(&app, "invoice.pdf").await.click().await.expect("select");
+    app.row("invoice.pdf").await.click().await.expect("select");
     press(&app, Key::Space).await;
     app.click("[data-testid='preview-open']").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -538,7 +487,7 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
         .expect("close");
 
     // Move to another tenant: the window asks again before crossing the boundary.
-    row(&app, "invoice.pdf").await.click().await.expect("select");
+    app.row("invoice.pdf").await.click().await.expect("select");
     app.click("[data-testid='more-actions']").await;
     app.click("[data-testid='menu-move']").await;
     app.wait_for("[role='dialog'][aria-label='Move']").await;
@@ -554,7 +503,7 @@ async fn rename_with_f2_preview_and_move_across_tenants() {
         .expect("choose tenant");
     app.click("[data-testid='move-to-uploads']").await;
     app.click("[data-testid='move-confirm']").await;
-    let warning = text_content(&app, "[data-testid='move-cross-warning']").await;
+    let warning = app.text_content("[data-testid='move-cross-warning']").await;
     assert!(
         warning.contains("acme-corp") && warning.contains("globex"),
         "{warning}"

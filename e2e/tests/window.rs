@@ -35,16 +35,6 @@ async fn until(app: &App, what: &str, script: &str, done: impl Fn(&Value) -> boo
     }
 }
 
-/// textContent, which WebKitWebDriver reports even where its rendered text is "".
-async fn text_content(app: &App, css: &str) -> String {
-    app.wait_for(css).await;
-    let script = "return document.querySelector(arguments[0]).textContent.trim();";
-    match js(app, script, vec![css.into()]).await {
-        Value::String(text) => text,
-        other => panic!("{css}: {other:?}"),
-    }
-}
-
 async fn gone(app: &App, css: &str) -> bool {
     let script = "return document.querySelector(arguments[0]) === null;";
     js(app, script, vec![css.into()]).await == Value::Bool(true)
@@ -57,44 +47,6 @@ async fn wait_gone(app: &App, css: &str) {
         assert!(std::time::Instant::now() < deadline, "{css} is still there");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// The names the table shows, in order.
-async fn row_names(app: &App) -> Vec<String> {
-    let script = "return Array.from(document.querySelectorAll(\"[data-testid='row-name']\")).map(e => e.textContent.trim());";
-    match js(app, script, vec![]).await {
-        Value::Array(names) => names
-            .into_iter()
-            .filter_map(|n| n.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-async fn wait_for_rows(app: &App, wanted: &[&str]) -> Vec<String> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let names = row_names(app).await;
-        if wanted.iter().all(|w| names.iter().any(|n| n == w)) {
-            return names;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "table shows {names:?}, expected {wanted:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn row(app: &App, name: &str) -> fantoccini::elements::Element {
-    app.client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::XPath(&format!(
-            "//div[@data-testid='row'][.//span[@data-testid='row-name' and normalize-space()='{name}']]"
-        )))
-        .await
-        .unwrap_or_else(|e| panic!("row {name}: {e}"))
 }
 
 /// Keys sent to whatever has the focus, as a person types them; a modifier is held for the keys
@@ -192,13 +144,13 @@ async fn the_window_keeps_the_keyboard_the_extension_and_plain_words() {
     app.fill("[data-testid='add-folder-tenant']", "acme-corp").await;
     app.click("[data-testid='add-folder-confirm']").await;
     app.wait_for("[data-testid='sync-line'][data-tone='ok']").await;
-    let line = text_content(&app, "[data-testid='sync-line']").await;
+    let line = app.text_content("[data-testid='sync-line']").await;
     assert_eq!(line, "Sync up to date", "an empty watched folder is done");
 
     // Ctrl+A after a click on a tenant in the sidebar selects its rows, not the page's text,
     // wherever the focus is: here still on "Add folder…", which got it back from its dialog.
     app.click("[data-testid='tenant-acme-corp']").await;
-    wait_for_rows(&app, &["documents", "images", "uploads"]).await;
+    app.wait_for_rows(&["documents", "images", "uploads"]).await;
     press(&app, &(Key::Control + "a")).await;
     app.wait_for_text("[data-testid='selection-line']", "3 selected")
         .await;
@@ -219,11 +171,11 @@ async fn the_window_keeps_the_keyboard_the_extension_and_plain_words() {
 
     // The upload link dialog says what the link is for, not how the wire works.
     app.click("[data-testid='upload-url']").await;
-    let dialog = text_content(&app, "[data-testid='upload-url-dialog']").await;
+    let dialog = app.text_content("[data-testid='upload-url-dialog']").await;
     for jargon in ["PUT", "generate-url"] {
         assert!(!dialog.contains(jargon), "the dialog says {jargon:?}: {dialog}");
     }
-    let lead = text_content(&app, "[data-testid='upload-url-lead']").await;
+    let lead = app.text_content("[data-testid='upload-url-lead']").await;
     assert!(
         lead.starts_with("A link a customer’s app can upload one file to, until it expires.")
             && lead.contains("needs no password or keys")
@@ -236,7 +188,7 @@ async fn the_window_keeps_the_keyboard_the_extension_and_plain_words() {
 
     // Rename opens on the stem, so typing replaces "invoice" and keeps ".pdf".
     app.click("[data-testid='folder-acme-corp/documents/']").await;
-    let invoice = row(&app, "invoice.pdf").await;
+    let invoice = app.row("invoice.pdf").await;
     invoice.click().await.expect("select");
     invoice.send_keys(&Key::F2.to_string()).await.expect("F2");
     let range = until(
@@ -257,7 +209,9 @@ async fn the_window_keeps_the_keyboard_the_extension_and_plain_words() {
     input.clear().await.expect("clear");
     input.send_keys("bill").await.expect("type");
     app.click("[data-testid='rename-confirm']").await;
-    let question = text_content(&app, "[data-testid='rename-ext-warning'][data-kind='removed']").await;
+    let question = app
+        .text_content("[data-testid='rename-ext-warning'][data-kind='removed']")
+        .await;
     assert!(question.contains("Keep .pdf"), "{question}");
     app.wait_for("[data-testid='rename-use-ext']").await;
     assert!(
@@ -272,8 +226,8 @@ async fn the_window_keeps_the_keyboard_the_extension_and_plain_words() {
     );
     app.screenshot("rename-keep-extension").await;
     app.click("[data-testid='rename-keep-ext']").await;
-    wait_for_rows(&app, &["bill.pdf"]).await;
-    let names = row_names(&app).await;
+    app.wait_for_rows(&["bill.pdf"]).await;
+    let names = app.row_names().await;
     assert!(
         !names.iter().any(|n| n == "invoice.pdf" || n == "bill"),
         "{names:?}"
@@ -288,7 +242,7 @@ async fn the_window_keeps_the_keyboard_the_extension_and_plain_words() {
     // Copy link: one item in the file menu makes the link; the register lists it.
     let links_before = links_listed(&app).await;
     app.click("[data-testid='folder-acme-corp/documents/']").await;
-    let bill = row(&app, "bill.pdf").await;
+    let bill = app.row("bill.pdf").await;
     bill.click().await.expect("select");
     let right_click = MouseActions::new("mouse".into())
         .then(PointerAction::MoveToElement {
@@ -329,7 +283,7 @@ async fn the_window_keeps_the_keyboard_the_extension_and_plain_words() {
         links_before + 1,
         "the Links view lists the new link"
     );
-    let newest = text_content(&app, "[data-testid='links-table']").await;
+    let newest = app.text_content("[data-testid='links-table']").await;
     assert!(newest.contains("bill.pdf"), "{newest}");
 
     // A big folder: 2,000 objects in acme-corp/uploads beside the demo's contract.
@@ -342,7 +296,7 @@ async fn the_window_keeps_the_keyboard_the_extension_and_plain_words() {
         .expect("write");
     }
     app.click("[data-testid='folder-acme-corp/uploads/']").await;
-    wait_for_rows(&app, &["contract-signed.pdf"]).await;
+    app.wait_for_rows(&["contract-signed.pdf"]).await;
     until(
         &app,
         "the folder lists in full",
@@ -355,7 +309,7 @@ async fn the_window_keeps_the_keyboard_the_extension_and_plain_words() {
     .await;
 
     // End scrolls the first row, which held the focus, out of the DOM; the table keeps the keys.
-    row(&app, "contract-signed.pdf")
+    app.row("contract-signed.pdf")
         .await
         .click()
         .await
@@ -387,7 +341,9 @@ async fn the_window_keeps_the_keyboard_the_extension_and_plain_words() {
     let page_text = js(&app, "return window.getSelection().toString();", vec![]).await;
     assert_eq!(page_text, "", "Ctrl+A selected the page's text");
     press(&app, &(Key::Shift + &Key::F10)).await;
-    let delete_item = text_content(&app, "[data-testid='file-menu'] [data-testid='menu-delete']").await;
+    let delete_item = app
+        .text_content("[data-testid='file-menu'] [data-testid='menu-delete']")
+        .await;
     assert!(delete_item.contains("Delete 2001 files"), "{delete_item}");
     app.screenshot("big-folder-menu").await;
     press(&app, &Key::Escape).await;
@@ -396,7 +352,7 @@ async fn the_window_keeps_the_keyboard_the_extension_and_plain_words() {
 
     // Delete asks about all of them; Esc (the dialog opens on Cancel) deletes nothing.
     press(&app, &Key::Delete).await;
-    let summary = text_content(&app, "[data-testid='delete-summary']").await;
+    let summary = app.text_content("[data-testid='delete-summary']").await;
     assert!(
         summary.contains("2001 objects") && summary.contains("acme-corp/uploads"),
         "{summary} (status bar: {line})"
@@ -501,7 +457,7 @@ async fn an_unreachable_server_keeps_the_last_listing_on_screen() {
         .await;
     app.click("[data-testid='tenant-acme']").await;
     app.click("[data-testid='folder-acme/documents/']").await;
-    wait_for_rows(&app, &["invoice.pdf", "notes.txt"]).await;
+    app.wait_for_rows(&["invoice.pdf", "notes.txt"]).await;
 
     let proxy = tokio::task::spawn_blocking(move || {
         proxy.refuse(true);
@@ -514,17 +470,17 @@ async fn an_unreachable_server_keeps_the_last_listing_on_screen() {
     app.wait_for("[data-testid='offline-banner']").await;
     app.wait_for("[data-testid='connection'][data-state='offline']")
         .await;
-    let names = row_names(&app).await;
+    let names = app.row_names().await;
     assert!(
         names.contains(&"invoice.pdf".to_string()) && names.contains(&"notes.txt".to_string()),
         "the last listing stays: {names:?}"
     );
-    let banner = text_content(&app, "[data-testid='offline-banner']").await;
+    let banner = app.text_content("[data-testid='offline-banner']").await;
     assert!(
         banner.contains("Can’t reach storage") && banner.contains("as last listed"),
         "{banner}"
     );
-    let line = text_content(&app, "[data-testid='connection-line']").await;
+    let line = app.text_content("[data-testid='connection-line']").await;
     assert!(line.starts_with("Can’t reach storage"), "status bar: {line}");
     app.wait_for("[data-testid='offline-retry']").await;
     assert!(
@@ -544,9 +500,9 @@ async fn an_unreachable_server_keeps_the_last_listing_on_screen() {
     app.wait_for("[data-testid='connection'][data-state='online']")
         .await;
     wait_gone(&app, "[data-testid='offline-banner']").await;
-    wait_for_rows(&app, &["invoice.pdf", "notes.txt"]).await;
+    app.wait_for_rows(&["invoice.pdf", "notes.txt"]).await;
     app.click("[data-testid='folder-acme/images/']").await;
-    wait_for_rows(&app, &["logo.png"]).await;
+    app.wait_for_rows(&["logo.png"]).await;
     app.screenshot("offline-recovered").await;
     app.quit().await;
     drop(proxy);

@@ -84,6 +84,30 @@ enum Command {
     Completions { shell: clap_complete::Shell },
 }
 
+/// The tenant a write goes to, and whether a tenant with no files may be started.
+#[derive(clap::Args)]
+pub struct TenantArg {
+    /// The tenant the files belong to.
+    #[arg(long)]
+    tenant: String,
+    /// Start a tenant that has no files yet (otherwise refused, with the near matches).
+    #[arg(long)]
+    new_tenant: bool,
+}
+
+impl TenantArg {
+    pub fn parse(&self) -> cubby_core::Result<cubby_core::TenantId> {
+        cubby_core::TenantId::parse(&self.tenant)
+    }
+
+    /// The tenant, once it has files in `bucket` or starting it was asked for.
+    pub async fn checked(&self, bucket: &cubby_core::Bucket) -> cubby_core::Result<cubby_core::TenantId> {
+        let tenant = self.parse()?;
+        cubby_core::actions::tenants::check_target(bucket, &tenant, self.new_tenant).await?;
+        Ok(tenant)
+    }
+}
+
 /// What every command gets: where things live, the environment snapshot and the keychain.
 pub struct Ctx {
     pub dirs: Dirs,

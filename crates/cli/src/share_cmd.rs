@@ -6,10 +6,9 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use cubby_core::actions::links::{self, ShareRequest, UploadUrlRequest};
-use cubby_core::actions::tenants;
 use cubby_core::links::LinkState;
 use cubby_core::share::{self, Disposition};
-use cubby_core::tenant::{CategoryChoice, ObjectKey, TenantId};
+use cubby_core::tenant::{CategoryChoice, ObjectKey};
 use cubby_core::{qr, Error, Result, Session};
 
 use crate::Ctx;
@@ -82,12 +81,8 @@ pub async fn share_link(ctx: &Ctx, args: ShareArgs) -> Result<ExitCode> {
 
 #[derive(Args)]
 pub struct UploadUrlArgs {
-    /// The tenant the upload belongs to.
-    #[arg(long)]
-    tenant: String,
-    /// Start a tenant that has no files yet (otherwise refused, with the near matches).
-    #[arg(long)]
-    new_tenant: bool,
+    #[command(flatten)]
+    tenant: crate::TenantArg,
     /// The client's file name (sanitized into the key).
     #[arg(long)]
     filename: String,
@@ -110,7 +105,7 @@ pub struct UploadUrlArgs {
 
 pub async fn upload_url(ctx: &Ctx, args: UploadUrlArgs) -> Result<ExitCode> {
     let request = UploadUrlRequest {
-        tenant: TenantId::parse(&args.tenant)?,
+        tenant: args.tenant.parse()?,
         category: args.category.parse::<CategoryChoice>()?,
         expires: expiry(args.expires.as_deref())?,
         file_name: args.filename,
@@ -119,7 +114,7 @@ pub async fn upload_url(ctx: &Ctx, args: UploadUrlArgs) -> Result<ExitCode> {
         note: args.note,
     };
     let session = ctx.session().await?;
-    tenants::check_target(&session.bucket, &request.tenant, args.new_tenant).await?;
+    args.tenant.checked(&session.bucket).await?;
     let issued = links::upload_url(ctx.host(), &session, request, Utc::now()).await?;
     // The seed's contract is JSON; the human form prints the same document.
     ctx.emit(&issued.response, || {

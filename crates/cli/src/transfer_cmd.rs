@@ -9,10 +9,9 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
-use cubby_core::actions::tenants;
 use cubby_core::actions::transfers::{self, ItemFailure};
 use cubby_core::objects::{self, PrefixContents};
-use cubby_core::tenant::{CategoryChoice, ObjectKey, Prefix, TenantId};
+use cubby_core::tenant::{CategoryChoice, ObjectKey, Prefix};
 use cubby_core::transfer::{DownloadOptions, NoSink, TransferEvent, TransferSink, UploadOptions};
 use cubby_core::{Error, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -124,12 +123,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 pub struct PutArgs {
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// The tenant the files belong to.
-    #[arg(long)]
-    tenant: String,
-    /// Start a tenant that has no files yet (otherwise refused, with the near matches).
-    #[arg(long)]
-    new_tenant: bool,
+    #[command(flatten)]
+    tenant: crate::TenantArg,
     /// auto (by content), documents, images or uploads.
     #[arg(long, default_value = "auto", value_parser = ["auto", "documents", "images", "uploads"])]
     category: String,
@@ -148,12 +143,12 @@ pub struct PutArgs {
 }
 
 pub async fn put(ctx: &Ctx, args: PutArgs) -> Result<ExitCode> {
-    let tenant = TenantId::parse(&args.tenant)?;
+    let tenant = args.tenant.parse()?;
     let choice: CategoryChoice = args.category.parse()?;
     let key = args.key.as_deref().map(ObjectKey::parse).transpose()?;
     let plans = transfers::plan_upload(args.files, tenant.clone(), choice, key, chrono::Utc::now()).await?;
     let session = ctx.session().await?;
-    tenants::check_target(&session.bucket, &tenant, args.new_tenant).await?;
+    args.tenant.checked(&session.bucket).await?;
     let options = UploadOptions {
         overwrite: args.overwrite,
         multipart_threshold: args.multipart_threshold,
@@ -191,15 +186,31 @@ pub async fn put(ctx: &Ctx, args: PutArgs) -> Result<ExitCode> {
     Ok(batch_exit(&report.failed))
 }
 
+/// `--prefix` as people type it: a tenant (`acme` means `acme/`) or a folder.
 #[derive(Args)]
-pub struct GetArgs {
-    keys: Vec<String>,
+pub struct PrefixArg {
     /// Everything under a tenant (`acme` means `acme/`) or folder.
     #[arg(long, conflicts_with = "keys")]
     prefix: Option<String>,
     /// Let a --prefix that is not a whole tenant id match several tenants.
     #[arg(long, requires = "prefix")]
     cross_tenant: bool,
+}
+
+impl PrefixArg {
+    fn parse(&self) -> Result<Option<Prefix>> {
+        self.prefix
+            .as_deref()
+            .map(|p| Prefix::selection(p, self.cross_tenant))
+            .transpose()
+    }
+}
+
+#[derive(Args)]
+pub struct GetArgs {
+    keys: Vec<String>,
+    #[command(flatten)]
+    prefix: PrefixArg,
     /// Destination folder (created if missing).
     #[arg(long)]
     to: PathBuf,
@@ -215,11 +226,7 @@ pub struct GetArgs {
 }
 
 pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<ExitCode> {
-    let prefix = args
-        .prefix
-        .as_deref()
-        .map(|p| Prefix::selection(p, args.cross_tenant))
-        .transpose()?;
+    let prefix = args.prefix.parse()?;
     let keys: Vec<ObjectKey> = args
         .keys
         .iter()
@@ -293,12 +300,8 @@ pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<ExitCode> {
 #[derive(Args)]
 pub struct RmArgs {
     keys: Vec<String>,
-    /// Everything under a tenant (`acme` means `acme/`) or folder.
-    #[arg(long, conflicts_with = "keys")]
-    prefix: Option<String>,
-    /// Let a --prefix that is not a whole tenant id match several tenants.
-    #[arg(long, requires = "prefix")]
-    cross_tenant: bool,
+    #[command(flatten)]
+    prefix: PrefixArg,
     /// Delete without asking.
     #[arg(long)]
     yes: bool,
@@ -336,11 +339,7 @@ pub async fn rm(ctx: &Ctx, args: RmArgs) -> Result<ExitCode> {
         .iter()
         .map(|k| ObjectKey::parse(k))
         .collect::<Result<_>>()?;
-    let prefix = args
-        .prefix
-        .as_deref()
-        .map(|p| Prefix::selection(p, args.cross_tenant))
-        .transpose()?;
+    let prefix = args.prefix.parse()?;
     if targets.is_empty() && prefix.is_none() {
         return Err(Error::invalid("nothing to delete: name keys or a --prefix"));
     }

@@ -5,10 +5,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Subcommand;
-use cubby_core::actions::tenants;
 use cubby_core::actions::watch::{self, NewFolder};
 use cubby_core::journal::{AfterUpload, Journal};
-use cubby_core::tenant::{CategoryChoice, TenantId};
+use cubby_core::tenant::CategoryChoice;
 use cubby_core::watcher::{SyncEvent, SyncOptions, Watcher};
 use cubby_core::{Error, Result};
 use tokio_util::sync::CancellationToken;
@@ -20,12 +19,8 @@ pub enum WatchCommand {
     /// Watch a folder: new files go to TENANT/{documents,images,uploads}/ by type.
     Add {
         dir: PathBuf,
-        /// The tenant the folder's files belong to.
-        #[arg(long)]
-        tenant: String,
-        /// Start a tenant that has no files yet (otherwise refused, with the near matches).
-        #[arg(long)]
-        new_tenant: bool,
+        #[command(flatten)]
+        tenant: crate::TenantArg,
         /// auto (by content), documents, images or uploads.
         #[arg(long, default_value = "auto", value_parser = ["auto", "documents", "images", "uploads"])]
         category: String,
@@ -62,15 +57,13 @@ pub async fn run(ctx: &Ctx, cmd: WatchCommand) -> Result<ExitCode> {
         WatchCommand::Add {
             dir,
             tenant,
-            new_tenant,
             category,
             after_upload,
             poll,
             ignore,
         } => {
-            let tenant = TenantId::parse(&tenant)?;
             // Every receipt dropped in goes to this tenant: a typo must not start a new one.
-            tenants::check_target(&ctx.session().await?.bucket, &tenant, new_tenant).await?;
+            let tenant = tenant.checked(&ctx.session().await?.bucket).await?;
             let folder = NewFolder {
                 dir,
                 tenant,
