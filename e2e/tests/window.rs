@@ -147,10 +147,12 @@ async fn the_window_keeps_the_keyboard_the_extension_and_plain_words() {
     let line = app.text_content("[data-testid='sync-line']").await;
     assert_eq!(line, "Sync up to date", "an empty watched folder is done");
 
-    // Ctrl+A after a click on a tenant in the sidebar selects its rows, not the page's text,
-    // wherever the focus is: here still on "Add folder…", which got it back from its dialog.
+    // A click on a tenant in the sidebar takes the keyboard to its files, even from "Add
+    // folder…", which got the focus back from its dialog; Ctrl+A then selects its rows, not the
+    // page's text.
     app.click("[data-testid='tenant-acme-corp']").await;
     app.wait_for_rows(&["documents", "images", "uploads"]).await;
+    assert_focus_in_table(&app, "a click on a tenant").await;
     press(&app, &(Key::Control + "a")).await;
     app.wait_for_text("[data-testid='selection-line']", "3 selected")
         .await;

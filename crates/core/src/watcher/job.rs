@@ -1,0 +1,263 @@
+//! One attempt at one watched file: open it without following links, hash it, route it, reserve
+//! its key in the journal, upload it (or find it already there), record the outcome, and do what
+//! the folder says after a verified upload. Failures are recorded with a retry time; a permanent
+//! one stops the folder.
+
+use super::*;
+
+pub(super) struct Stop(pub(super) String);
+
+pub(super) struct Job {
+    pub(super) bucket: Bucket,
+    pub(super) journal: Arc<Mutex<Journal>>,
+    pub(super) sink: Arc<dyn SyncSink>,
+    pub(super) spec: WatchedFolder,
+    pub(super) name: String,
+    pub(super) stability: Duration,
+    pub(super) clock: Arc<dyn Clock>,
+}
+
+impl Job {
+    fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn emit(&self, path: &str, state: FileState, key: Option<String>, message: Option<String>) {
+        self.sink.event(SyncEvent::File {
+            folder: self.name.clone(),
+            path: path.to_string(),
+            state,
+            key,
+            message,
+        });
+    }
+
+    /// One attempt at one file. Errors other than `Stop` are recorded in the journal.
+    pub(super) async fn process(&self, row: FileRow) -> std::result::Result<(), Stop> {
+        match self.attempt(&row).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let permanent = matches!(
+                    &e,
+                    Error::Auth {
+                        kind: AuthFailure::AccessDenied
+                            | AuthFailure::UnknownAccessKey
+                            | AuthFailure::WrongSecret,
+                        ..
+                    }
+                ) || matches!(&e, Error::NoSuchBucket(_));
+                // Exponential backoff with jitter, capped at five minutes.
+                let base = 1_000i64 << row.attempts.min(8);
+                let jitter = rand::random_range(0..=base / 2);
+                let retry = self.now_ms() + (base + jitter).min(300_000);
+                let _ = self
+                    .journal()
+                    .mark_failed(self.spec.id, &row.path, &e.to_string(), retry);
+                self.emit(&row.path, FileState::Failed, row.key.clone(), Some(e.to_string()));
+                if permanent {
+                    return Err(Stop(e.to_string()));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn attempt(&self, row: &FileRow) -> Result<()> {
+        let local = self.spec.path.join(&row.path);
+        // Opened once, never through a link; what is hashed and checked is this handle's file.
+        let (file, meta) = match confine::open_within(&self.spec.path, Path::new(&row.path)) {
+            Ok(opened) => opened,
+            Err(e) => {
+                // Gone, or no longer a regular file reached without links: forget it.
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!("watched file skipped: {e}");
+                }
+                self.journal().forget(self.spec.id, &row.path)?;
+                return Ok(());
+            }
+        };
+        if meta.len() != row.size || mtime_ns(&meta) != row.mtime {
+            // Still being written: record what is there now; the window starts again.
+            self.journal().observe(
+                self.spec.id,
+                &[(row.path.clone(), meta.len(), mtime_ns(&meta))],
+                self.now_ms(),
+                self.now_ms(),
+            )?;
+            return Ok(());
+        }
+        if row.size == 0 {
+            // A receipt still being written, or an empty file: never uploaded blank.
+            let note = "empty file: waiting for content";
+            if row.last_error.as_deref() != Some(note) {
+                self.emit(&row.path, FileState::Pending, None, Some(note.into()));
+            }
+            self.journal().note(
+                self.spec.id,
+                &row.path,
+                note,
+                self.now_ms() + self.stability.as_millis() as i64,
+            )?;
+            return Ok(());
+        }
+        let options = UploadOptions {
+            concurrency: 1,
+            ..UploadOptions::default()
+        };
+        // The plain MD5 (the journal's content identity) and the ETag the upload must come back
+        // with, both from the handle: an upload whose ETag differs read other bytes than these.
+        let (hash, expected_etag, head) = {
+            let file = file
+                .try_clone()
+                .map_err(|e| Error::io(format!("cannot read {}", local.display()), e))?;
+            let shape =
+                (row.size >= options.multipart_threshold).then(|| part_size_for(row.size, options.part_size));
+            tokio::task::spawn_blocking(move || content_of(&file, shape))
+                .await
+                .map_err(|e| Error::Internal(format!("hashing failed: {e}")))?
+                .map_err(|e| Error::io(format!("cannot read {}", local.display()), e))?
+        };
+        // Same content already uploaded from this folder (a rename, a move, a touch): done.
+        // Bound first: a guard in an `if let` scrutinee would live through the block and
+        // deadlock the journal lock taken again inside it.
+        let existing = self.journal().uploaded_content(self.spec.id, &hash, row.size)?;
+        if let Some(key) = existing {
+            let upload = Upload {
+                hash: &hash,
+                size: row.size,
+                key: &key,
+                etag: &hash,
+            };
+            self.journal()
+                .mark_uploaded(self.spec.id, &row.path, &upload, self.now_ms())?;
+            self.emit(
+                &row.path,
+                FileState::Uploaded,
+                Some(key),
+                Some("same content already uploaded".into()),
+            );
+            return self.after_upload(&row.path, &meta);
+        }
+        let name = local
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let detected = detect(&head, &name);
+        let key = match (&row.key, &row.hash) {
+            // The key reserved for this very content before an interruption: reuse it.
+            (Some(key), Some(h)) if *h == hash => crate::tenant::ObjectKey::parse(key)?,
+            _ => scheme_key(
+                &self.spec.tenant,
+                self.spec.category.resolve(detected.category),
+                chrono::Utc::now(),
+                &name,
+            )?,
+        };
+        self.journal()
+            .reserve(self.spec.id, &row.path, &hash, key.as_str())?;
+        self.emit(&row.path, FileState::Uploading, Some(key.to_string()), None);
+
+        // Already there with this content (a crash after the PUT): nothing to send.
+        let (exists, present) = match self.bucket.head(key.as_str()).await {
+            // A multipart object's ETag is the MD5 of its part MD5s: compare with both.
+            Ok(info) => (
+                true,
+                info.etag
+                    .as_deref()
+                    .map(clean_etag)
+                    .is_some_and(|e| e == hash || e == expected_etag),
+            ),
+            Err(Error::NotFound(_)) => (false, false),
+            Err(e) => return Err(e),
+        };
+        let etag = if present {
+            expected_etag.clone()
+        } else {
+            // Read through the handle opened above where the platform can name it, so the bytes
+            // sent are that file's whatever happens to the path meanwhile; elsewhere the path is
+            // read and the ETag check below catches a swap.
+            let source = confine::handle_path(&file).unwrap_or_else(|| local.clone());
+            let plan = UploadPlan {
+                local: source.clone(),
+                key: key.clone(),
+                size: row.size,
+                content_type: detected.content_type.to_string(),
+                category: self.spec.category.resolve(detected.category),
+                // Just checked; another object under the key is refused by the upload's own check.
+                known_new: !exists,
+            };
+            match upload(
+                &self.bucket,
+                &plan,
+                &options,
+                Arc::new(NoSink),
+                &CancellationToken::new(),
+            )
+            .await
+            .map_err(|e| e.with_path_named(&source, &local))
+            {
+                Ok(done) if clean_etag(&done.etag) != expected_etag => {
+                    // The bytes sent are not the file that was opened: the path was swapped
+                    // (for a link, say) while uploading. Take the object back at once.
+                    let _ = self.bucket.delete(key.as_str()).await;
+                    self.journal().requeue(self.spec.id, &row.path)?;
+                    self.journal().note(
+                        self.spec.id,
+                        &row.path,
+                        "replaced while uploading: the upload was removed",
+                        self.now_ms() + self.stability.as_millis() as i64,
+                    )?;
+                    return Ok(());
+                }
+                Ok(done) => done.etag,
+                Err(Error::Integrity(message)) => {
+                    // Changed while uploading: wait for it to settle, then try again.
+                    self.journal().requeue(self.spec.id, &row.path)?;
+                    self.journal().note(
+                        self.spec.id,
+                        &row.path,
+                        &message,
+                        self.now_ms() + self.stability.as_millis() as i64,
+                    )?;
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let upload = Upload {
+            hash: &hash,
+            size: row.size,
+            key: key.as_str(),
+            etag: &etag,
+        };
+        self.journal()
+            .mark_uploaded(self.spec.id, &row.path, &upload, self.now_ms())?;
+        self.emit(&row.path, FileState::Uploaded, Some(key.to_string()), None);
+        self.after_upload(&row.path, &meta)
+    }
+
+    /// Runs only after a verified upload (size and MD5 = ETag checked by `upload`), and only on
+    /// the very file that was read: never through a link, never outside the folder.
+    fn after_upload(&self, relative: &str, read: &std::fs::Metadata) -> Result<()> {
+        let local = self.spec.path.join(relative);
+        match self.spec.after_upload {
+            AfterUpload::Keep => Ok(()),
+            AfterUpload::Delete => confine::remove_within(&self.spec.path, Path::new(relative), read)
+                .map_err(|e| Error::io(format!("uploaded, but cannot delete {}", local.display()), e)),
+            AfterUpload::Move => {
+                confine::move_within(&self.spec.path, Path::new(relative), read, UPLOADED_DIR)
+                    .map(|_| ())
+                    .map_err(|e| {
+                        Error::io(
+                            format!("uploaded, but cannot move {} to {UPLOADED_DIR}/", local.display()),
+                            e,
+                        )
+                    })
+            }
+        }
+    }
+}
