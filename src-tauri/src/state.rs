@@ -137,7 +137,7 @@ impl AppState {
 
     /// The active profile's name, as `session` resolves it.
     pub fn active_profile(&self) -> Result<String> {
-        Ok(resolve::active_name(&self.config()?, None, &self.env))
+        self.host().active_profile(None)
     }
 
     /// Stops the watched-folder engine (in-flight uploads finish first) and starts it again on
@@ -149,7 +149,7 @@ impl AppState {
             token.cancel();
         }
         if self.sync_paused() {
-            self.sync_listeners.send(engine_event(EngineStatus::Paused, None));
+            self.sync_listeners.send(engine_event(EngineStatus::Paused));
             return;
         }
         match self.start_sync().await {
@@ -170,8 +170,7 @@ impl AppState {
             .store(paused, std::sync::atomic::Ordering::Relaxed);
         self.restart_sync().await;
         if !paused {
-            self.sync_listeners
-                .send(engine_event(EngineStatus::Watching, None));
+            self.sync_listeners.send(engine_event(EngineStatus::Watching));
         }
     }
 
@@ -241,6 +240,10 @@ impl AppState {
     }
 }
 
-fn engine_event(status: EngineStatus, message: Option<String>) -> SyncEvent {
-    SyncEvent::Engine { status, message }
+/// The whole engine's state, for a pause or resume the person asked for (no reason to give).
+fn engine_event(status: EngineStatus) -> SyncEvent {
+    SyncEvent::Engine {
+        status,
+        message: None,
+    }
 }

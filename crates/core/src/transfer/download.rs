@@ -400,19 +400,7 @@ async fn same_on_second_read(bucket: &Bucket, key: &ObjectKey, etag: &str, part:
     use md5::Digest;
     let path = part.to_path_buf();
     let local = blocking(
-        move || {
-            use std::io::Read;
-            let mut md5 = md5::Md5::new();
-            let mut file = std::fs::File::open(&path)?;
-            let mut buf = vec![0u8; MIB as usize];
-            loop {
-                let n = file.read(&mut buf)?;
-                if n == 0 {
-                    return Ok(md5.finalize());
-                }
-                md5.update(&buf[..n]);
-            }
-        },
+        move || file_md5(&path, 0, u64::MAX),
         format!("cannot read {}", part.display()),
     )
     .await?;
@@ -425,7 +413,7 @@ async fn same_on_second_read(bucket: &Bucket, key: &ObjectKey, etag: &str, part:
             chunk.map_err(|e| Error::Unreachable(format!("download of '{key}' was interrupted: {e}")))?;
         md5.update(&chunk);
     }
-    Ok(md5.finalize() == local)
+    Ok(md5.finalize().as_slice() == local)
 }
 
 fn remove_if_present(path: &Path) -> std::io::Result<()> {
