@@ -9,7 +9,7 @@ pub(super) struct Stop(pub(super) String);
 
 pub(super) struct Job {
     pub(super) bucket: Bucket,
-    pub(super) journal: Arc<Mutex<Journal>>,
+    pub(super) journal: JournalWriter,
     pub(super) sink: Arc<dyn SyncSink>,
     pub(super) spec: WatchedFolder,
     pub(super) name: String,
@@ -22,8 +22,44 @@ impl Job {
         self.clock.now_ms()
     }
 
-    fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
-        self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    /// One journal step for this folder, durable when it returns.
+    async fn record<R: Send + 'static>(
+        &self,
+        step: impl FnOnce(&mut Journal, i64) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        let folder = self.spec.id;
+        self.journal.run(move |journal| step(journal, folder)).await
+    }
+
+    /// Back to pending with a note and a retry time, in one step.
+    async fn requeue(&self, path: &str, note: &str) -> Result<()> {
+        let (path, note) = (path.to_string(), note.to_string());
+        let retry = self.now_ms() + self.stability.as_millis() as i64;
+        self.record(move |j, id| {
+            j.requeue(id, &path)?;
+            j.note(id, &path, &note, retry)
+        })
+        .await
+    }
+
+    async fn mark_uploaded(&self, path: &str, hash: &str, size: u64, key: &str, etag: &str) -> Result<()> {
+        let (path, hash, key, etag) = (
+            path.to_string(),
+            hash.to_string(),
+            key.to_string(),
+            etag.to_string(),
+        );
+        let now = self.now_ms();
+        self.record(move |j, id| {
+            let upload = Upload {
+                hash: &hash,
+                size,
+                key: &key,
+                etag: &etag,
+            };
+            j.mark_uploaded(id, &path, &upload, now)
+        })
+        .await
     }
 
     fn emit(&self, path: &str, state: FileState, key: Option<String>, message: Option<String>) {
@@ -54,9 +90,10 @@ impl Job {
                 let base = 1_000i64 << row.attempts.min(8);
                 let jitter = rand::random_range(0..=base / 2);
                 let retry = self.now_ms() + (base + jitter).min(300_000);
+                let (path, message) = (row.path.clone(), e.to_string());
                 let _ = self
-                    .journal()
-                    .mark_failed(self.spec.id, &row.path, &e.to_string(), retry);
+                    .record(move |j, id| j.mark_failed(id, &path, &message, retry))
+                    .await;
                 self.emit(&row.path, FileState::Failed, row.key.clone(), Some(e.to_string()));
                 if permanent {
                     return Err(Stop(e.to_string()));
@@ -76,18 +113,16 @@ impl Job {
                 if e.kind() != std::io::ErrorKind::NotFound {
                     tracing::warn!("watched file skipped: {e}");
                 }
-                self.journal().forget(self.spec.id, &row.path)?;
+                let path = row.path.clone();
+                self.record(move |j, id| j.forget(id, &path)).await?;
                 return Ok(());
             }
         };
         if meta.len() != row.size || mtime_ns(&meta) != row.mtime {
             // Still being written: record what is there now; the window starts again.
-            self.journal().observe(
-                self.spec.id,
-                &[(row.path.clone(), meta.len(), mtime_ns(&meta))],
-                self.now_ms(),
-                self.now_ms(),
-            )?;
+            let seen = [(row.path.clone(), meta.len(), mtime_ns(&meta))];
+            let now = self.now_ms();
+            self.record(move |j, id| j.observe(id, &seen, now, now)).await?;
             return Ok(());
         }
         if row.size == 0 {
@@ -96,12 +131,11 @@ impl Job {
             if row.last_error.as_deref() != Some(note) {
                 self.emit(&row.path, FileState::Pending, None, Some(note.into()));
             }
-            self.journal().note(
-                self.spec.id,
-                &row.path,
-                note,
+            let (path, retry) = (
+                row.path.clone(),
                 self.now_ms() + self.stability.as_millis() as i64,
-            )?;
+            );
+            self.record(move |j, id| j.note(id, &path, note, retry)).await?;
             return Ok(());
         }
         let options = UploadOptions {
@@ -122,18 +156,14 @@ impl Job {
                 .map_err(|e| Error::io(format!("cannot read {}", local.display()), e))?
         };
         // Same content already uploaded from this folder (a rename, a move, a touch): done.
-        // Bound first: a guard in an `if let` scrutinee would live through the block and
-        // deadlock the journal lock taken again inside it.
-        let existing = self.journal().uploaded_content(self.spec.id, &hash, row.size)?;
+        let size = row.size;
+        let existing = {
+            let hash = hash.clone();
+            self.record(move |j, id| j.uploaded_content(id, &hash, size))
+                .await?
+        };
         if let Some(key) = existing {
-            let upload = Upload {
-                hash: &hash,
-                size: row.size,
-                key: &key,
-                etag: &hash,
-            };
-            self.journal()
-                .mark_uploaded(self.spec.id, &row.path, &upload, self.now_ms())?;
+            self.mark_uploaded(&row.path, &hash, size, &key, &hash).await?;
             self.emit(
                 &row.path,
                 FileState::Uploaded,
@@ -157,8 +187,11 @@ impl Job {
                 &name,
             )?,
         };
-        self.journal()
-            .reserve(self.spec.id, &row.path, &hash, key.as_str())?;
+        {
+            let (path, hash, key) = (row.path.clone(), hash.clone(), key.to_string());
+            self.record(move |j, id| j.reserve(id, &path, &hash, &key))
+                .await?;
+        }
         self.emit(&row.path, FileState::Uploading, Some(key.to_string()), None);
 
         // Already there with this content (a crash after the PUT): nothing to send.
@@ -204,38 +237,21 @@ impl Job {
                     // The bytes sent are not the file that was opened: the path was swapped
                     // (for a link, say) while uploading. Take the object back at once.
                     let _ = self.bucket.delete(key.as_str()).await;
-                    self.journal().requeue(self.spec.id, &row.path)?;
-                    self.journal().note(
-                        self.spec.id,
-                        &row.path,
-                        "replaced while uploading: the upload was removed",
-                        self.now_ms() + self.stability.as_millis() as i64,
-                    )?;
+                    self.requeue(&row.path, "replaced while uploading: the upload was removed")
+                        .await?;
                     return Ok(());
                 }
                 Ok(done) => done.etag,
                 Err(Error::Integrity(message)) => {
                     // Changed while uploading: wait for it to settle, then try again.
-                    self.journal().requeue(self.spec.id, &row.path)?;
-                    self.journal().note(
-                        self.spec.id,
-                        &row.path,
-                        &message,
-                        self.now_ms() + self.stability.as_millis() as i64,
-                    )?;
+                    self.requeue(&row.path, &message).await?;
                     return Ok(());
                 }
                 Err(e) => return Err(e),
             }
         };
-        let upload = Upload {
-            hash: &hash,
-            size: row.size,
-            key: key.as_str(),
-            etag: &etag,
-        };
-        self.journal()
-            .mark_uploaded(self.spec.id, &row.path, &upload, self.now_ms())?;
+        self.mark_uploaded(&row.path, &hash, row.size, key.as_str(), &etag)
+            .await?;
         self.emit(&row.path, FileState::Uploaded, Some(key.to_string()), None);
         self.after_upload(&row.path, &meta)
     }

@@ -19,7 +19,7 @@ use crate::confine;
 use crate::detect::detect;
 use crate::error::AuthFailure;
 use crate::error::Hint;
-use crate::journal::{AfterUpload, FileRow, FileState, Journal, Upload, WatchedFolder};
+use crate::journal::{AfterUpload, FileRow, FileState, Journal, JournalWriter, Upload, WatchedFolder};
 use crate::keys::scheme_key;
 use crate::listing::NameFilter;
 use crate::storage::Bucket;
@@ -260,7 +260,7 @@ fn scan_from(folder: &Folder, root: PathBuf) -> Vec<(String, u64, i64)> {
 /// The engine. `run` drives every folder until `cancel`; in-flight uploads finish first.
 pub struct Watcher {
     bucket: Bucket,
-    journal: Arc<Mutex<Journal>>,
+    journal: JournalWriter,
     options: SyncOptions,
     sink: Arc<dyn SyncSink>,
     clock: Arc<dyn Clock>,
@@ -276,7 +276,7 @@ impl Watcher {
     pub fn new(bucket: Bucket, journal: Journal, options: SyncOptions, sink: Arc<dyn SyncSink>) -> Self {
         Watcher {
             bucket,
-            journal: Arc::new(Mutex::new(journal)),
+            journal: JournalWriter::new(journal),
             options,
             sink,
             clock: Arc::new(SystemClock),
@@ -293,8 +293,12 @@ impl Watcher {
         self.clock.now_ms()
     }
 
-    fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
-        self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    /// One journal step, run off the async workers and durable when it returns.
+    async fn record<R: Send + 'static>(
+        &self,
+        step: impl FnOnce(&mut Journal) -> Result<R> + Send + 'static,
+    ) -> Result<R> {
+        self.journal.run(step).await
     }
 
     pub async fn run(&self, folders: Vec<WatchedFolder>, cancel: CancellationToken) -> Result<()> {
@@ -333,8 +337,9 @@ impl Watcher {
         // previous run gave up on for now are tried again at once: starting is the user's retry.
         for folder in &folders {
             self.recover(folder).await?;
-            self.journal().retry_failed_now(folder.spec.id)?;
-            self.rescan(folder, self.now_ms())?;
+            let id = folder.spec.id;
+            self.record(move |j| j.retry_failed_now(id)).await?;
+            self.rescan(folder, self.now_ms()).await?;
         }
         let mut reconcile = tokio::time::interval(self.options.reconcile_every);
         reconcile.tick().await;
@@ -349,8 +354,8 @@ impl Watcher {
                 _ = cancel.cancelled() => break,
                 Some(work) = rx.recv() => {
                     match work {
-                        Work::Paths(i, paths) => self.observe_paths(&folders[i], &paths)?,
-                        Work::Rescan(i) => self.rescan(&folders[i], self.now_ms())?,
+                        Work::Paths(i, paths) => self.observe_paths(&folders[i], &paths).await?,
+                        Work::Rescan(i) => self.rescan(&folders[i], self.now_ms()).await?,
                         Work::Limit(i, message) => self.sink.event(SyncEvent::Folder {
                             folder: folders[i].name(), status: FolderCondition::Scanning, message: Some(message),
                         }),
@@ -359,7 +364,7 @@ impl Watcher {
                 }
                 _ = reconcile.tick() => {
                     let generation = self.now_ms();
-                    for folder in &folders { self.rescan(folder, generation)?; }
+                    for folder in &folders { self.rescan(folder, generation).await?; }
                     false
                 }
                 Some(_) = running.join_next(), if !running.is_empty() => true,
@@ -379,7 +384,8 @@ impl Watcher {
                 if folder.stopped {
                     continue;
                 }
-                let due = self.journal().due(folder.spec.id, now, stable_before, free)?;
+                let id = folder.spec.id;
+                let due = self.record(move |j| j.due(id, now, stable_before, free)).await?;
                 for row in due {
                     let slot = (folder.spec.id, row.path.clone());
                     if !in_flight
@@ -427,7 +433,7 @@ impl Watcher {
                     folder.stopped = stopped.contains(&folder.spec.id);
                 }
             }
-            if self.options.once && running.is_empty() && self.settled(&folders, stable_before)? {
+            if self.options.once && running.is_empty() && self.settled(&folders, stable_before).await? {
                 break;
             }
         }
@@ -445,28 +451,33 @@ impl Watcher {
     /// Nothing waits, is queued or uploads in any folder still running, apart from empty
     /// files: those wait for content that may never come, so a single pass leaves them for the
     /// next run instead of waiting forever.
-    fn settled(&self, folders: &[Folder], stable_before: i64) -> Result<bool> {
-        for folder in folders.iter().filter(|f| !f.stopped) {
-            let journal = self.journal();
-            let status = journal.status(folder.spec.id, stable_before)?;
-            let open = status.waiting + status.queued + status.uploading;
-            if open > journal.empty_pending(folder.spec.id)? {
-                return Ok(false);
+    async fn settled(&self, folders: &[Folder], stable_before: i64) -> Result<bool> {
+        let ids: Vec<i64> = folders.iter().filter(|f| !f.stopped).map(|f| f.spec.id).collect();
+        self.record(move |j| {
+            for id in ids {
+                let status = j.status(id, stable_before)?;
+                let open = status.waiting + status.queued + status.uploading;
+                if open > j.empty_pending(id)? {
+                    return Ok(false);
+                }
             }
-        }
-        Ok(true)
+            Ok(true)
+        })
+        .await
     }
 
-    fn rescan(&self, folder: &Folder, generation: i64) -> Result<()> {
+    async fn rescan(&self, folder: &Folder, generation: i64) -> Result<()> {
         let seen = scan(folder);
-        let mut journal = self.journal();
-        journal.observe(folder.spec.id, &seen, self.now_ms(), generation)?;
-        journal.forget_unseen(folder.spec.id, generation)?;
-        Ok(())
+        let (id, now) = (folder.spec.id, self.now_ms());
+        self.record(move |j| {
+            j.observe(id, &seen, now, generation)?;
+            j.forget_unseen(id, generation).map(|_| ())
+        })
+        .await
     }
 
-    fn observe_paths(&self, folder: &Folder, paths: &[PathBuf]) -> Result<()> {
-        let mut seen = Vec::new();
+    async fn observe_paths(&self, folder: &Folder, paths: &[PathBuf]) -> Result<()> {
+        let (mut seen, mut gone) = (Vec::new(), Vec::new());
         for path in paths {
             let Some(rel) = folder.relative(path) else {
                 continue;
@@ -478,33 +489,37 @@ impl Watcher {
                 Ok(meta) if meta.is_dir() => seen.extend(scan_from(folder, path.clone())),
                 // A link, a device, or anything reached through a link: never followed, and a
                 // file that became one is forgotten like a file that went away.
-                Ok(_) | Err(_) => {
-                    // Gone (moved away, deleted): forget it locally; the object stays.
-                    let journal = self.journal();
-                    if journal
-                        .file(folder.spec.id, &rel)?
-                        .is_some_and(|r| r.state != FileState::Uploading)
-                    {
-                        journal.forget(folder.spec.id, &rel)?;
-                    }
-                }
+                Ok(_) | Err(_) => gone.push(rel),
             }
         }
-        if !seen.is_empty() {
-            let generation = self.now_ms();
-            self.journal()
-                .observe(folder.spec.id, &seen, self.now_ms(), generation)?;
+        if seen.is_empty() && gone.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let (id, now) = (folder.spec.id, self.now_ms());
+        self.record(move |j| {
+            // Gone (moved away, deleted): forgotten locally unless mid-upload; the object stays.
+            for rel in gone {
+                if j.file(id, &rel)?.is_some_and(|r| r.state != FileState::Uploading) {
+                    j.forget(id, &rel)?;
+                }
+            }
+            if !seen.is_empty() {
+                j.observe(id, &seen, now, now)?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// Settles uploads a crash interrupted: done if the bucket has the key with the file's MD5,
     /// else back to pending with the same key, to be uploaded again under it.
     async fn recover(&self, folder: &Folder) -> Result<()> {
-        let rows = self.journal().in_flight(folder.spec.id)?;
+        let id = folder.spec.id;
+        let rows = self.record(move |j| j.in_flight(id)).await?;
         for row in rows {
+            let path = row.path.clone();
             let (Some(key), Some(hash)) = (row.key.clone(), row.hash.clone()) else {
-                self.journal().requeue(folder.spec.id, &row.path)?;
+                self.record(move |j| j.requeue(id, &path)).await?;
                 continue;
             };
             let head = match folder.bucket.head(&key).await {
@@ -513,14 +528,17 @@ impl Watcher {
             };
             match head {
                 Ok(true) => {
-                    let upload = Upload {
-                        hash: &hash,
-                        size: row.size,
-                        key: &key,
-                        etag: &hash,
-                    };
-                    self.journal()
-                        .mark_uploaded(folder.spec.id, &row.path, &upload, self.now_ms())?;
+                    let (recorded, size, now) = (key.clone(), row.size, self.now_ms());
+                    self.record(move |j| {
+                        let upload = Upload {
+                            hash: &hash,
+                            size,
+                            key: &recorded,
+                            etag: &hash,
+                        };
+                        j.mark_uploaded(id, &path, &upload, now)
+                    })
+                    .await?;
                     self.sink.event(SyncEvent::File {
                         folder: folder.name(),
                         path: row.path.clone(),
@@ -529,7 +547,7 @@ impl Watcher {
                         message: Some("confirmed after restart".into()),
                     });
                 }
-                Ok(false) | Err(Error::NotFound(_)) => self.journal().requeue(folder.spec.id, &row.path)?,
+                Ok(false) | Err(Error::NotFound(_)) => self.record(move |j| j.requeue(id, &path)).await?,
                 Err(e) => return Err(e),
             }
         }

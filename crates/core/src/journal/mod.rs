@@ -15,6 +15,9 @@ use crate::error::Hint;
 use crate::tenant::{CategoryChoice, TenantId};
 use crate::{Dirs, Error, Result};
 
+mod writer;
+pub use writer::JournalWriter;
+
 const MIGRATIONS: &[&str] = &["CREATE TABLE folders (
         id INTEGER PRIMARY KEY,
         path TEXT NOT NULL UNIQUE,
@@ -310,7 +313,8 @@ impl Journal {
         now: i64,
         generation: i64,
     ) -> Result<()> {
-        let tx = self.conn.transaction().map_err(db_err)?;
+        // A savepoint: its own transaction alone, a nested step inside the writer's batch.
+        let tx = self.conn.savepoint().map_err(db_err)?;
         {
             let mut stmt = tx
                 .prepare_cached(
@@ -443,7 +447,8 @@ impl Journal {
             key,
             etag,
         } = *upload;
-        let tx = self.conn.transaction().map_err(db_err)?;
+        // A savepoint: its own transaction alone, a nested step inside the writer's batch.
+        let tx = self.conn.savepoint().map_err(db_err)?;
         tx.execute(
             "UPDATE files SET state = 'uploaded', hash = ?3, key = ?4, etag = ?5, last_error = NULL, attempts = 0
              WHERE folder = ?1 AND path = ?2",
