@@ -235,12 +235,7 @@ fn keys_from_prompt() -> Result<Credentials> {
         .map_err(|e| Error::io("cannot read the access key ID", e))?;
     let secret = rpassword::prompt_password("Secret access key (not shown): ")
         .map_err(|e| Error::io("cannot read the secret", e))?;
-    if id.trim().is_empty() || secret.trim().is_empty() {
-        return Err(Error::invalid(
-            "both the access key ID and the secret access key are needed",
-        ));
-    }
-    Ok(Credentials::new(id.trim(), Secret::new(secret.trim())))
+    Credentials::entered(&id, Secret::take_trimmed(secret))
 }
 
 fn show(ctx: &Ctx, name: Option<&str>) -> Result<ExitCode> {

@@ -20,6 +20,7 @@ pub mod links;
 pub mod listing;
 pub mod local_path;
 pub mod objects;
+pub mod opener;
 pub mod paths;
 pub mod probe;
 pub mod profile;

@@ -74,6 +74,17 @@ impl Credentials {
         }
     }
 
+    /// Keys as a person typed or pasted them: trimmed, and both required.
+    pub fn entered(access_key_id: &str, secret: Secret) -> crate::Result<Self> {
+        let id = access_key_id.trim();
+        if id.is_empty() || secret.is_empty() {
+            return Err(crate::Error::invalid(
+                "enter both the access key ID and the secret access key",
+            ));
+        }
+        Ok(Credentials::new(id, secret))
+    }
+
     /// The first characters of the access key ID, enough to recognise it, e.g. `3f9a…`.
     pub fn short_key_id(&self) -> String {
         abbreviate(&self.access_key_id)

@@ -8,7 +8,7 @@ use cubby_core::actions::transfers::{self, MoveReport};
 use cubby_core::listing::{self, Folder};
 use cubby_core::objects::{self, DeleteReport};
 use cubby_core::tenant::{ObjectKey, Prefix, TenantId};
-use cubby_core::{keys, Error, Result};
+use cubby_core::{keys, opener, Error};
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -122,123 +122,12 @@ pub async fn preview_object(state: State<'_, AppState>, key: ObjectKey) -> IpcRe
     })
 }
 
-/// Copies the object (verified, like any download) into Cubby's own folder for opened files and
-/// hands it to the desktop's default app for its type: how PDFs are previewed. Copies older than
-/// a day are removed on the way. Returns the local path.
+/// Opens a verified copy of a PDF in the desktop's viewer (see `cubby_core::opener`); returns
+/// the local path.
 #[tauri::command]
 #[specta::specta]
 pub async fn open_object(state: State<'_, AppState>, key: ObjectKey) -> IpcResult<String> {
-    if !key.name().to_ascii_lowercase().ends_with(".pdf") {
-        return Err(
-            Error::invalid("only PDFs open in another app; download the file to open it yourself").into(),
-        );
-    }
     let session = state.session().await?;
-    let dir = state.dirs.data.join("opened");
-    tokio::task::spawn_blocking({
-        let dir = dir.clone();
-        move || forget_old_copies(&dir)
-    });
-    let path = transfers::fetch_copy(&session.bucket, &key, &dir).await?;
-    open_with_default_app(&path)?;
+    let path = opener::open_pdf(&session.bucket, &key, &state.dirs).await?;
     Ok(path.display().to_string())
-}
-
-fn forget_old_copies(dir: &std::path::Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let day = std::time::Duration::from_secs(24 * 3600);
-    for entry in entries.flatten() {
-        let old = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > day);
-        if old {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
-
-/// Hands a verified PDF to the desktop's viewer: `xdg-open` (Linux), `open` (macOS) or
-/// `explorer` (Windows; never `cmd /C start`, whose parser would run `r&calc&.pdf`). Only PDFs:
-/// a downloaded `.desktop`, `.exe` or script must never be one click from running. The opener
-/// gets a clean environment: under the env profile Cubby's own holds the R2 secret.
-fn open_with_default_app(path: &std::path::Path) -> Result<()> {
-    if !is_pdf(path) {
-        return Err(Error::invalid(
-            "only PDFs open in another app; download the file to open it yourself",
-        ));
-    }
-    let mut command = if cfg!(target_os = "macos") {
-        std::process::Command::new("open")
-    } else if cfg!(windows) {
-        std::process::Command::new("explorer")
-    } else {
-        std::process::Command::new("xdg-open")
-    };
-    command.env_clear().envs(std::env::vars_os().filter(|(name, _)| {
-        name.to_str().is_some_and(|name| {
-            OPENER_ENV.contains(&name)
-                || name.starts_with("LC_")
-                || (name.starts_with("XDG_") && !name.contains("SECRET"))
-        })
-    }));
-    let mut child = command
-        .arg(path)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| {
-            Error::io(
-                "no program to open files with (on Linux, install xdg-utils); download the file instead",
-                e,
-            )
-        })?;
-    // Reaped off the async workers; the opener itself returns at once.
-    std::thread::spawn(move || child.wait());
-    Ok(())
-}
-
-/// What a desktop opener needs to find the user's session and preferred viewer, and no more.
-const OPENER_ENV: &[&str] = &[
-    "PATH",
-    "HOME",
-    "USER",
-    "LOGNAME",
-    "LANG",
-    "LANGUAGE",
-    "DISPLAY",
-    "WAYLAND_DISPLAY",
-    "DBUS_SESSION_BUS_ADDRESS",
-    "DESKTOP_SESSION",
-    "BROWSER",
-    "TMPDIR",
-    // Windows: where the system and the user's profile are.
-    "SystemRoot",
-    "windir",
-    "USERPROFILE",
-    "APPDATA",
-    "LOCALAPPDATA",
-    "TEMP",
-    "TMP",
-];
-
-/// A `.pdf` name and `%PDF-` as the first bytes: both, so neither a renamed program nor a
-/// misnamed file reaches the viewer.
-fn is_pdf(path: &std::path::Path) -> bool {
-    use std::io::Read;
-    let named = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
-    let mut magic = [0u8; 5];
-    named
-        && std::fs::File::open(path)
-            .and_then(|mut f| f.read_exact(&mut magic))
-            .is_ok()
-        && &magic == b"%PDF-"
 }

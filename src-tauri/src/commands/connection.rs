@@ -67,13 +67,7 @@ impl ConnectForm {
             allow_http: self.allow_http,
         }
         .profile()?;
-        let id = self.access_key_id.trim().to_string();
-        if id.is_empty() || secret.is_empty() {
-            return Err(Error::invalid(
-                "enter both the access key ID and the secret access key",
-            ));
-        }
-        Ok((profile, Credentials::new(id, secret)))
+        Ok((profile, Credentials::entered(&self.access_key_id, secret)?))
     }
 }
 
