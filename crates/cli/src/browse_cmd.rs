@@ -165,7 +165,7 @@ pub async fn stat(ctx: &Ctx, args: StatArgs) -> Result<ExitCode> {
             format!(
                 "Modified      {}",
                 info.last_modified
-                    .map(|t| t.to_rfc3339())
+                    .map(cubby_core::wire::time)
                     .unwrap_or_else(|| "-".into())
             ),
         ];

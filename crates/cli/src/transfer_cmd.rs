@@ -277,7 +277,7 @@ pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<ExitCode> {
                     } else {
                         "downloaded"
                     };
-                    let mut line = format!("{verb} {} → {} ({})", d.key, d.path.display(), bytes(d.bytes));
+                    let mut line = format!("{verb} {} → {} ({})", d.key, d.path.display(), bytes(d.size));
                     if !d.adjusted.is_empty() {
                         line.push_str(&format!(" [key adjusted: {}]", d.adjusted.join("; ")));
                     }

@@ -314,3 +314,51 @@ fn bad_input_gets_one_line_and_a_usage_exit_code() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("cannot read /nonexistent/.env"), "{err}");
 }
+
+/// One naming across commands: `size` for one object, `bytes` for a total, ETags without
+/// quotes, times in UTC to the second.
+#[test]
+fn json_reads_the_same_in_every_command() {
+    let home = Home::new();
+    let file = home.data.path().join("receipt.pdf");
+    std::fs::write(&file, b"%PDF-1.4 one receipt").unwrap();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut cmd = home.cubby(None);
+        cmd.arg("--json").args(args);
+        let (code, out, err) = run(&mut cmd, None);
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+    };
+    let is_time = |v: &serde_json::Value| {
+        let t = v.as_str().unwrap_or_default();
+        t.len() == 20 && t.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(t).is_ok()
+    };
+    let is_etag = |v: &serde_json::Value| {
+        let e = v.as_str().unwrap_or_default();
+        e.len() == 32 && e.chars().all(|c| c.is_ascii_hexdigit())
+    };
+
+    let put = json(&["put", file.to_str().unwrap(), "--tenant", "acme", "--new-tenant"]);
+    let uploaded = &put["uploaded"][0];
+    assert_eq!(uploaded["size"], 20, "{put}");
+    assert!(is_etag(&uploaded["etag"]), "{put}");
+    let key = uploaded["key"].as_str().unwrap().to_string();
+
+    let ls = json(&["ls", "acme", "-r"]);
+    let entry = &ls["objects"][0];
+    assert_eq!(entry["size"], 20, "{ls}");
+    assert!(is_time(&entry["modified"]), "{ls}");
+
+    let stat = json(&["stat", &key]);
+    assert_eq!(stat["size"], 20, "{stat}");
+    assert!(is_etag(&stat["etag"]), "{stat}");
+    assert!(is_time(&stat["modified"]), "{stat}");
+
+    let into = home.data.path().join("out");
+    std::fs::create_dir(&into).unwrap();
+    let get = json(&["get", &key, "--to", into.to_str().unwrap()]);
+    assert_eq!(get["downloaded"][0]["size"], 20, "{get}");
+
+    let du = json(&["du", "acme"]);
+    assert_eq!(du["bytes"], 20, "{du}");
+}

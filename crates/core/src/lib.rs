@@ -35,6 +35,7 @@ pub mod storage;
 pub mod tenant;
 pub mod transfer;
 pub mod watcher;
+pub mod wire;
 
 pub use error::{Error, Hint, Result};
 pub use keychain::{CredentialStore, MemoryKeychain, OsKeychain};

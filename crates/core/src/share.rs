@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::detect::detect_by_name;
@@ -159,8 +159,7 @@ pub async fn share(
 }
 
 fn rfc3339(now: DateTime<Utc>, expires: Duration) -> String {
-    let at = now + chrono::Duration::seconds(expires.as_secs() as i64);
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+    crate::wire::time(now + chrono::Duration::seconds(expires.as_secs() as i64))
 }
 
 /// The seed backend's generate-url response, field for field.

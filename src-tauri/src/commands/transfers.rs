@@ -180,7 +180,7 @@ pub async fn download_objects(
     )
     .await;
     state.finish_batch(batch);
-    let summary = BatchSummary::of(batch, report?, |d| if d.already_there { 0 } else { d.bytes });
+    let summary = BatchSummary::of(batch, report?, |d| if d.already_there { 0 } else { d.size });
     summary.notify(&app, Direction::Download);
     Ok(summary)
 }

@@ -32,7 +32,7 @@ impl From<ObjectEntry> for FileEntry {
             name: display_name(&entry.key).to_string(),
             content_type: detect_by_name(&entry.key).content_type.to_string(),
             size: entry.size,
-            modified: entry.last_modified.map(|t| t.to_rfc3339()),
+            modified: entry.last_modified.map(crate::wire::time),
             key: entry.key,
         }
     }

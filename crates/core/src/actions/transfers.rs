@@ -368,7 +368,7 @@ async fn downloaded_before(
     Ok(same.then(|| Downloaded {
         key: key.to_string(),
         path: target.path.clone(),
-        bytes: local,
+        size: local,
         adjusted: target.adjusted.clone(),
         resumed_from: 0,
         checksum_verified: true,

@@ -168,8 +168,11 @@ pub struct ObjectInfo {
     pub key: String,
     #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
     pub size: u64,
+    #[serde(serialize_with = "crate::wire::optional_etag")]
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub etag: Option<String>,
     #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    #[serde(rename = "modified", serialize_with = "crate::wire::optional_time")]
     pub last_modified: Option<DateTime<Utc>>,
     pub content_type: Option<String>,
     pub metadata: std::collections::BTreeMap<String, String>,
@@ -190,7 +193,9 @@ pub struct Fetched {
 pub struct ObjectEntry {
     pub key: String,
     pub size: u64,
+    #[serde(serialize_with = "crate::wire::optional_etag")]
     pub etag: Option<String>,
+    #[serde(rename = "modified", serialize_with = "crate::wire::optional_time")]
     pub last_modified: Option<DateTime<Utc>>,
 }
 

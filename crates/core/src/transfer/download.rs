@@ -45,7 +45,7 @@ impl Default for DownloadOptions {
 pub struct Downloaded {
     pub key: String,
     pub path: PathBuf,
-    pub bytes: u64,
+    pub size: u64,
     /// What had to change in the key to keep the file inside the folder.
     pub adjusted: Vec<String>,
     /// Bytes reused from an earlier interrupted download.
@@ -114,7 +114,7 @@ pub async fn download(
             direction: Direction::Download,
             key: key.to_string(),
             local: done.path.display().to_string(),
-            bytes: done.bytes,
+            size: done.size,
         },
         Err(e) => TransferEvent::Failed {
             id,
@@ -377,7 +377,7 @@ async fn download_inner(
     Ok(Downloaded {
         key: key.to_string(),
         path: destination,
-        bytes: size,
+        size,
         adjusted: target.adjusted.clone(),
         resumed_from: start,
         checksum_verified,

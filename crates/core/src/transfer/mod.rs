@@ -96,7 +96,7 @@ pub enum TransferEvent {
         key: String,
         local: String,
         #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
-        bytes: u64,
+        size: u64,
     },
     Failed {
         #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
@@ -129,7 +129,7 @@ impl TransferSink for NoSink {
 
 /// Reports a transfer that needed no bytes moved (the content was already there) as one that
 /// started and finished, so progress views count it done.
-pub fn report_done(sink: &dyn TransferSink, direction: Direction, key: &str, local: &str, bytes: u64) {
+pub fn report_done(sink: &dyn TransferSink, direction: Direction, key: &str, local: &str, size: u64) {
     let id = next_id();
     let (key, local) = (key.to_string(), local.to_string());
     sink.event(TransferEvent::Started {
@@ -137,14 +137,14 @@ pub fn report_done(sink: &dyn TransferSink, direction: Direction, key: &str, loc
         direction,
         key: key.clone(),
         local: local.clone(),
-        total: bytes,
+        total: size,
     });
     sink.event(TransferEvent::Finished {
         id,
         direction,
         key,
         local,
-        bytes,
+        size,
     });
 }
 

@@ -59,6 +59,7 @@ pub struct Uploaded {
     pub key: String,
     pub local: PathBuf,
     pub size: u64,
+    #[serde(serialize_with = "crate::wire::etag")]
     pub etag: String,
     /// The same content was already in the folder under this key: nothing was sent.
     pub already_there: bool,
@@ -211,7 +212,7 @@ pub async fn upload(
             direction: Direction::Upload,
             key,
             local,
-            bytes: done.size,
+            size: done.size,
         },
         Err(e) => TransferEvent::Failed {
             id,

@@ -21,7 +21,7 @@ function fakeCore(...answers: BatchSummary[]) {
       const failure = answer.failed.find((f) => f.item === key);
       const local = `/home/a/${key}`;
       if (failure) onEvent({ event: 'failed', direction: 'upload', batch, id, key, local, code: failure.code, message: failure.message });
-      else onEvent({ event: 'finished', direction: 'upload', batch, id, key, local, bytes: 1 });
+      else onEvent({ event: 'finished', direction: 'upload', batch, id, key, local, size: 1 });
     });
     return answer;
   };

@@ -89,7 +89,7 @@ export class Transfers {
         const item = this.#item(update);
         if (item) {
           item.state = 'done';
-          item.done = update.bytes ?? item.total;
+          item.done = update.size ?? item.total;
           item.total = Math.max(item.total, item.done);
           item.bytesPerSec = 0;
           item.etaSecs = null;

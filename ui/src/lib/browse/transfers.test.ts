@@ -9,7 +9,7 @@ describe('transfers', () => {
     t.apply({ event: 'progress', batch: 1, id: 7, done: 50, total: 100, bytes_per_sec: 25, eta_secs: 2 });
     expect(t.totals).toMatchObject({ active: 2, done: 50, total: 400, bytesPerSec: 25 });
     expect(t.totals.etaSecs).toBe(14);
-    t.apply({ event: 'finished', direction: 'upload', batch: 1, id: 7, key: 'a/documents/x.pdf', local: '/x.pdf', bytes: 100 });
+    t.apply({ event: 'finished', direction: 'upload', batch: 1, id: 7, key: 'a/documents/x.pdf', local: '/x.pdf', size: 100 });
     t.apply({ event: 'failed', direction: 'upload', batch: 1, id: 8, key: 'a/images/y.png', local: '/y.png', code: 'io', message: 'gone' });
     expect(t.totals.active).toBe(0);
     t.finish({ batch: 1, done: 1, bytes: 100, failed: [], cancelled: false });
@@ -29,7 +29,7 @@ describe('transfers', () => {
   it('hands over only the failed items of a finished batch for a retry', () => {
     const t = new Transfers();
     t.apply({ event: 'queued', batch: 3, direction: 'upload', items: [{ key: 'a/x', local: '/x', size: 1 }, { key: 'a/y', local: '/y', size: 1 }] });
-    t.apply({ event: 'finished', direction: 'upload', batch: 3, id: 1, key: 'a/x', local: '/x', bytes: 1 });
+    t.apply({ event: 'finished', direction: 'upload', batch: 3, id: 1, key: 'a/x', local: '/x', size: 1 });
     t.apply({ event: 'failed', direction: 'upload', batch: 3, id: 2, key: 'a/y', local: '/y', code: 'unreachable', message: 'down' });
     // A batch still running is not retried.
     expect(t.takeFailed(3)).toEqual([]);

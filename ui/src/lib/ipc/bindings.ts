@@ -47,9 +47,8 @@ export const commands = {
 	/**  The bytes of an image for the preview pane. */
 	previewObject: (key: ObjectKey) => typedError<Preview_Serialize, IpcError_Serialize>(__TAURI_INVOKE("preview_object", { key })),
 	/**
-	 *  Copies the object (verified, like any download) into Cubby's own folder for opened files and
-	 *  hands it to the desktop's default app for its type: how PDFs are previewed. Copies older than
-	 *  a day are removed on the way. Returns the local path.
+	 *  Opens a verified copy of a PDF in the desktop's viewer (see `cubby_core::opener`); returns
+	 *  the local path.
 	 */
 	openObject: (key: ObjectKey) => typedError<string, IpcError_Serialize>(__TAURI_INVOKE("open_object", { key })),
 	/**
@@ -539,7 +538,7 @@ export type ObjectInfo_Deserialize = {
 	key: string,
 	size: number,
 	etag?: string | null,
-	last_modified?: string | null,
+	modified?: string | null,
 	content_type?: string | null,
 	metadata: { [key in string]: string },
 };
@@ -548,7 +547,7 @@ export type ObjectInfo_Serialize = {
 	key: string,
 	size: number,
 	etag: string | null,
-	last_modified: string | null,
+	modified: string | null,
 	content_type: string | null,
 	metadata: { [key in string]: string },
 };
@@ -772,13 +771,13 @@ export type TransferEvent = TransferEvent_Serialize | TransferEvent_Deserialize;
  *  What a batch reports: its items once (Queued), then per transfer, in order: Started,
  *  Progress…, then Finished or Failed. Transfer ids are unique within the process.
  */
-export type TransferEvent_Deserialize = { event: "queued"; direction: Direction; items: QueuedItem_Deserialize[] } | { event: "started"; id: number; direction: Direction; key: string; local: string; total: number } | { event: "progress"; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs?: number | null } | { event: "finished"; id: number; direction: Direction; key: string; local: string; bytes: number } | { event: "failed"; id: number; direction: Direction; key: string; local: string; code: string; message: string };
+export type TransferEvent_Deserialize = { event: "queued"; direction: Direction; items: QueuedItem_Deserialize[] } | { event: "started"; id: number; direction: Direction; key: string; local: string; total: number } | { event: "progress"; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs?: number | null } | { event: "finished"; id: number; direction: Direction; key: string; local: string; size: number } | { event: "failed"; id: number; direction: Direction; key: string; local: string; code: string; message: string };
 
 /**
  *  What a batch reports: its items once (Queued), then per transfer, in order: Started,
  *  Progress…, then Finished or Failed. Transfer ids are unique within the process.
  */
-export type TransferEvent_Serialize = { event: "queued"; direction: Direction; items: QueuedItem_Serialize[] } | { event: "started"; id: number; direction: Direction; key: string; local: string; total: number } | { event: "progress"; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs: number | null } | { event: "finished"; id: number; direction: Direction; key: string; local: string; bytes: number } | { event: "failed"; id: number; direction: Direction; key: string; local: string; code: string; message: string };
+export type TransferEvent_Serialize = { event: "queued"; direction: Direction; items: QueuedItem_Serialize[] } | { event: "started"; id: number; direction: Direction; key: string; local: string; total: number } | { event: "progress"; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs: number | null } | { event: "finished"; id: number; direction: Direction; key: string; local: string; size: number } | { event: "failed"; id: number; direction: Direction; key: string; local: string; code: string; message: string };
 
 /**  What the transfers drawer hears: the core's events for one batch, tagged with the batch. */
 export type TransferUpdate = TransferUpdate_Serialize | TransferUpdate_Deserialize;
