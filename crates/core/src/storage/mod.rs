@@ -3,9 +3,12 @@
 //! memory with the same semantics, for tests that need no server. `Bucket` is what everything
 //! else holds: a cheap handle to either.
 
+pub mod headers;
 mod memory;
 mod s3;
 mod scoped;
+#[cfg(test)]
+mod wire_tests;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
