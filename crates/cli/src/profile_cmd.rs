@@ -201,6 +201,13 @@ fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
             }
         )
     });
+    if let Some(note) = profile
+        .public_url
+        .as_deref()
+        .and_then(cubby_core::profile::public_url_note)
+    {
+        ctx.note(&format!("note: {note}"));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

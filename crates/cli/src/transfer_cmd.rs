@@ -135,11 +135,23 @@ pub struct PutArgs {
     #[arg(long)]
     overwrite: bool,
     /// Files at least this large go up in parallel parts.
-    #[arg(long, default_value = "64MiB", value_parser = format::parse_size)]
+    #[arg(long, default_value = "64MiB", value_parser = multipart_threshold)]
     multipart_threshold: u64,
     /// Files uploaded at once.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
+}
+
+/// `--multipart-threshold`: a size no larger than one request may carry.
+fn multipart_threshold(text: &str) -> std::result::Result<u64, String> {
+    let size = format::parse_size(text)?;
+    if size > cubby_core::transfer::MAX_SINGLE_REQUEST {
+        return Err(format!(
+            "{} is more than one request may carry on R2 (4.995 GiB): use a smaller threshold, e.g. 64MiB",
+            bytes(size)
+        ));
+    }
+    Ok(size)
 }
 
 pub async fn put(ctx: &Ctx, args: PutArgs) -> Result<ExitCode> {

@@ -11,7 +11,7 @@ use crate::transfer::{part_size_for, DEFAULT_PART_SIZE};
 use crate::{Error, Result};
 
 /// CopyObject copies at most 5 GiB; larger objects are copied part by part.
-const MAX_SINGLE_COPY: u64 = 5 * 1024 * 1024 * 1024;
+const MAX_SINGLE_COPY: u64 = crate::transfer::MAX_SINGLE_REQUEST;
 /// DeleteObjects takes at most 1,000 keys per request.
 const DELETE_BATCH: usize = 1_000;
 

@@ -168,6 +168,14 @@ impl Profile {
         }
         self.endpoint_url()?;
         validate_bucket(&self.bucket)?;
+        if self.bucket.contains('.')
+            && crate::storage::headers::Dialect::of(self) == crate::storage::headers::Dialect::R2
+        {
+            return Err(Error::invalid(format!(
+                "bucket name '{}' is not an R2 bucket name: R2 uses lowercase letters, digits and hyphens, no dots",
+                escaped(&self.bucket)
+            )));
+        }
         if let Some(public) = &self.public_url {
             parse_http_url(public, "public URL")?;
         }
@@ -298,6 +306,15 @@ fn parse_endpoint(text: &str) -> Result<Url> {
 }
 
 /// Normalises a public URL: no trailing slash, so `{public_url}/{key}` is always right.
+/// What to know about a public URL that works but serves customers badly: r2.dev addresses
+/// are rate-limited and meant for development (Cloudflare's public-buckets page).
+pub fn public_url_note(url: &str) -> Option<&'static str> {
+    let host = Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
+    host.ends_with(".r2.dev").then_some(
+        "r2.dev addresses are rate-limited and meant for testing: connect a custom domain to the bucket for links customers use",
+    )
+}
+
 pub fn normalize_public_url(text: &str) -> Result<String> {
     parse_http_url(text, "public URL")?;
     Ok(text.trim().trim_end_matches('/').to_string())
@@ -385,6 +402,23 @@ mod tests {
         assert!(p.endpoint_url().unwrap().as_str().contains(".fedramp.r2."));
         assert!(!p.path_style());
         assert_eq!(p.kind(), ProfileKind::R2);
+    }
+
+    #[test]
+    fn an_r2_dev_public_url_gets_a_note() {
+        assert!(public_url_note("https://pub-0123abcd.r2.dev").is_some_and(|n| n.contains("custom domain")));
+        assert!(public_url_note("https://files.example.com").is_none());
+        assert!(public_url_note("https://r2.dev.example.com").is_none());
+    }
+
+    #[test]
+    fn r2_bucket_names_have_no_dots_where_s3_allows_them() {
+        let mut p = r2("prod");
+        p.bucket = "receipts.2026".into();
+        let err = p.validate().unwrap_err().to_string();
+        assert!(err.contains("no dots"), "{err}");
+        p.endpoint = Some("http://127.0.0.1:9000".into());
+        p.validate().unwrap();
     }
 
     #[test]

@@ -635,11 +635,16 @@ impl S3Store {
         let what = key
             .map(|k| format!("'{k}'"))
             .unwrap_or_else(|| format!("bucket '{bucket}'"));
+        let Advice {
+            new_token,
+            jurisdiction,
+            permission,
+        } = advice(self.dialect, host, op);
         match (code, status) {
             ("InvalidAccessKeyId", _) => Error::Auth {
                 kind: AuthFailure::UnknownAccessKey,
                 message: format!(
-                    "the server does not know access key {key_hint}: check the access key ID, or create a new API token"
+                    "the server does not know access key {key_hint}: check the access key ID, or create a new API token{new_token}"
                 ),
             },
             ("InvalidArgument", _) if server_message.contains("Credential") => Error::Auth {
@@ -658,21 +663,25 @@ impl S3Store {
                 "{what} changed in bucket '{bucket}' meanwhile"
             )),
             ("NoSuchBucket", _) => Error::NoSuchBucket(format!(
-                "bucket '{bucket}' does not exist at {host}{port}: check the bucket name"
+                "bucket '{bucket}' does not exist at {host}{port}: check the bucket name{jurisdiction}"
             )),
             ("NoSuchKey", _) | ("NotFound", _) | (_, Some(404)) if key.is_some() => {
                 Error::NotFound(format!("no object {what} in bucket '{bucket}'"))
             }
-            (_, Some(404)) => Error::NoSuchBucket(format!("bucket '{bucket}' does not exist at {host}{port}: check the bucket name")),
+            (_, Some(404)) => Error::NoSuchBucket(format!(
+                "bucket '{bucket}' does not exist at {host}{port}: check the bucket name{jurisdiction}"
+            )),
             ("AccessDenied", _) | (_, Some(403)) => Error::Auth {
                 kind: AuthFailure::AccessDenied,
                 message: format!(
-                    "access denied: access key {key_hint} may not {op} {what}; give the API token Object Read & Write on this bucket"
+                    "access denied: access key {key_hint} may not {op} {what}; {permission}{new_token}"
                 ),
             },
             (_, Some(401)) => Error::Auth {
                 kind: AuthFailure::UnknownAccessKey,
-                message: format!("the server refused access key {key_hint} (HTTP 401): check the access key ID and secret"),
+                message: format!(
+                    "the server refused access key {key_hint} (HTTP 401): check the access key ID and secret{new_token}"
+                ),
             },
             _ => {
                 let detail = match (code.is_empty(), status) {
@@ -695,6 +704,41 @@ fn presigning_at(expires: Duration, start: std::time::SystemTime) -> Result<Pres
         .expires_in(expires)
         .build()
         .map_err(|e| Error::invalid(format!("cannot sign: {e}")))
+}
+
+/// The parts of an error message that depend on where the request went.
+pub(super) struct Advice {
+    pub(super) new_token: &'static str,
+    pub(super) jurisdiction: &'static str,
+    pub(super) permission: &'static str,
+}
+
+pub(super) fn advice(dialect: Dialect, host: &str, op: &str) -> Advice {
+    let r2 = dialect == Dialect::R2;
+    // The default endpoint `<account>.r2.cloudflarestorage.com`, not a jurisdiction's.
+    let default_endpoint = host
+        .strip_suffix(".r2.cloudflarestorage.com")
+        .is_some_and(|account| !account.contains('.'));
+    Advice {
+        // R2: a new API token can take up to a minute before the endpoint accepts it.
+        new_token: if r2 {
+            " (a token made in the last minute may not work yet: wait a minute and retry)"
+        } else {
+            ""
+        },
+        // R2: a bucket in a jurisdiction answers only at that jurisdiction's endpoint.
+        jurisdiction: if r2 && default_endpoint {
+            ", or if it was created in the EU or FedRAMP jurisdiction, set that jurisdiction on the profile"
+        } else {
+            ""
+        },
+        // Reading or writing a bucket's CORS rules is bucket administration on R2.
+        permission: if op.contains("CORS") {
+            "use an API token with Admin Read & Write"
+        } else {
+            "give the API token Object Read & Write on this bucket"
+        },
+    }
 }
 
 fn to_chrono(t: aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {

@@ -105,8 +105,8 @@ impl Rig {
         Rig { _dir: dir, sandbox }
     }
 
-    fn store(&self, dialect: Dialect) -> (S3Store, Capture) {
-        let profile = Profile {
+    fn profile(&self) -> Profile {
+        Profile {
             name: "wire".into(),
             account_id: None,
             jurisdiction: None,
@@ -117,10 +117,13 @@ impl Rig {
             direct_upload: false,
             allow_http: false,
             origin: Origin::Stored,
-        };
+        }
+    }
+
+    fn store(&self, dialect: Dialect) -> (S3Store, Capture) {
         let capture = Capture::default();
         let store = S3Store::connect_as(
-            &profile,
+            &self.profile(),
             &Credentials::new("WIREKEY", Secret::new("wire-secret")),
             dialect,
             vec![SharedInterceptor::new(capture.clone())],
@@ -321,4 +324,42 @@ async fn r2_completion_refuses_a_taken_key_by_looking_first() {
         .abort_multipart("acme/documents/taken.pdf", &id)
         .await
         .unwrap();
+}
+
+#[test]
+fn r2_failures_point_at_what_r2_users_trip_on() {
+    use super::s3::advice;
+    let account = "0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com";
+    let r2 = advice(Dialect::R2, account, "list");
+    assert!(r2.new_token.contains("wait a minute"));
+    assert!(r2.jurisdiction.contains("EU or FedRAMP"));
+    assert!(r2.permission.contains("Object Read & Write"));
+    // Already at a jurisdiction's endpoint: no jurisdiction hint.
+    let eu = advice(
+        Dialect::R2,
+        "0123456789abcdef0123456789abcdef.eu.r2.cloudflarestorage.com",
+        "list",
+    );
+    assert!(eu.jurisdiction.is_empty());
+    assert!(advice(Dialect::R2, account, "write CORS rules of")
+        .permission
+        .contains("Admin Read & Write"));
+    // Other servers hear none of R2's particulars.
+    let s3 = advice(Dialect::S3, "127.0.0.1", "list");
+    assert!(s3.new_token.is_empty() && s3.jurisdiction.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_key_on_r2_says_new_tokens_take_a_minute() {
+    let rig = Rig::start().await;
+
+    let store = S3Store::connect_as(
+        &rig.profile(),
+        &Credentials::new("NOSUCHKEY", Secret::new("wrong")),
+        Dialect::R2,
+        Vec::new(),
+    )
+    .unwrap();
+    let err = store.head("acme/documents/x.pdf").await.unwrap_err();
+    assert!(err.to_string().contains("wait a minute"), "{err}");
 }

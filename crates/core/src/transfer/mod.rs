@@ -37,6 +37,9 @@ use crate::{Error, Result};
 pub const MIB: u64 = 1024 * 1024;
 pub const DEFAULT_MULTIPART_THRESHOLD: u64 = 64 * MIB;
 pub const DEFAULT_PART_SIZE: u64 = 16 * MIB;
+/// The most one request may carry, as one PutObject, one part or one UploadPartCopy: R2's
+/// limit of 4.995 GiB (S3 allows 5 GiB, so this fits both).
+pub const MAX_SINGLE_REQUEST: u64 = 5 * 1024 * MIB - 5 * MIB;
 /// S3's and R2's limits: parts of at least 5 MiB (except the last), at most 10,000 parts.
 const MIN_PART_SIZE: u64 = 5 * MIB;
 const MAX_PARTS: u64 = 10_000;

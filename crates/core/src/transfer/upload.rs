@@ -254,7 +254,8 @@ async fn upload_inner(
     if cancel.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    let etag = if plan.size >= options.multipart_threshold {
+    // Above what one request may carry, parts whatever the threshold says.
+    let etag = if plan.size >= options.multipart_threshold.min(MAX_SINGLE_REQUEST) {
         upload_multipart(bucket, plan, options, &meter, cancel).await?
     } else {
         upload_single(bucket, plan, options, &meter, cancel).await?

@@ -69,6 +69,9 @@ describe('validateConnectForm', () => {
     expect(validateConnectForm(valid({ publicUrl: '' })).publicUrl).toBeUndefined();
     expect(validateConnectForm(valid({ publicUrl: 'files.example.com' })).publicUrl?.level).toBe('error');
     expect(validateConnectForm(valid({ publicUrl: 'https://files.example.com' })).publicUrl).toBeUndefined();
+    const dev = validateConnectForm(valid({ publicUrl: 'https://pub-0123abcd.r2.dev' })).publicUrl;
+    expect(dev?.level).toBe('warning');
+    expect(dev?.message).toContain('custom domain');
   });
 
   it('rejects profile names with spaces or slashes', () => {
@@ -87,6 +90,11 @@ describe('validateConnectForm', () => {
   it('rejects a bucket with a path and warns on unusual bucket names', () => {
     expect(validateConnectForm(valid({ bucket: 'files/acme' })).bucket?.level).toBe('error');
     expect(validateConnectForm(valid({ bucket: 'My_Bucket' })).bucket?.level).toBe('warning');
+    // R2 has no dots in bucket names; other S3 servers may.
+    expect(validateConnectForm(valid({ bucket: 'receipts.2026' })).bucket?.level).toBe('error');
+    expect(
+      validateConnectForm(valid({ mode: 'endpoint', endpoint: 'https://s3.example.com', bucket: 'receipts.2026' })).bucket,
+    ).toBeUndefined();
   });
 });
 

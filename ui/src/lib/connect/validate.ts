@@ -73,9 +73,12 @@ function checkEndpoint(endpoint: string, allowHttp: boolean): FieldProblem | und
   return undefined;
 }
 
-function checkBucket(bucket: string): FieldProblem | undefined {
+function checkBucket(bucket: string, mode: ConnectFormState['mode']): FieldProblem | undefined {
   if (bucket === '') return error('Enter the bucket name.');
   if (bucket.includes('/')) return error('Enter only the bucket name, without slashes or a path.');
+  if (mode === 'r2' && bucket.includes('.')) {
+    return error('R2 bucket names have no dots: lowercase letters, digits and dashes only.');
+  }
   if (!BUCKET.test(bucket)) {
     return warning('Bucket names are usually 3–63 lowercase letters, digits, dots and dashes. Check the spelling.');
   }
@@ -85,6 +88,11 @@ function checkBucket(bucket: string): FieldProblem | undefined {
 function checkPublicUrl(publicUrl: string): FieldProblem | undefined {
   if (publicUrl === '') return undefined;
   if (!isHttpUrl(publicUrl)) return error('Enter a full URL starting with https:// (or leave it empty).');
+  if (new URL(publicUrl).hostname.toLowerCase().endsWith('.r2.dev')) {
+    return warning(
+      'r2.dev addresses are rate-limited and meant for testing. For links customers use, connect a custom domain to the bucket.',
+    );
+  }
   return undefined;
 }
 
@@ -98,7 +106,7 @@ export function validateConnectForm(
 ): Problems {
   const problems: Problems = {
     name: checkName(state.name.trim(), existingNames),
-    bucket: checkBucket(state.bucket.trim()),
+    bucket: checkBucket(state.bucket.trim(), state.mode),
     publicUrl: checkPublicUrl(state.publicUrl.trim()),
     accessKeyId: state.accessKeyId.trim() === '' ? error('Enter the access key ID.') : undefined,
     secret: state.secret.trim() === '' ? error('Enter the secret access key.') : undefined,
