@@ -33,6 +33,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         open_object,
         plan_upload,
         upload_files,
+        download_clashes,
         download_objects,
         cancel_transfer,
         share_link,

@@ -142,18 +142,20 @@ pub async fn test_connection(form: ConnectForm) -> IpcResult<ConnectionReport> {
     Ok(probe(&bucket, ProbeOptions { write: true }).await)
 }
 
-/// Tests the form's settings and, only when they work, stores the profile as the default.
+/// Tests the form's settings and stores the profile as the default when they work, or when
+/// the person chose to save it anyway (`anyway`: a new R2 token can take a minute to work).
 #[tauri::command]
 #[specta::specta]
 pub async fn connect(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
     form: ConnectForm,
+    anyway: bool,
 ) -> IpcResult<ConnectionReport> {
     let (profile, credentials) = form.into_parts()?;
     let bucket = Bucket::connect(&profile, &credentials)?;
     let report = probe(&bucket, ProbeOptions { write: true }).await;
-    if report.ok {
+    if report.ok || anyway {
         // The default connection is where uploads and every watched folder go: moving it to
         // another server is confirmed natively, where the page cannot answer for the user.
         if let Some(change) = profiles_action::default_change(&state.config()?, &profile) {

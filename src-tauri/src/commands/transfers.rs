@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use cubby_core::actions::transfers::{self, BatchReport, DownloadItem, ItemFailure, PlannedUpload};
+use cubby_core::actions::transfers::{self, BatchReport, Clash, DownloadItem, ItemFailure, PlannedUpload};
 use cubby_core::tenant::{CategoryChoice, ObjectKey, TenantId};
 use cubby_core::transfer::{
     Direction, DownloadOptions, TransferEvent, TransferSink, UploadOptions, UploadPlan,
@@ -152,7 +152,24 @@ pub async fn upload_files(
     Ok(summary)
 }
 
-/// Downloads objects into `dir` (picked in the native dialog), each under its own name.
+/// The files a download into `dir` would meet there, asked before it starts so the person can
+/// choose Replace, Keep both or Skip once for the batch.
+#[tauri::command]
+#[specta::specta]
+pub async fn download_clashes(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    keys: Vec<ObjectKey>,
+    dir: String,
+) -> IpcResult<Vec<Clash>> {
+    let dir = app.state::<Grants>().check(&dir)?;
+    let session = state.session().await?;
+    let items: Vec<DownloadItem> = keys.into_iter().map(DownloadItem::flat).collect();
+    Ok(transfers::download_clashes(&session.bucket, &items, &dir).await?)
+}
+
+/// Downloads objects into `dir` (picked in the native dialog), each under the name the table
+/// shows. A name already taken gets a " (1)" copy, or is replaced when `replace`.
 #[tauri::command]
 #[specta::specta]
 pub async fn download_objects(
@@ -160,6 +177,7 @@ pub async fn download_objects(
     state: State<'_, AppState>,
     keys: Vec<ObjectKey>,
     dir: String,
+    replace: bool,
     on_event: Channel<TransferUpdate>,
 ) -> IpcResult<BatchSummary> {
     if keys.is_empty() {
@@ -174,7 +192,10 @@ pub async fn download_objects(
         &session.bucket,
         items,
         &dir,
-        &DownloadOptions::default(),
+        &DownloadOptions {
+            overwrite: replace,
+            ..DownloadOptions::default()
+        },
         sink,
         &cancel,
     )

@@ -340,6 +340,35 @@ pub async fn download(
     Ok(BatchReport::of(names.into_iter(), results, cancel.is_cancelled()))
 }
 
+/// A download whose file name is already taken in the folder.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Clash {
+    pub key: String,
+    /// The file that is there.
+    pub local: String,
+    /// It already holds the object's content: the download skips it by itself.
+    pub identical: bool,
+}
+
+/// The items whose file is already in `dir`, and whether that file holds the object's content:
+/// what a person decides about before the download starts (replace, keep both, skip).
+pub async fn download_clashes(bucket: &Bucket, items: &[DownloadItem], dir: &Path) -> Result<Vec<Clash>> {
+    let mut clashes = Vec::new();
+    for item in items {
+        let target = transfer::target_for(dir, &item.key, &item.strip)?;
+        if !std::fs::symlink_metadata(&target.path).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        clashes.push(Clash {
+            key: item.key.to_string(),
+            local: target.path.display().to_string(),
+            identical: downloaded_before(bucket, &item.key, &target).await?.is_some(),
+        });
+    }
+    Ok(clashes)
+}
+
 /// The local file at the download's target when it already holds the object's content (an
 /// earlier run of the same download): fetching it again would only add a " (1)" copy.
 async fn downloaded_before(
@@ -445,6 +474,31 @@ pub struct MoveReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn clashes_tell_the_same_file_from_a_different_one() {
+        let bucket = Bucket::in_memory("b");
+        let dir = tempfile::tempdir().unwrap();
+        let same = ObjectKey::parse("acme/documents/20250127_123456_abc123_receipt.pdf").unwrap();
+        let other = ObjectKey::parse("acme/documents/invoice.pdf").unwrap();
+        let fresh = ObjectKey::parse("acme/documents/new.pdf").unwrap();
+        for key in [&same, &other, &fresh] {
+            bucket.put(key.as_str(), b"%PDF-1.4 server".to_vec(), None).await.unwrap();
+        }
+        // Saved under the name people see, as a download would.
+        std::fs::write(dir.path().join("receipt.pdf"), b"%PDF-1.4 server").unwrap();
+        std::fs::write(dir.path().join("invoice.pdf"), b"%PDF-1.4 mine, edited").unwrap();
+        let items: Vec<DownloadItem> = [same, other, fresh].into_iter().map(DownloadItem::flat).collect();
+        let clashes = download_clashes(&bucket, &items, dir.path()).await.unwrap();
+        let found: Vec<(&str, bool)> = clashes.iter().map(|c| (c.key.as_str(), c.identical)).collect();
+        assert_eq!(
+            found,
+            [
+                ("acme/documents/20250127_123456_abc123_receipt.pdf", true),
+                ("acme/documents/invoice.pdf", false)
+            ]
+        );
+    }
 
     #[test]
     fn outcomes_stay_with_their_items() {

@@ -115,6 +115,7 @@ pub async fn download(
             key: key.to_string(),
             local: done.path.display().to_string(),
             size: done.size,
+            note: done.note.clone(),
         },
         Err(e) => TransferEvent::Failed {
             id,

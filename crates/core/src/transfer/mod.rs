@@ -100,6 +100,9 @@ pub enum TransferEvent {
         local: String,
         #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
         size: u64,
+        /// What a person should know about the result, e.g. that a download could not be
+        /// verified, or that the content was already there.
+        note: Option<String>,
     },
     Failed {
         #[cfg_attr(feature = "specta", specta(type = specta_typescript::Number))]
@@ -133,6 +136,7 @@ impl TransferSink for NoSink {
 /// Reports a transfer that needed no bytes moved (the content was already there) as one that
 /// started and finished, so progress views count it done.
 pub fn report_done(sink: &dyn TransferSink, direction: Direction, key: &str, local: &str, size: u64) {
+    const ALREADY_THERE: &str = "already there: nothing to copy";
     let id = next_id();
     let (key, local) = (key.to_string(), local.to_string());
     sink.event(TransferEvent::Started {
@@ -148,6 +152,7 @@ pub fn report_done(sink: &dyn TransferSink, direction: Direction, key: &str, loc
         key,
         local,
         size,
+        note: Some(ALREADY_THERE.into()),
     });
 }
 

@@ -213,6 +213,7 @@ pub async fn upload(
             key,
             local,
             size: done.size,
+            note: None,
         },
         Err(e) => TransferEvent::Failed {
             id,

@@ -14,8 +14,11 @@ export const commands = {
 	 */
 	reportStartup: (timings: StartupTimings_Deserialize) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("report_startup", { timings })),
 	testConnection: (form: ConnectForm_Deserialize) => typedError<ConnectionReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("test_connection", { form })),
-	/**  Tests the form's settings and, only when they work, stores the profile as the default. */
-	connect: (form: ConnectForm_Deserialize) => typedError<ConnectionReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("connect", { form })),
+	/**
+	 *  Tests the form's settings and stores the profile as the default when they work, or when
+	 *  the person chose to save it anyway (`anyway`: a new R2 token can take a minute to work).
+	 */
+	connect: (form: ConnectForm_Deserialize, anyway: boolean) => typedError<ConnectionReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("connect", { form, anyway })),
 	importEnv: (path: string, name: string | null) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("import_env", { path, name })),
 	testProfile: (name: string) => typedError<ConnectionReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("test_profile", { name })),
 	useProfile: (name: string) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("use_profile", { name })),
@@ -58,8 +61,16 @@ export const commands = {
 	planUpload: (paths: string[], tenant: string, category: string) => typedError<PlannedUpload[], IpcError_Serialize>(__TAURI_INVOKE("plan_upload", { paths, tenant, category })),
 	/**  Uploads files and folders to `tenant`, routed by `category` ("auto" or a category name). */
 	uploadFiles: (paths: string[], tenant: string, category: string, onEvent: Channel<TransferUpdate_Deserialize>) => typedError<BatchSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("upload_files", { paths, tenant, category, onEvent })),
-	/**  Downloads objects into `dir` (picked in the native dialog), each under its own name. */
-	downloadObjects: (keys: ObjectKey[], dir: string, onEvent: Channel<TransferUpdate_Deserialize>) => typedError<BatchSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("download_objects", { keys, dir, onEvent })),
+	/**
+	 *  The files a download into `dir` would meet there, asked before it starts so the person can
+	 *  choose Replace, Keep both or Skip once for the batch.
+	 */
+	downloadClashes: (keys: ObjectKey[], dir: string) => typedError<Clash[], IpcError_Serialize>(__TAURI_INVOKE("download_clashes", { keys, dir })),
+	/**
+	 *  Downloads objects into `dir` (picked in the native dialog), each under the name the table
+	 *  shows. A name already taken gets a " (1)" copy, or is replaced when `replace`.
+	 */
+	downloadObjects: (keys: ObjectKey[], dir: string, replace: boolean, onEvent: Channel<TransferUpdate_Deserialize>) => typedError<BatchSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("download_objects", { keys, dir, replace, onEvent })),
 	/**
 	 *  Cancels a running batch: open multipart uploads are aborted, downloads keep their partial
 	 *  file to resume. False when the batch had already finished.
@@ -155,6 +166,15 @@ export type BatchSummary_Serialize = {
 
 /**  The seed's folders inside a tenant. */
 export type Category = "documents" | "images" | "uploads";
+
+/**  A download whose file name is already taken in the folder. */
+export type Clash = {
+	key: string,
+	/**  The file that is there. */
+	local: string,
+	/**  It already holds the object's content: the download skips it by itself. */
+	identical: boolean,
+};
 
 /**
  *  What the Connect form sends. The secret arrives once and goes to the keychain; no reply
@@ -771,13 +791,23 @@ export type TransferEvent = TransferEvent_Serialize | TransferEvent_Deserialize;
  *  What a batch reports: its items once (Queued), then per transfer, in order: Started,
  *  Progress…, then Finished or Failed. Transfer ids are unique within the process.
  */
-export type TransferEvent_Deserialize = { event: "queued"; direction: Direction; items: QueuedItem_Deserialize[] } | { event: "started"; id: number; direction: Direction; key: string; local: string; total: number } | { event: "progress"; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs?: number | null } | { event: "finished"; id: number; direction: Direction; key: string; local: string; size: number } | { event: "failed"; id: number; direction: Direction; key: string; local: string; code: string; message: string };
+export type TransferEvent_Deserialize = { event: "queued"; direction: Direction; items: QueuedItem_Deserialize[] } | { event: "started"; id: number; direction: Direction; key: string; local: string; total: number } | { event: "progress"; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs?: number | null } | { event: "finished"; id: number; direction: Direction; key: string; local: string; size: number; 
+/**
+ *  What a person should know about the result, e.g. that a download could not be
+ *  verified, or that the content was already there.
+ */
+note?: string | null } | { event: "failed"; id: number; direction: Direction; key: string; local: string; code: string; message: string };
 
 /**
  *  What a batch reports: its items once (Queued), then per transfer, in order: Started,
  *  Progress…, then Finished or Failed. Transfer ids are unique within the process.
  */
-export type TransferEvent_Serialize = { event: "queued"; direction: Direction; items: QueuedItem_Serialize[] } | { event: "started"; id: number; direction: Direction; key: string; local: string; total: number } | { event: "progress"; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs: number | null } | { event: "finished"; id: number; direction: Direction; key: string; local: string; size: number } | { event: "failed"; id: number; direction: Direction; key: string; local: string; code: string; message: string };
+export type TransferEvent_Serialize = { event: "queued"; direction: Direction; items: QueuedItem_Serialize[] } | { event: "started"; id: number; direction: Direction; key: string; local: string; total: number } | { event: "progress"; id: number; done: number; total: number; bytes_per_sec: number | null; eta_secs: number | null } | { event: "finished"; id: number; direction: Direction; key: string; local: string; size: number; 
+/**
+ *  What a person should know about the result, e.g. that a download could not be
+ *  verified, or that the content was already there.
+ */
+note: string | null } | { event: "failed"; id: number; direction: Direction; key: string; local: string; code: string; message: string };
 
 /**  What the transfers drawer hears: the core's events for one batch, tagged with the batch. */
 export type TransferUpdate = TransferUpdate_Serialize | TransferUpdate_Deserialize;
