@@ -15,6 +15,10 @@ pub struct SandboxArgs {
     /// Fill the sandbox with two demo tenants, then exit.
     #[arg(long)]
     seed_demo: bool,
+    /// Refuse what Cloudflare R2 documents it refuses (part sizes, request limits, presign
+    /// expiry, bucket names, its copy guard), to try a script before it meets a real bucket.
+    #[arg(long, conflicts_with = "seed_demo")]
+    r2: bool,
 }
 
 pub async fn run(ctx: &Ctx, args: SandboxArgs) -> Result<ExitCode> {
@@ -34,7 +38,8 @@ pub async fn run(ctx: &Ctx, args: SandboxArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let server = sandbox::start(&ctx.dirs, &ctx.store, &config, &ctx.env, args.port)
+    let r2 = args.r2.then(cubby_sandbox::R2Rules::default);
+    let server = sandbox::start(&ctx.dirs, &ctx.store, &config, &ctx.env, args.port, r2)
         .await
         .map_err(|e| match e.kind() {
             Error::InvalidInput(m) => Error::invalid(format!("{m} with --port")),
@@ -42,10 +47,11 @@ pub async fn run(ctx: &Ctx, args: SandboxArgs) -> Result<ExitCode> {
         })?;
     let root = sandbox::root(&ctx.dirs);
     ctx.emit(
-        &serde_json::json!({ "endpoint": server.endpoint(), "bucket": sandbox::BUCKET, "root": root }),
+        &serde_json::json!({ "endpoint": server.endpoint(), "bucket": sandbox::BUCKET, "root": root, "r2": args.r2 }),
         || {
             format!(
-                "Sandbox listening on {} · bucket {} · files in {}",
+                "Sandbox{} listening on {} · bucket {} · files in {}",
+                if args.r2 { " (R2 rules)" } else { "" },
                 server.endpoint(),
                 sandbox::BUCKET,
                 root.display()

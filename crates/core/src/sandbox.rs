@@ -96,6 +96,7 @@ pub fn options(
         port: port.unwrap_or_else(|| self::port(config, env)),
         access_key: credentials.access_key_id.clone(),
         secret_key: credentials.secret.expose().to_string(),
+        r2: None,
     })
 }
 
@@ -130,15 +131,18 @@ pub async fn start(
     config: &Config,
     env: &Env,
     port: Option<u16>,
+    r2: Option<cubby_sandbox::R2Rules>,
 ) -> Result<cubby_sandbox::Sandbox> {
-    cubby_sandbox::Sandbox::start(options(dirs, store, config, env, port)?)
-        .await
-        .map_err(|e| match e {
-            cubby_sandbox::Error::PortInUse(p) => Error::invalid(format!(
-                "port {p} is already in use (is the sandbox already running?): choose another port"
-            )),
-            other => Error::Unreachable(other.to_string()),
-        })
+    let options = cubby_sandbox::Options {
+        r2,
+        ..options(dirs, store, config, env, port)?
+    };
+    cubby_sandbox::Sandbox::start(options).await.map_err(|e| match e {
+        cubby_sandbox::Error::PortInUse(p) => Error::invalid(format!(
+            "port {p} is already in use (is the sandbox already running?): choose another port"
+        )),
+        other => Error::Unreachable(other.to_string()),
+    })
 }
 
 /// The folder the sandbox serves; buckets are its subfolders.

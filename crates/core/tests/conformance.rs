@@ -13,6 +13,7 @@ use cubby_core::local_path::LocalTarget;
 use cubby_core::objects;
 use cubby_core::probe::{probe, ProbeOptions, StepId, StepStatus};
 use cubby_core::profile::{Origin, DEFAULT_EXPIRY_SECS};
+use cubby_core::storage::headers::Dialect;
 use cubby_core::tenant::{CategoryChoice, ObjectKey, Prefix, TenantId};
 use cubby_core::transfer::{self, DownloadOptions, Downloaded, NoSink, TransferEvent, UploadOptions, MIB};
 use cubby_core::{Bucket, Credentials, Profile, Secret};
@@ -42,7 +43,11 @@ fn bucket(endpoint: &str, key: &str, secret: &str) -> Bucket {
 
 /// The suite itself: each case names what it guards when it fails.
 async fn suite(endpoint: &str, key: &str, secret: &str) {
-    let b = bucket(endpoint, key, secret);
+    suite_on(&bucket(endpoint, key, secret), endpoint, key, secret).await;
+}
+
+async fn suite_on(b: &Bucket, endpoint: &str, key: &str, secret: &str) {
+    let b = b.clone();
     storage_suite(&b).await;
     presigned_get_works_with_any_http_client(&b).await;
     presigned_put_signs_the_content_type(&b).await;
@@ -984,6 +989,80 @@ async fn seaweedfs_conforms() {
     suite(&server.endpoint, &server.access_key, &server.secret_key).await;
 }
 
+async fn r2_sandbox(dir: &Path, rules: cubby_sandbox::R2Rules) -> (cubby_sandbox::Sandbox, Bucket) {
+    let sandbox = cubby_sandbox::Sandbox::start(cubby_sandbox::Options {
+        root: dir.to_path_buf(),
+        bucket: BUCKET.into(),
+        port: 0,
+        access_key: "SANDBOXTESTKEY".into(),
+        secret_key: "sandbox-test-secret".into(),
+        r2: Some(rules),
+    })
+    .await
+    .expect("sandbox");
+    let bucket = Bucket::connect_speaking(
+        &profile(&sandbox.endpoint()),
+        &Credentials::new("SANDBOXTESTKEY", Secret::new("sandbox-test-secret")),
+        Dialect::R2,
+    )
+    .expect("client");
+    (sandbox, bucket)
+}
+
+/// The whole suite against the sandbox enforcing R2's documented rules, Cubby speaking R2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_in_r2_mode_conforms() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (sandbox, b) = r2_sandbox(dir.path(), cubby_sandbox::R2Rules::default()).await;
+    suite_on(&b, &sandbox.endpoint(), "SANDBOXTESTKEY", "sandbox-test-secret").await;
+    sandbox.stop().await;
+}
+
+/// The refusals R2 mode exists for, as Cubby meets them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r2_mode_refuses_what_r2_documents() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = cubby_sandbox::R2Rules { max_request: 6 * MIB };
+    let (sandbox, b) = r2_sandbox(dir.path(), rules).await;
+
+    // One request over the limit: refused before its body is read (the client sees the
+    // connection end mid-send, as from a real server), and nothing is stored.
+    assert!(b
+        .put("acme/documents/big.bin", vec![7u8; 7 * MIB as usize], None)
+        .await
+        .is_err());
+    assert!(b.head("acme/documents/big.bin").await.is_err());
+
+    // Parts of different sizes before the last.
+    let key = "acme/documents/uneven.bin";
+    let id = b.create_multipart(key, None, None).await.unwrap();
+    let mut parts = Vec::new();
+    for (n, size) in [(1, 5 * MIB), (2, 6 * MIB), (3, MIB)] {
+        let body = vec![n as u8; size as usize];
+        let md5 = {
+            use base64::Engine as _;
+            use md5::Digest as _;
+            base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&body))
+        };
+        parts.push((n, b.upload_part(key, &id, n, body, &md5).await.unwrap()));
+    }
+    let err = b.complete_multipart(key, &id, parts, false).await.unwrap_err();
+    assert!(err.to_string().contains("same length"), "{err}");
+    b.abort_multipart(key, &id).await.unwrap();
+
+    // R2's copy guard: a copy onto a taken key is refused by the server itself, not only by
+    // Cubby's look before.
+    b.put("acme/documents/a.pdf", b"a".to_vec(), None).await.unwrap();
+    b.put("acme/documents/b.pdf", b"b".to_vec(), None).await.unwrap();
+    let err = b
+        .copy_guarded("acme/documents/a.pdf", "acme/documents/b.pdf", false)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "already_exists", "{err}");
+    assert_eq!(b.get("acme/documents/b.pdf").await.unwrap(), b"b");
+    sandbox.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandbox_conforms() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -993,6 +1072,7 @@ async fn sandbox_conforms() {
         port: 0,
         access_key: "SANDBOXTESTKEY".into(),
         secret_key: "sandbox-test-secret".into(),
+        r2: None,
     })
     .await
     .expect("sandbox");

@@ -27,6 +27,7 @@ async fn the_real_sandbox_passes_the_check() {
         port: 0,
         access_key: credentials.access_key_id.clone(),
         secret_key: credentials.secret.expose().to_string(),
+        r2: None,
     })
     .await
     .expect("sandbox");

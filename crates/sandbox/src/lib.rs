@@ -18,6 +18,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+mod r2;
+pub use r2::R2Rules;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("port {0} on 127.0.0.1 is already in use: stop what listens there or pick another port")]
@@ -34,6 +37,8 @@ pub struct Options {
     pub port: u16,
     pub access_key: String,
     pub secret_key: String,
+    /// Refuse what Cloudflare R2 documents it refuses (`cubby sandbox --r2`).
+    pub r2: Option<R2Rules>,
 }
 
 impl std::fmt::Debug for Options {
@@ -42,6 +47,7 @@ impl std::fmt::Debug for Options {
             .field("root", &self.root)
             .field("bucket", &self.bucket)
             .field("port", &self.port)
+            .field("r2", &self.r2)
             .finish_non_exhaustive()
     }
 }
@@ -72,6 +78,7 @@ impl S3Auth for SingleKey {
 /// `NoSuchKey`, which would hide a mistyped bucket behind "no such object".
 struct ServedBuckets {
     root: PathBuf,
+    r2: Option<r2::R2Checks>,
 }
 
 #[async_trait::async_trait]
@@ -96,7 +103,10 @@ impl S3Access for ServedBuckets {
                 return Err(s3_error!(NoSuchKey, "The specified key does not exist."));
             }
         }
-        Ok(())
+        match &self.r2 {
+            Some(r2) => r2.check(cx),
+            None => Ok(()),
+        }
     }
 }
 
@@ -120,6 +130,7 @@ impl Sandbox {
                 secret_key: options.secret_key.into(),
             });
             builder.set_access(ServedBuckets {
+                r2: options.r2.map(|rules| r2::R2Checks::new(rules, &options.root)),
                 root: options.root.clone(),
             });
             builder.build()

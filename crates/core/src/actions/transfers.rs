@@ -483,7 +483,10 @@ mod tests {
         let other = ObjectKey::parse("acme/documents/invoice.pdf").unwrap();
         let fresh = ObjectKey::parse("acme/documents/new.pdf").unwrap();
         for key in [&same, &other, &fresh] {
-            bucket.put(key.as_str(), b"%PDF-1.4 server".to_vec(), None).await.unwrap();
+            bucket
+                .put(key.as_str(), b"%PDF-1.4 server".to_vec(), None)
+                .await
+                .unwrap();
         }
         // Saved under the name people see, as a download would.
         std::fs::write(dir.path().join("receipt.pdf"), b"%PDF-1.4 server").unwrap();

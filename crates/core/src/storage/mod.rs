@@ -142,6 +142,21 @@ impl Bucket {
         Ok(Bucket(Arc::new(S3Store::connect(profile, credentials)?)))
     }
 
+    /// The profile's bucket, following `dialect`'s rules whatever its endpoint: for a server
+    /// that plays another at an address of its own (the sandbox's R2 mode).
+    pub fn connect_speaking(
+        profile: &Profile,
+        credentials: &Credentials,
+        dialect: headers::Dialect,
+    ) -> Result<Bucket> {
+        Ok(Bucket(Arc::new(S3Store::connect_as(
+            profile,
+            credentials,
+            dialect,
+            Vec::new(),
+        )?)))
+    }
+
     /// A bucket over any store.
     pub fn from_store(store: Arc<dyn ObjectStore>) -> Bucket {
         Bucket(store)

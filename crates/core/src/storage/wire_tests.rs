@@ -99,6 +99,7 @@ impl Rig {
             port: 0,
             access_key: "WIREKEY".into(),
             secret_key: "wire-secret".into(),
+            r2: None,
         })
         .await
         .unwrap();

@@ -44,7 +44,7 @@ async function setup() {
     publicUrls: vi.fn<Core['publicUrls']>(async (keys) => keys.map((k) => `https://files.example/${k}`)),
     contentTypeFor: vi.fn<Core['contentTypeFor']>().mockResolvedValue('image/jpeg'),
   };
-  const batches = new Batches(new Transfers(), { uploadFiles: vi.fn(), downloadObjects: vi.fn(), pickFolder: vi.fn() });
+  const batches = new Batches(new Transfers(), vi.fn(), { uploadFiles: vi.fn(), downloadObjects: vi.fn(), downloadClashes: vi.fn(), pickFolder: vi.fn() });
   const navigate = vi.fn<(prefix: string) => void>();
   const reported: Outcome[] = [];
   const commands = new SelectionCommands({ listing, selection, dialogs, batches, navigate, report: (o) => reported.push(o) }, core);

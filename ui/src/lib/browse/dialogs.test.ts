@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FileEntry } from '../ipc';
+import type { ClashQuestion } from './clashes';
 import { Dialogs } from './dialogs.svelte';
 
 const file: FileEntry = { key: 'acme/documents/20250127_123456_abc123_a.pdf', name: 'a.pdf', size: 1, modified: null, content_type: 'application/pdf' };
@@ -32,5 +33,37 @@ describe('Dialogs', () => {
     expect(dialogs.open).toBe(true);
     dialogs.closePlan();
     expect(dialogs.open).toBe(false);
+  });
+
+  describe('the download clash question', () => {
+    const question: ClashQuestion = {
+      dir: '/home/a/Downloads',
+      folder: 'Downloads',
+      differing: [{ key: file.key, local: '/home/a/Downloads/a.pdf', identical: false }],
+      identical: 0,
+    };
+
+    it('hands the answer to the download waiting for it and closes', async () => {
+      const dialogs = new Dialogs();
+      const answer = dialogs.askClash(question);
+      expect(dialogs.showing).toEqual({ kind: 'clash', question });
+      dialogs.answerClash('skip');
+      await expect(answer).resolves.toBe('skip');
+      expect(dialogs.open).toBe(false);
+    });
+
+    // Otherwise the download would wait forever for a question nobody can see.
+    it('counts a question closed or replaced by another dialog as cancelled', async () => {
+      const dialogs = new Dialogs();
+      const closed = dialogs.askClash(question);
+      dialogs.close();
+      await expect(closed).resolves.toBeNull();
+      const replaced = dialogs.askClash(question);
+      dialogs.show({ kind: 'preview', file });
+      await expect(replaced).resolves.toBeNull();
+      // A late answer leaves the newer dialog alone.
+      dialogs.answerClash('replace');
+      expect(dialogs.showing?.kind).toBe('preview');
+    });
   });
 });

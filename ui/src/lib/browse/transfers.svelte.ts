@@ -14,6 +14,8 @@ export type TransferItem = {
   done: number;
   state: ItemState;
   message: string | null;
+  /** What the core said about a finished transfer (a download it could not verify, a file already there). */
+  note: string | null;
   bytesPerSec: number;
   etaSecs: number | null;
 };
@@ -33,6 +35,8 @@ export type Totals = {
   bytesPerSec: number;
   etaSecs: number | null;
   failed: number;
+  /** Finished items that came with a note. */
+  noted: number;
 };
 
 export class Transfers {
@@ -59,6 +63,7 @@ export class Transfers {
             done: 0,
             state: 'queued',
             message: null,
+            note: null,
             bytesPerSec: 0,
             etaSecs: null,
           })),
@@ -91,6 +96,7 @@ export class Transfers {
           item.state = 'done';
           item.done = update.size ?? item.total;
           item.total = Math.max(item.total, item.done);
+          item.note = update.note;
           item.bytesPerSec = 0;
           item.etaSecs = null;
         }
@@ -138,10 +144,11 @@ export class Transfers {
   }
 
   get totals(): Totals {
-    const t: Totals = { active: 0, done: 0, total: 0, bytesPerSec: 0, etaSecs: null, failed: 0 };
+    const t: Totals = { active: 0, done: 0, total: 0, bytesPerSec: 0, etaSecs: null, failed: 0, noted: 0 };
     for (const batch of this.batches) {
       for (const item of batch.items) {
         if (item.state === 'failed') t.failed += 1;
+        if (item.note !== null) t.noted += 1;
         if (batch.finished) continue;
         if (item.state === 'queued' || item.state === 'running') t.active += 1;
         t.done += item.done;

@@ -9,7 +9,7 @@ describe('transfers', () => {
     t.apply({ event: 'progress', batch: 1, id: 7, done: 50, total: 100, bytes_per_sec: 25, eta_secs: 2 });
     expect(t.totals).toMatchObject({ active: 2, done: 50, total: 400, bytesPerSec: 25 });
     expect(t.totals.etaSecs).toBe(14);
-    t.apply({ event: 'finished', direction: 'upload', batch: 1, id: 7, key: 'a/documents/x.pdf', local: '/x.pdf', size: 100 });
+    t.apply({ event: 'finished', direction: 'upload', batch: 1, id: 7, key: 'a/documents/x.pdf', local: '/x.pdf', size: 100, note: null });
     t.apply({ event: 'failed', direction: 'upload', batch: 1, id: 8, key: 'a/images/y.png', local: '/y.png', code: 'io', message: 'gone' });
     expect(t.totals.active).toBe(0);
     t.finish({ batch: 1, done: 1, bytes: 100, failed: [], cancelled: false });
@@ -17,6 +17,20 @@ describe('transfers', () => {
     expect(t.totals.failed).toBe(1);
     t.clearFinished();
     expect(t.batches).toEqual([]);
+  });
+
+  it('keeps what the core noted about a finished download on its item', () => {
+    const t = new Transfers();
+    const unverified = 'not verified: the server’s ETag is not derived from the content (an older or migrated object); two reads gave the same bytes';
+    t.apply({ event: 'queued', batch: 4, direction: 'download', items: [{ key: 'a/old.pdf', local: '/d/old.pdf', size: 5 }, { key: 'a/new.pdf', local: '/d/new.pdf', size: 5 }] });
+    t.apply({ event: 'finished', direction: 'download', batch: 4, id: 1, key: 'a/old.pdf', local: '/d/old.pdf', size: 5, note: unverified });
+    t.apply({ event: 'finished', direction: 'download', batch: 4, id: 2, key: 'a/new.pdf', local: '/d/new.pdf', size: 5, note: null });
+    t.finish({ batch: 4, done: 2, bytes: 10, failed: [], cancelled: false });
+    expect(t.batches[0].items.map((i) => [i.key, i.state, i.note])).toEqual([
+      ['a/old.pdf', 'done', unverified],
+      ['a/new.pdf', 'done', null],
+    ]);
+    expect(t.totals.noted).toBe(1);
   });
 
   it('marks unfinished items as cancelled when the batch was cancelled', () => {
@@ -29,7 +43,7 @@ describe('transfers', () => {
   it('hands over only the failed items of a finished batch for a retry', () => {
     const t = new Transfers();
     t.apply({ event: 'queued', batch: 3, direction: 'upload', items: [{ key: 'a/x', local: '/x', size: 1 }, { key: 'a/y', local: '/y', size: 1 }] });
-    t.apply({ event: 'finished', direction: 'upload', batch: 3, id: 1, key: 'a/x', local: '/x', size: 1 });
+    t.apply({ event: 'finished', direction: 'upload', batch: 3, id: 1, key: 'a/x', local: '/x', size: 1, note: null });
     t.apply({ event: 'failed', direction: 'upload', batch: 3, id: 2, key: 'a/y', local: '/y', code: 'unreachable', message: 'down' });
     // A batch still running is not retried.
     expect(t.takeFailed(3)).toEqual([]);

@@ -71,7 +71,7 @@ describe('FilesView', () => {
     await listing.open('acme/documents/');
     const selection = new RowSelection(listing);
     const dialogs = new Dialogs();
-    const batches = new Batches(new Transfers());
+    const batches = new Batches(new Transfers(), async () => null);
     const commands = new SelectionCommands({ listing, selection, dialogs, batches, navigate: noop, report: noop });
     return html(render(FilesView, { props: { listing, selection, dialogs, commands, bucket: 'cubby-sandbox', onnavigate: noop } }));
   }

@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 const mocks = vi.hoisted(() => ({
   appStatus: vi.fn(),
   connect: vi.fn(),
+  downloadClashes: vi.fn(),
   removeProfile: vi.fn(),
   moveObjects: vi.fn(),
   previewObject: vi.fn(),
@@ -15,6 +16,7 @@ vi.mock('./bindings', () => ({
   commands: {
     appStatus: mocks.appStatus,
     connect: mocks.connect,
+    downloadClashes: mocks.downloadClashes,
     removeProfile: mocks.removeProfile,
     moveObjects: mocks.moveObjects,
     previewObject: mocks.previewObject,
@@ -24,7 +26,7 @@ vi.mock('./bindings', () => ({
   },
 }));
 
-import { IpcFailure, appStatus, connect, errorMessage, moveObjects, pickEnvFile, removeProfile, shareLink, uploadUrl } from './index';
+import { IpcFailure, appStatus, connect, downloadClashes, errorMessage, moveObjects, pickEnvFile, removeProfile, shareLink, uploadUrl } from './index';
 import type { ConnectForm } from './index';
 
 const form: ConnectForm = {
@@ -48,7 +50,15 @@ describe('command wrappers', () => {
     const report = { ok: true, summary: 'All good', steps: [] };
     mocks.connect.mockResolvedValue({ status: 'ok', data: report });
     await expect(connect(form)).resolves.toEqual(report);
-    expect(mocks.connect).toHaveBeenCalledWith(form);
+    expect(mocks.connect).toHaveBeenCalledWith(form, false);
+  });
+
+  // Only the Connect screen's "Save anyway" may keep a profile whose test failed.
+  it('connect saves regardless of the test only when asked to', async () => {
+    const report = { ok: false, summary: 'The storage didn’t accept these keys.', steps: [], code: 'invalid_credentials' };
+    mocks.connect.mockResolvedValue({ status: 'ok', data: report });
+    await expect(connect(form, true)).resolves.toEqual(report);
+    expect(mocks.connect).toHaveBeenCalledWith(form, true);
   });
 
   it('throw IpcFailure carrying code and message for an error result', async () => {
@@ -90,6 +100,13 @@ describe('object commands', () => {
     const thrown = await moveObjects(['acme/images/a.jpg'], 'globex/images/', false).catch((e: unknown) => e);
     expect(mocks.moveObjects).toHaveBeenCalledWith(['acme/images/a.jpg'], 'globex/images/', false);
     expect((thrown as IpcFailure).code).toBe('invalid');
+  });
+
+  it('download clashes come back as the core found them', async () => {
+    const clashes = [{ key: 'acme/documents/a.pdf', local: '/home/a/Downloads/a.pdf', identical: false }];
+    mocks.downloadClashes.mockResolvedValue({ status: 'ok', data: clashes });
+    await expect(downloadClashes(['acme/documents/a.pdf'], '/home/a/Downloads')).resolves.toEqual(clashes);
+    expect(mocks.downloadClashes).toHaveBeenCalledWith(['acme/documents/a.pdf'], '/home/a/Downloads');
   });
 
   it('a download name travels as a typed choice, none as a plain download', async () => {

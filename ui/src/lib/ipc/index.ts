@@ -12,6 +12,7 @@ import { commands } from './bindings';
 import type {
   AfterUpload,
   BatchSummary,
+  Clash,
   DeleteReport,
   FileEntry_Serialize,
   Folder_Serialize,
@@ -59,7 +60,7 @@ export type DeleteOutcome = DeleteReport;
 export type MoveOutcome = MoveReport;
 export type RevokeOutcome = Revoked;
 export type WatchedFolderRow = FolderSummary;
-export type { AfterUpload, BatchSummary, KeyFailure, PlannedUpload, ShareAs };
+export type { AfterUpload, BatchSummary, Clash, KeyFailure, PlannedUpload, ShareAs };
 export type { Category, Hint, IpcError, ProfileKind, StepId, StepStatus } from './bindings';
 export type { Direction as TransferDirection } from './bindings';
 
@@ -136,9 +137,12 @@ export async function testConnection(form: ConnectForm): Promise<ConnectionRepor
   return unwrap(await commands.testConnection(form));
 }
 
-/** Tests, and only if the report is ok saves the profile and makes it the default. */
-export async function connect(form: ConnectForm): Promise<ConnectionReport> {
-  return unwrap(await commands.connect(form));
+/**
+ * Tests, and saves the profile as the default if the report is ok, or whatever it says when
+ * `anyway` (a new R2 token can take a minute to start working).
+ */
+export async function connect(form: ConnectForm, anyway = false): Promise<ConnectionReport> {
+  return unwrap(await commands.connect(form, anyway));
 }
 
 /** Reads a .env file into a new profile; its secret goes to the keychain, never back here. */
@@ -256,8 +260,19 @@ export async function uploadFiles(
   return unwrap(await commands.uploadFiles(paths, tenant, category, transferChannel(onEvent) as never));
 }
 
-export async function downloadObjects(keys: string[], dir: string, onEvent: (update: TransferUpdate) => void): Promise<BatchSummary> {
-  return unwrap(await commands.downloadObjects(keys, dir, transferChannel(onEvent) as never));
+/** The files already in `dir` that a download of `keys` would meet, asked before it starts. */
+export async function downloadClashes(keys: string[], dir: string): Promise<Clash[]> {
+  return unwrap(await commands.downloadClashes(keys, dir));
+}
+
+/** `replace` overwrites a local file of the same name; otherwise the core saves a " (1)" copy. */
+export async function downloadObjects(
+  keys: string[],
+  dir: string,
+  replace: boolean,
+  onEvent: (update: TransferUpdate) => void,
+): Promise<BatchSummary> {
+  return unwrap(await commands.downloadObjects(keys, dir, replace, transferChannel(onEvent) as never));
 }
 
 export async function cancelTransfer(batch: number): Promise<boolean> {

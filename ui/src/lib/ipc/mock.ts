@@ -2,10 +2,12 @@
 // open /?mock). Development only: main.ts loads it behind import.meta.env.DEV.
 // Query flags: ?mock&returning (profiles exist), ?mock&nokeychain.
 // A secret of "wrong" fails the credentials step; a bucket of "readonly" fails write;
-// a bucket of "error" makes the command itself fail with an IpcError.
+// a bucket of "error" makes the command itself fail with an IpcError; Connect's "Save anyway"
+// saves whatever the test said. A download meets a file already in the folder when the object's
+// name has "taken" in it (a different file) or "same" (one with its content).
 
 import { mockIPC } from '@tauri-apps/api/mocks';
-import type { AppStatus, ConnectForm, ConnectionReport, ProfileSummary } from './index';
+import type { AppStatus, Clash, ConnectForm, ConnectionReport, ProfileSummary } from './index';
 
 const DELAY_MS = 700;
 
@@ -28,6 +30,16 @@ function report(form: Pick<ConnectForm, 'secret_access_key' | 'bucket'>): Connec
   ];
   const ok = steps.every((step) => step.status === 'ok');
   return { ok, summary: ok ? 'Connected: Cubby can read and write this bucket.' : 'Cubby cannot use this bucket yet.', steps, code: ok ? null : 'wrong_secret' };
+}
+
+function clashes(keys: string[], dir: string): Clash[] {
+  return keys.flatMap((key): Clash[] => {
+    const name = key.split('/').pop() ?? key;
+    const local = `${dir.replace(/[\\/]+$/, '')}/${name}`;
+    if (name.includes('same')) return [{ key, local, identical: true }];
+    if (name.includes('taken')) return [{ key, local, identical: false }];
+    return [];
+  });
 }
 
 export function installMockCore(flags: URLSearchParams): void {
@@ -80,7 +92,7 @@ export function installMockCore(flags: URLSearchParams): void {
           throw { code: 'keychain_unavailable', message: 'The system keychain refused to store the secret: no Secret Service is running.' };
         }
         const result = report(form);
-        if (result.ok) {
+        if (result.ok || args.anyway === true) {
           save({
             name: form.name,
             kind: form.account_id ? 'r2' : 's3',
@@ -92,6 +104,8 @@ export function installMockCore(flags: URLSearchParams): void {
         }
         return result;
       }
+      case 'download_clashes':
+        return clashes(args.keys as string[], args.dir as string);
       case 'plugin:dialog|open':
         return '/home/me/project/.env';
       case 'import_env':
