@@ -15,6 +15,7 @@ import DropOverlay from './DropOverlay.svelte';
 import FilesView from './FilesView.svelte';
 import RemoveProfileConfirm from './RemoveProfileConfirm.svelte';
 import ToastLine from './ToastLine.svelte';
+import TransfersDrawer from './TransfersDrawer.svelte';
 import { Toast } from './toast.svelte';
 
 const sandbox: ProfileSummary = {
@@ -127,5 +128,17 @@ describe('ToastLine and DropOverlay', () => {
     expect(html(render(DropOverlay, { props: { tenant: 'acme' } }))).toMatch(
       /data-testid="drop-overlay"[\s\S]*Drop to upload to <span[^>]*title="acme"[^>]*>acme<\/span> — routed by type/,
     );
+  });
+});
+
+describe('TransfersDrawer', () => {
+  // The rows are folded away when idle: the line must say that a file came with a note.
+  it('counts the finished files that came with a note on its idle line', () => {
+    const transfers = new Transfers();
+    transfers.apply({ event: 'queued', batch: 1, direction: 'download', items: [{ key: 'acme/documents/a.pdf', local: '/d/a.pdf', size: 1 }] });
+    transfers.apply({ event: 'finished', batch: 1, id: 1, direction: 'download', key: 'acme/documents/a.pdf', local: '/d/a.pdf', size: 1, note: 'not verified: two reads gave the same bytes' });
+    transfers.finish({ batch: 1, done: 1, bytes: 1, failed: [], cancelled: false });
+    const body = html(render(TransfersDrawer, { props: { transfers, oncancel: noop, onretry: noop } }));
+    expect(body).toMatch(/data-testid="transfers-idle"[^>]*>\s*Transfers · 1 done · 1 with a note\s*</);
   });
 });

@@ -3,6 +3,7 @@
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import SandboxCard from '../components/SandboxCard.svelte';
+import SaveAnyway from '../components/SaveAnyway.svelte';
 import StorageChoice from '../components/StorageChoice.svelte';
 import Connect from './Connect.svelte';
 
@@ -38,6 +39,11 @@ describe('Connect screen', () => {
     expect(body).toMatch(/type="submit"[^>]*id="connect-submit"|id="connect-submit"[^>]*type="submit"/);
   });
 
+  // Only a Connect whose test failed may offer to save without a working test.
+  it('offers no Save anyway before a Connect was tried', () => {
+    expect(body).not.toContain('data-testid="connect-save-anyway"');
+  });
+
   it('labels every input', () => {
     for (const id of ['connect-name', 'connect-account-id', 'connect-jurisdiction', 'connect-bucket', 'connect-public-url', 'connect-access-key-id', 'connect-secret']) {
       expect(body).toContain(`for="${id}"`);
@@ -58,5 +64,11 @@ describe('Connect screen parts', () => {
     expect(render(SandboxCard, { props: { seedDemo: false, busy: false, disabled: false, onstart: start } }).body).not.toMatch(
       /id="seed-demo"[^>]*checked/,
     );
+  });
+
+  it('Save anyway says why a connection whose test failed may be worth keeping', () => {
+    const body = render(SaveAnyway, { props: { disabled: false, onsave: () => {} } }).body;
+    expect(body).toMatch(/<button[^>]*data-testid="connect-save-anyway"[^>]*>[\s\S]*Save anyway/);
+    expect(body).toContain('A new R2 token can take up to a minute to start working. Save it now and Cubby will use it when it does.');
   });
 });
