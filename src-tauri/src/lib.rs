@@ -19,6 +19,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         connect,
         import_env,
         test_profile,
+        check_profile,
         use_profile,
         use_sandbox,
         remove_profile,

@@ -8,6 +8,7 @@ use cubby_core::actions::profiles::{self as profiles_action, ProfileSettings};
 use cubby_core::probe::{ConnectionReport, StepStatus};
 use cubby_core::profile::{Config, Jurisdiction, Origin, DEFAULT_EXPIRY_SECS};
 use cubby_core::profiles::{self, ProfileSummary};
+use cubby_core::selftest::Verdict;
 use cubby_core::{resolve, sandbox, CredentialStore, Credentials, Error, ProfileKind, Result, Secret};
 
 use crate::{exit_code_for, Ctx};
@@ -42,6 +43,10 @@ pub enum ProfileCommand {
         /// Also check write permission (writes and deletes one small object under .cubby/).
         #[arg(long)]
         write: bool,
+        /// Run every operation Cubby relies on against the endpoint (about 10 MiB written
+        /// under .cubby/ and removed), report each, and remember what the endpoint honours.
+        #[arg(long, conflicts_with = "write")]
+        deep: bool,
     },
 }
 
@@ -155,8 +160,13 @@ pub async fn run(ctx: &Ctx, cmd: ProfileCommand) -> Result<ExitCode> {
             });
             Ok(ExitCode::SUCCESS)
         }
-        ProfileCommand::Test { name, write } => {
-            test(ctx, name.as_deref().or(ctx.profile.as_deref()), write).await
+        ProfileCommand::Test { name, write, deep } => {
+            let name = name.as_deref().or(ctx.profile.as_deref());
+            if deep {
+                deep_test(ctx, name).await
+            } else {
+                test(ctx, name, write).await
+            }
         }
     }
 }
@@ -310,6 +320,50 @@ async fn test(ctx: &Ctx, name: Option<&str>, write: bool) -> Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(exit_code_for(report.code.as_deref().unwrap_or("storage")))
+    })
+}
+
+async fn deep_test(ctx: &Ctx, name: Option<&str>) -> Result<ExitCode> {
+    // The plain test first: it explains an unreachable endpoint or wrong keys step by step.
+    let basic = profiles_action::test(ctx.host(), name, true).await?;
+    if !basic.ok {
+        ctx.emit(&basic, || render(&basic));
+        return Ok(ExitCode::from(exit_code_for(
+            basic.code.as_deref().unwrap_or("storage"),
+        )));
+    }
+    ctx.note("Checking every operation Cubby relies on (about 10 MiB written under .cubby/, then removed)…");
+    let report = profiles_action::deep_test(ctx.host(), name).await?;
+    ctx.emit(&report, || {
+        let mut lines: Vec<String> = report
+            .checks
+            .iter()
+            .map(|c| {
+                let mark = match c.verdict {
+                    Verdict::Works => "✓",
+                    Verdict::Ignored => "~",
+                    Verdict::Refused => "–",
+                    Verdict::Failed => "✗",
+                };
+                let word = match c.verdict {
+                    Verdict::Works => String::new(),
+                    Verdict::Ignored => " (ignored)".into(),
+                    Verdict::Refused => " (refused)".into(),
+                    Verdict::Failed => " (FAILED)".into(),
+                };
+                match &c.detail {
+                    Some(d) => format!("{mark} {}{word}: {d}", c.label),
+                    None => format!("{mark} {}{word}", c.label),
+                }
+            })
+            .collect();
+        lines.push(report.summary.clone());
+        lines.join("\n")
+    });
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit_code_for("storage"))
     })
 }
 

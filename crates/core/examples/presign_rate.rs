@@ -33,6 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         direct_upload: false,
         allow_http: false,
         origin: Origin::Env,
+        checked: None,
     };
     let credentials = Credentials::new(
         var("CLOUDFLARE_R2_ACCESS_KEY_ID", "BENCHACCESSKEY000001"),

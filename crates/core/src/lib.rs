@@ -29,6 +29,7 @@ pub mod qr;
 pub mod resolve;
 pub mod sandbox;
 pub mod secret;
+pub mod selftest;
 pub mod session;
 pub mod share;
 pub mod storage;

@@ -90,6 +90,9 @@ pub struct Profile {
     /// Not stored: set by whoever builds the profile (`Env` and `Sandbox` are never stored).
     #[serde(skip, default = "stored_kind")]
     pub origin: Origin,
+    /// What the last deep check (`profile test --deep`) found this endpoint honours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked: Option<crate::selftest::EndpointChecks>,
 }
 
 fn default_expiry() -> u32 {
@@ -383,6 +386,7 @@ mod tests {
             direct_upload: false,
             allow_http: false,
             origin: Origin::Stored,
+            checked: None,
         }
     }
 
@@ -468,6 +472,7 @@ mod tests {
             direct_upload: false,
             allow_http: false,
             origin: Origin::Stored,
+            checked: None,
         };
         for local in [
             "http://127.0.0.1:9000",

@@ -143,6 +143,8 @@ pub fn profile_from_vars(name: &str, vars: &Env, origin: Origin) -> Result<(Prof
         direct_upload,
         allow_http,
         origin,
+        // Read from variables each time: a deep check's findings have nowhere to stay.
+        checked: None,
     };
     profile.validate()?;
     let credentials = Credentials::new(

@@ -35,6 +35,7 @@ pub fn profile(config: &Config, env: &Env) -> Profile {
         direct_upload: true,
         allow_http: false,
         origin: Origin::Sandbox,
+        checked: None,
     }
 }
 

@@ -47,6 +47,20 @@ impl Session {
     /// Resolves `explicit` (or the active profile) and connects to its bucket, starting the
     /// sandbox when that is what runs and nothing serves it yet.
     pub async fn open(host: Host<'_>, explicit: Option<&str>) -> Result<Session> {
+        Self::open_with(host, explicit, Bucket::connect).await
+    }
+
+    /// The same, with a bucket that sends every guard its dialect has (`Bucket::connect_probing`):
+    /// for the deep check.
+    pub async fn open_probing(host: Host<'_>, explicit: Option<&str>) -> Result<Session> {
+        Self::open_with(host, explicit, Bucket::connect_probing).await
+    }
+
+    async fn open_with(
+        host: Host<'_>,
+        explicit: Option<&str>,
+        connect: fn(&crate::Profile, &crate::Credentials) -> Result<Bucket>,
+    ) -> Result<Session> {
         let config = host.config()?;
         let resolved = resolve::resolve(host.dirs, &config, host.store, explicit, host.env)?;
         let sandbox = match resolved.profile.kind() {
@@ -54,7 +68,7 @@ impl Session {
             _ => None,
         };
         Ok(Session {
-            bucket: Bucket::connect(&resolved.profile, &resolved.credentials)?,
+            bucket: connect(&resolved.profile, &resolved.credentials)?,
             profile: resolved.profile,
             sandbox,
         })

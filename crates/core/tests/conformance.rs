@@ -34,6 +34,7 @@ fn profile(endpoint: &str) -> Profile {
         direct_upload: false,
         allow_http: false,
         origin: Origin::Stored,
+        checked: None,
     }
 }
 
@@ -56,6 +57,47 @@ async fn suite_on(b: &Bucket, endpoint: &str, key: &str, secret: &str) {
     upload_url_follows_the_seed_contract_for_curl(&b).await;
     share_link_serves_bytes_with_the_download_name(&b).await;
     revoked_link_dies_and_register_holds_no_signature(&b).await;
+    deep_check_runs_every_operation_and_cleans_up(endpoint, key, secret).await;
+}
+
+/// `profile test --deep` against a real server: every operation reported, nothing failed, no
+/// scratch object left behind.
+async fn deep_check_runs_every_operation_and_cleans_up(endpoint: &str, key: &str, secret: &str) {
+    use cubby_core::selftest::{self, CheckId, Verdict};
+    let probing = Bucket::connect_probing(&profile(endpoint), &Credentials::new(key, Secret::new(secret)))
+        .expect("client");
+    let report = selftest::run(&probing, chrono::Utc::now()).await;
+    let shown: Vec<String> = report
+        .checks
+        .iter()
+        .map(|c| format!("{:?} {:?} {:?}", c.id, c.verdict, c.detail))
+        .collect();
+    eprintln!("deep check at {endpoint}:\n{}", shown.join("\n"));
+    assert!(report.ok, "{}\n{}", report.summary, shown.join("\n"));
+    for id in [
+        CheckId::Put,
+        CheckId::Multipart,
+        CheckId::RangedGet,
+        CheckId::PresignedGet,
+        CheckId::PresignedPut,
+        CheckId::DeleteMany,
+    ] {
+        let check = report
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("{id:?} missing"));
+        assert_ne!(check.verdict, Verdict::Failed, "{id:?}");
+    }
+    let left = probing
+        .list_page(".cubby/selftest-", None, None, None)
+        .await
+        .expect("list the scratch prefix");
+    assert!(
+        left.objects.is_empty(),
+        "scratch objects left: {:?}",
+        left.objects
+    );
 }
 
 /// The cases every store must pass, HTTP or not.

@@ -402,6 +402,7 @@ fn profile_with(endpoint: Option<&str>, public_url: Option<&str>) -> Profile {
         direct_upload: false,
         allow_http: false,
         origin: Origin::Stored,
+        checked: None,
     }
 }
 

@@ -4,6 +4,7 @@ use cubby_core::actions::profiles::{self as profiles_action, ProfileSettings};
 use cubby_core::probe::{probe, ConnectionReport, ProbeOptions};
 use cubby_core::profile::{Jurisdiction, Profile, DEFAULT_EXPIRY_SECS};
 use cubby_core::profiles::{self, ProfileSummary};
+use cubby_core::selftest::DeepReport;
 use cubby_core::{sandbox, Bucket, CredentialStore, Credentials, Error, ProfileKind, Secret};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -204,6 +205,20 @@ pub async fn test_profile(state: State<'_, AppState>, name: String) -> IpcResult
         state.ensure_sandbox().await?;
     }
     Ok(profiles_action::test(state.host(), Some(&name), true).await?)
+}
+
+/// "Check everything": the deep check on a saved profile; what its endpoint honours is
+/// remembered in the profile.
+#[tauri::command]
+#[specta::specta]
+pub async fn check_profile(state: State<'_, AppState>, name: String) -> IpcResult<DeepReport> {
+    if name == sandbox::PROFILE_NAME {
+        state.ensure_sandbox().await?;
+    }
+    let report = profiles_action::deep_test(state.host(), Some(&name)).await?;
+    // The session's bucket follows the guards just learned.
+    state.forget_session().await;
+    Ok(report)
 }
 
 #[tauri::command]

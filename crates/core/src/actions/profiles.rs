@@ -3,6 +3,7 @@
 
 use crate::probe::{probe, ConnectionReport, ProbeOptions};
 use crate::profile::{normalize_public_url, Config, Jurisdiction, Origin, Profile};
+use crate::selftest::{self, DeepReport};
 use crate::session::{Host, Session};
 use crate::{demo, sandbox, Bucket, Result};
 
@@ -39,6 +40,7 @@ impl ProfileSettings {
             direct_upload: self.direct_upload,
             allow_http: self.allow_http,
             origin: Origin::Stored,
+            checked: None,
         };
         profile.validate()?;
         Ok(profile)
@@ -70,6 +72,21 @@ pub fn default_change(config: &Config, profile: &Profile) -> Option<String> {
 pub async fn test(host: Host<'_>, explicit: Option<&str>, write: bool) -> Result<ConnectionReport> {
     let session = Session::open(host, explicit).await?;
     Ok(probe(&session.bucket, ProbeOptions { write }).await)
+}
+
+/// Runs the deep check on a profile (`explicit`, or the active one) and, for a stored profile,
+/// remembers what its endpoint honours so Cubby adapts there (`EndpointChecks`).
+pub async fn deep_test(host: Host<'_>, explicit: Option<&str>) -> Result<DeepReport> {
+    let session = Session::open_probing(host, explicit).await?;
+    let report = selftest::run(&session.bucket, chrono::Utc::now()).await;
+    if session.profile.origin == Origin::Stored {
+        let mut config = host.config()?;
+        if let Some(stored) = config.profiles.get_mut(&session.profile.name) {
+            stored.checked = Some(report.learned.clone());
+            config.save(host.dirs)?;
+        }
+    }
+    Ok(report)
 }
 
 /// Fills the sandbox with the demo tenants (those not there yet), starting it for the

@@ -22,6 +22,7 @@ use base64::Engine;
 use md5::{Digest, Md5};
 
 use crate::profile::{Profile, ProfileKind};
+use crate::selftest::{EndpointChecks, Verdict};
 
 /// Which server's documented rules a store follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +46,68 @@ impl Dialect {
             Dialect::R2
         } else {
             Dialect::S3
+        }
+    }
+}
+
+/// How a copy refuses to replace an object that is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyGuard {
+    /// S3's `If-None-Match: *`.
+    IfNoneMatch,
+    /// R2's `cf-copy-destination-if-none-match: *`.
+    R2Header,
+    /// No header: only the look Cubby takes just before.
+    LookFirst,
+}
+
+/// The conditional headers a store sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Guards {
+    /// `If-None-Match: *` on PutObject.
+    pub put: bool,
+    /// `If-None-Match: *` on CompleteMultipartUpload (else a HEAD just before).
+    pub complete: bool,
+    pub copy: CopyGuard,
+}
+
+impl Guards {
+    /// Every guard the dialect has: what a deep check sends to see what the server does.
+    pub fn all(dialect: Dialect) -> Guards {
+        Guards {
+            put: true,
+            complete: true,
+            copy: match dialect {
+                Dialect::R2 => CopyGuard::R2Header,
+                Dialect::S3 => CopyGuard::IfNoneMatch,
+            },
+        }
+    }
+
+    /// What is sent by default: what the dialect documents (R2: no completion guard).
+    pub fn of(dialect: Dialect) -> Guards {
+        Guards {
+            complete: dialect == Dialect::S3,
+            ..Guards::all(dialect)
+        }
+    }
+
+    /// Narrowed by what a deep check saw: a guard the server refused is never sent there
+    /// again (it would fail every such request). One it ignored or honoured stays as it was:
+    /// sending an undocumented header because it once worked could break the day it stops.
+    pub fn learned(self, checks: Option<&EndpointChecks>) -> Guards {
+        let Some(checks) = checks else {
+            return self;
+        };
+        let refused = |v: Verdict| v == Verdict::Refused;
+        Guards {
+            put: self.put && !refused(checks.put_guard),
+            complete: self.complete && !refused(checks.complete_guard),
+            copy: if refused(checks.copy_guard) {
+                CopyGuard::LookFirst
+            } else {
+                self.copy
+            },
         }
     }
 }
@@ -111,7 +174,38 @@ mod tests {
             direct_upload: false,
             allow_http: false,
             origin: crate::profile::Origin::Stored,
+            checked: None,
         }
+    }
+
+    #[test]
+    fn a_refused_guard_is_dropped_and_nothing_undocumented_is_added() {
+        let checks = |put, complete, copy| EndpointChecks {
+            put_guard: put,
+            complete_guard: complete,
+            copy_guard: copy,
+            checked_at: "2026-12-01T00:00:00Z".into(),
+        };
+        use Verdict::*;
+        let r2 = Guards::of(Dialect::R2);
+        assert_eq!(
+            r2.learned(Some(&checks(Works, Works, Works))),
+            r2,
+            "R2's completion stays unguarded"
+        );
+        let s3 = Guards::of(Dialect::S3).learned(Some(&checks(Refused, Refused, Refused)));
+        assert_eq!(
+            s3,
+            Guards {
+                put: false,
+                complete: false,
+                copy: CopyGuard::LookFirst
+            }
+        );
+        assert_eq!(
+            Guards::of(Dialect::S3).learned(Some(&checks(Ignored, Ignored, Ignored))),
+            Guards::of(Dialect::S3)
+        );
     }
 
     #[test]

@@ -157,6 +157,14 @@ impl Bucket {
         )?)))
     }
 
+    /// The profile's bucket sending every guard its dialect has, whatever a deep check found
+    /// before: how the deep check asks the server itself.
+    pub fn connect_probing(profile: &Profile, credentials: &Credentials) -> Result<Bucket> {
+        let dialect = headers::Dialect::of(profile);
+        let store = S3Store::connect_as(profile, credentials, dialect, Vec::new())?;
+        Ok(Bucket(Arc::new(store.with_guards(headers::Guards::all(dialect)))))
+    }
+
     /// A bucket over any store.
     pub fn from_store(store: Arc<dyn ObjectStore>) -> Bucket {
         Bucket(store)

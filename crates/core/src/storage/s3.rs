@@ -20,7 +20,7 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::headers::{Dialect, Md5NotChecksums, R2_COPY_IF_NONE_MATCH};
+use super::headers::{CopyGuard, Dialect, Guards, Md5NotChecksums, R2_COPY_IF_NONE_MATCH};
 use super::{check_expiry, encode_key, Fetched, ListPage, ObjectEntry, ObjectInfo, ObjectStore};
 use crate::error::AuthFailure;
 use crate::profile::Profile;
@@ -36,6 +36,7 @@ pub struct S3Store {
     endpoint: Url,
     key_hint: String,
     dialect: Dialect,
+    guards: Guards,
 }
 
 impl S3Store {
@@ -45,6 +46,13 @@ impl S3Store {
 
     /// The store speaking `dialect`, with `interceptors` added to every request (tests watch
     /// the wire with them).
+    /// The same store sending `guards` instead of what its dialect and the profile's last deep
+    /// check chose.
+    pub(crate) fn with_guards(mut self, guards: Guards) -> S3Store {
+        self.guards = guards;
+        self
+    }
+
     pub(crate) fn connect_as(
         profile: &Profile,
         credentials: &Credentials,
@@ -92,6 +100,7 @@ impl S3Store {
             endpoint,
             key_hint: credentials.short_key_id(),
             dialect,
+            guards: Guards::of(dialect).learned(profile.checked.as_ref()),
         })
     }
 }
@@ -329,7 +338,7 @@ impl ObjectStore for S3Store {
             .content_type(content_type)
             .content_length(size as i64)
             .content_md5(content_md5)
-            .set_if_none_match(if_absent.then(|| "*".to_string()))
+            .set_if_none_match((if_absent && self.guards.put).then(|| "*".to_string()))
             .body(body)
             .send()
             .await
@@ -425,7 +434,7 @@ impl ObjectStore for S3Store {
         // R2 documents no conditional header for CompleteMultipartUpload: look just before
         // instead. This narrows the race to one round trip but cannot close it: another writer
         // landing in between is replaced (docs/RELIABILITY.md says so).
-        let guard = if_absent && self.dialect == Dialect::S3;
+        let guard = if_absent && self.guards.complete;
         if if_absent && !guard {
             match self.head(key).await {
                 Ok(_) => {
@@ -568,18 +577,21 @@ impl ObjectStore for S3Store {
 
     /// Server-side copy that refuses to replace an existing object unless `overwrite`.
     async fn copy_guarded(&self, from: &str, to: &str, overwrite: bool) -> Result<Option<String>> {
-        let guard = !overwrite;
-        let r2 = self.dialect == Dialect::R2;
+        let guard = if overwrite {
+            CopyGuard::LookFirst
+        } else {
+            self.guards.copy
+        };
         let out = self
             .client
             .copy_object()
             .bucket(&self.name)
             .key(to)
             .copy_source(format!("{}/{}", self.name, encode_key(from)))
-            .set_if_none_match((guard && !r2).then(|| "*".to_string()))
+            .set_if_none_match((guard == CopyGuard::IfNoneMatch).then(|| "*".to_string()))
             .customize()
             .mutate_request(move |request| {
-                if guard && r2 {
+                if guard == CopyGuard::R2Header {
                     request.headers_mut().insert(R2_COPY_IF_NONE_MATCH, "*");
                 }
             })

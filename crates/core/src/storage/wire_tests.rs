@@ -118,6 +118,7 @@ impl Rig {
             direct_upload: false,
             allow_http: false,
             origin: Origin::Stored,
+            checked: None,
         }
     }
 

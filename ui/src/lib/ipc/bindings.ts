@@ -21,6 +21,11 @@ export const commands = {
 	connect: (form: ConnectForm_Deserialize, anyway: boolean) => typedError<ConnectionReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("connect", { form, anyway })),
 	importEnv: (path: string, name: string | null) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("import_env", { path, name })),
 	testProfile: (name: string) => typedError<ConnectionReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("test_profile", { name })),
+	/**
+	 *  "Check everything": the deep check on a saved profile; what its endpoint honours is
+	 *  remembered in the profile.
+	 */
+	checkProfile: (name: string) => typedError<DeepReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("check_profile", { name })),
 	useProfile: (name: string) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("use_profile", { name })),
 	useSandbox: (seedDemo: boolean) => typedError<ProfileSummary_Serialize, IpcError_Serialize>(__TAURI_INVOKE("use_sandbox", { seedDemo })),
 	removeProfile: (name: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("remove_profile", { name })),
@@ -167,6 +172,24 @@ export type BatchSummary_Serialize = {
 /**  The seed's folders inside a tenant. */
 export type Category = "documents" | "images" | "uploads";
 
+export type Check = Check_Serialize | Check_Deserialize;
+
+export type CheckId = "put" | "content_md5" | "put_guard" | "multipart" | "complete_guard" | "part_head" | "ranged_get" | "if_match" | "copy_guard" | "delete_many" | "presigned_get" | "presigned_put" | "cors";
+
+export type Check_Deserialize = {
+	id: CheckId,
+	label: string,
+	verdict: Verdict,
+	detail?: string | null,
+};
+
+export type Check_Serialize = {
+	id: CheckId,
+	label: string,
+	verdict: Verdict,
+	detail: string | null,
+};
+
 /**  A download whose file name is already taken in the folder. */
 export type Clash = {
 	key: string,
@@ -258,12 +281,44 @@ export type ConnectionStep_Serialize = {
 	detail: string | null,
 };
 
+export type DeepReport = DeepReport_Serialize | DeepReport_Deserialize;
+
+export type DeepReport_Deserialize = {
+	/**  No operation Cubby needs failed. Ignored or refused guards leave it true: Cubby adapts. */
+	ok: boolean,
+	summary: string,
+	checks: Check_Deserialize[],
+	/**  What Cubby will do differently at this endpoint from now on. */
+	learned: EndpointChecks,
+};
+
+export type DeepReport_Serialize = {
+	/**  No operation Cubby needs failed. Ignored or refused guards leave it true: Cubby adapts. */
+	ok: boolean,
+	summary: string,
+	checks: Check_Serialize[],
+	/**  What Cubby will do differently at this endpoint from now on. */
+	learned: EndpointChecks,
+};
+
 export type DeleteReport = {
 	deleted: number,
 	failed: KeyFailure[],
 };
 
 export type Direction = "upload" | "download";
+
+/**  What a deep check learned about the guards an endpoint honours, kept in the profile. */
+export type EndpointChecks = {
+	/**  `If-None-Match: *` on PutObject. */
+	put_guard: Verdict,
+	/**  `If-None-Match: *` on CompleteMultipartUpload. */
+	complete_guard: Verdict,
+	/**  The copy guard Cubby sends there (S3's `If-None-Match`, or R2's own header). */
+	copy_guard: Verdict,
+	/**  When the check ran (RFC 3339). */
+	checked_at: string,
+};
 
 /**  The engine as a whole: running, held by the person (Pause sync), or stopped by an error. */
 export type EngineStatus = "watching" | "paused" | "stopped";
@@ -875,6 +930,16 @@ export type UploadUrl_Serialize = {
 	expires_at: string,
 	public_url: string | null,
 };
+
+export type Verdict = 
+/**  Does what S3 documents. */
+"works" | 
+/**  Accepted, but the rule or header had no effect (a guard that did not guard). */
+"ignored" | 
+/**  Answered with an error: Cubby must not send it there. */
+"refused" | 
+/**  An operation Cubby needs failed. */
+"failed";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
