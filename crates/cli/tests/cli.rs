@@ -187,6 +187,40 @@ fn profile_add_reads_keys_from_stdin_and_explains_a_wrong_secret() {
     );
 }
 
+/// `profile test --deep` runs every operation against the real server, prints one line each,
+/// and remembers what the endpoint honours in the stored profile (no secret beside it).
+#[test]
+fn deep_test_reports_each_operation_and_remembers_the_endpoint() {
+    let server = SeaweedFs::start(&[BUCKET]);
+    let keyring = PrivateKeyring::start();
+    let home = Home::new();
+    let mut cmd = home.cubby(Some(&keyring));
+    cmd.args(["profile", "add", "weed", "--endpoint", &server.endpoint, "--bucket", BUCKET, "--secret-stdin"]);
+    let (code, out, err) = run(&mut cmd, Some(&format!("{}\n{}\n", server.access_key, server.secret_key)));
+    assert_eq!(code, 0, "{out}{err}");
+
+    let mut cmd = home.cubby(Some(&keyring));
+    cmd.args(["profile", "test", "--deep"]);
+    let (code, out, err) = run(&mut cmd, None);
+    assert_eq!(code, 0, "{out}{err}");
+    for label in ["Upload with Content-MD5", "Multipart upload with equal parts", "A share link serves the file", "Guarded copy refuses a taken key"] {
+        assert!(out.contains(&format!("✓ {label}")), "{label}: {out}");
+    }
+    assert!(out.contains("Every operation Cubby relies on works"), "{out}");
+    let profiles = std::fs::read_to_string(home.config.path().join("profiles.toml")).unwrap();
+    assert!(profiles.contains("[profiles.weed.checked]"), "{profiles}");
+    assert!(profiles.contains("complete_guard = \"works\""), "{profiles}");
+    assert!(!profiles.contains(&server.secret_key), "the secret stays in the keychain");
+
+    let mut cmd = home.cubby(Some(&keyring));
+    cmd.args(["--json", "profile", "test", "--deep"]);
+    let (code, out, err) = run(&mut cmd, None);
+    assert_eq!(code, 0, "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_eq!(report["ok"], true);
+    assert!(report["checks"].as_array().is_some_and(|c| c.len() >= 12), "{report}");
+}
+
 #[test]
 fn env_profile_uses_process_variables_without_a_keychain() {
     let server = SeaweedFs::start(&[BUCKET]);
