@@ -187,9 +187,6 @@ fn shorten(name: &str) -> String {
     }
 }
 
-/// The first of `path`, `stem (1).ext`, `stem (2).ext`, … that does not exist (this one checks
-/// the file system). A dangling symbolic link counts as existing: writing through it would
-/// create its target, wherever that is.
 /// Creates `path` for writing only if nothing (not even a dangling link) has the name: a link
 /// planted under the name is never followed, since `O_CREAT|O_EXCL` refuses any existing entry.
 pub fn create_new_file(path: &Path) -> std::io::Result<std::fs::File> {
@@ -255,6 +252,9 @@ pub fn move_to_free_name(from: &Path, wanted: &Path) -> std::io::Result<PathBuf>
     ))
 }
 
+/// The first of `path`, `stem (1).ext`, `stem (2).ext`, … that does not exist (this one checks
+/// the file system). A dangling symbolic link counts as existing: writing through it would
+/// create its target, wherever that is.
 pub fn unique_path(path: &Path) -> PathBuf {
     let taken = |p: &Path| std::fs::symlink_metadata(p).is_ok();
     if !taken(path) {
@@ -264,6 +264,29 @@ pub fn unique_path(path: &Path) -> PathBuf {
         .map(|n| numbered(path, n))
         .find(|candidate| !taken(candidate))
         .unwrap_or_else(|| path.to_path_buf())
+}
+
+/// Makes a batch's targets differ even where case is ignored: Windows and macOS folders hold
+/// `Report.txt` and `report.txt` as one file, so two keys differing only in case would land on
+/// (and, while downloading, share the partial file of) one file. The first keeps its name; a
+/// later one gets the first free ` (n)` name, and a note says why.
+pub fn distinct_ignoring_case(targets: &mut [LocalTarget]) {
+    let fold = |p: &Path| p.to_string_lossy().to_lowercase();
+    let mut seen = std::collections::HashSet::new();
+    for target in targets.iter_mut() {
+        if seen.insert(fold(&target.path)) {
+            continue;
+        }
+        let free = (1u64..)
+            .map(|n| numbered(&target.path, n))
+            .find(|candidate| !seen.contains(&fold(candidate)))
+            .expect("some number is free");
+        seen.insert(fold(&free));
+        target.path = free;
+        target
+            .adjusted
+            .push("renamed: another key differs from it only in upper and lower case".into());
+    }
 }
 
 /// `stem (n).ext`, keeping ".tar.gz" together and the name within 255 bytes.
@@ -564,6 +587,24 @@ mod tests {
             assert!(second.adjusted.is_empty(), "{key:?}: {:?}", second.adjusted);
         }
         assert!(saved > 1000 && refused > 10, "saved {saved}, refused {refused}");
+    }
+
+    #[test]
+    fn names_differing_only_in_case_get_their_own_files() {
+        let dir = Path::new("/downloads");
+        let target = |name: &str| LocalTarget {
+            path: dir.join(name),
+            adjusted: Vec::new(),
+        };
+        let mut targets = vec![target("Report.txt"), target("report.txt"), target("REPORT.TXT"), target("other.txt")];
+        distinct_ignoring_case(&mut targets);
+        let names: Vec<String> = targets
+            .iter()
+            .map(|t| t.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["Report.txt", "report (1).txt", "REPORT (2).TXT", "other.txt"]);
+        assert!(targets[0].adjusted.is_empty() && targets[3].adjusted.is_empty());
+        assert!(targets[1].adjusted[0].contains("upper and lower case"));
     }
 
     #[test]

@@ -298,29 +298,27 @@ pub async fn download(
 ) -> Result<BatchReport<Downloaded>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     let names: Vec<String> = items.iter().map(|i| i.key.to_string()).collect();
+    let targets = batch_targets(dir, &items);
     sink.event(TransferEvent::Queued {
         direction: Direction::Download,
         items: items
             .iter()
-            .map(|i| QueuedItem {
+            .zip(&targets)
+            .map(|(i, t)| QueuedItem {
                 key: i.key.to_string(),
-                local: transfer::target_for(dir, &i.key, &i.strip)
+                local: t
+                    .as_ref()
                     .map(|t| t.path.display().to_string())
                     .unwrap_or_default(),
                 size: None,
             })
             .collect(),
     });
-    let results = for_each_bounded(items, options.concurrency, |item| {
-        let (bucket, options, sink, cancel, dir) = (
-            bucket.clone(),
-            options.clone(),
-            sink.clone(),
-            cancel.clone(),
-            dir.to_path_buf(),
-        );
+    let work: Vec<(DownloadItem, Result<LocalTarget>)> = items.into_iter().zip(targets).collect();
+    let results = for_each_bounded(work, options.concurrency, |(item, target)| {
+        let (bucket, options, sink, cancel) = (bucket.clone(), options.clone(), sink.clone(), cancel.clone());
         async move {
-            let target = transfer::target_for(&dir, &item.key, &item.strip)?;
+            let target = target?;
             if !options.overwrite {
                 if let Some(done) = downloaded_before(&bucket, &item.key, &target).await? {
                     transfer::report_done(
@@ -340,6 +338,21 @@ pub async fn download(
     Ok(BatchReport::of(names.into_iter(), results, cancel.is_cancelled()))
 }
 
+/// Where each item of a batch lands: its own name, and no two names that differ only in case.
+fn batch_targets(dir: &Path, items: &[DownloadItem]) -> Vec<Result<LocalTarget>> {
+    let mut targets: Vec<Result<LocalTarget>> = items
+        .iter()
+        .map(|i| transfer::target_for(dir, &i.key, &i.strip))
+        .collect();
+    let mut placed: Vec<LocalTarget> = targets.iter().filter_map(|t| t.as_ref().ok().cloned()).collect();
+    crate::local_path::distinct_ignoring_case(&mut placed);
+    let mut placed = placed.into_iter();
+    for target in targets.iter_mut().filter(|t| t.is_ok()) {
+        *target = Ok(placed.next().expect("one per placed target"));
+    }
+    targets
+}
+
 /// A download whose file name is already taken in the folder.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -355,8 +368,8 @@ pub struct Clash {
 /// what a person decides about before the download starts (replace, keep both, skip).
 pub async fn download_clashes(bucket: &Bucket, items: &[DownloadItem], dir: &Path) -> Result<Vec<Clash>> {
     let mut clashes = Vec::new();
-    for item in items {
-        let target = transfer::target_for(dir, &item.key, &item.strip)?;
+    for (item, target) in items.iter().zip(batch_targets(dir, items)) {
+        let target = target?;
         if !std::fs::symlink_metadata(&target.path).is_ok_and(|m| m.is_file()) {
             continue;
         }
@@ -474,6 +487,35 @@ pub struct MoveReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn keys_differing_only_in_case_never_share_a_file() {
+        let bucket = Bucket::in_memory("b");
+        let dir = tempfile::tempdir().unwrap();
+        let keys = ["acme/documents/Report.txt", "acme/documents/report.txt"];
+        for (i, key) in keys.iter().enumerate() {
+            bucket.put(key, format!("version {i}").into_bytes(), None).await.unwrap();
+        }
+        let items = keys
+            .iter()
+            .map(|k| DownloadItem::flat(ObjectKey::parse(k).unwrap()))
+            .collect();
+        let report = download(
+            &bucket,
+            items,
+            dir.path(),
+            &DownloadOptions::default(),
+            Arc::new(transfer::NoSink),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+        assert!(report.failed.is_empty(), "{:?}", report.failed);
+        // On a folder that ignores case (Windows, macOS) these are two files too.
+        assert_eq!(std::fs::read(dir.path().join("Report.txt")).unwrap(), b"version 0");
+        assert_eq!(std::fs::read(dir.path().join("report (1).txt")).unwrap(), b"version 1");
+        assert!(report.done[1].adjusted[0].contains("upper and lower case"));
+    }
 
     #[tokio::test]
     async fn clashes_tell_the_same_file_from_a_different_one() {
