@@ -8,9 +8,11 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
+use clap_complete::engine::ArgValueCompleter;
 use cubby_core::{keychain, Dirs, Env, Error, Hint, Host, OsKeychain, ProfileKind, Session};
 
 mod browse_cmd;
+mod complete;
 mod format;
 mod profile_cmd;
 mod sandbox_cmd;
@@ -26,7 +28,7 @@ mod watch_cmd;
 )]
 struct Cli {
     /// Profile to use: a stored one, `env` (CLOUDFLARE_R2_* variables) or `sandbox`.
-    #[arg(long, global = true, env = "CUBBY_PROFILE")]
+    #[arg(long, global = true, env = "CUBBY_PROFILE", add = ArgValueCompleter::new(complete::profiles))]
     profile: Option<String>,
     /// Machine-readable output: one JSON document on stdout.
     #[arg(long, global = true)]
@@ -88,7 +90,7 @@ enum Command {
 #[derive(clap::Args)]
 pub struct TenantArg {
     /// The tenant the files belong to.
-    #[arg(long)]
+    #[arg(long, add = ArgValueCompleter::new(complete::tenants))]
     tenant: String,
     /// Start a tenant that has no files yet (otherwise refused, with the near matches).
     #[arg(long)]
@@ -247,6 +249,8 @@ fn init_logging(verbose: u8, quiet: bool) {
 
 fn main() -> ExitCode {
     cubby_core::secret::forbid_core_dumps();
+    // A shell asking for completions (COMPLETE=bash …) is answered here, and the process ends.
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
@@ -295,8 +299,19 @@ fn main() -> ExitCode {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Completions { shell } => {
-                clap_complete::generate(shell, &mut Cli::command(), "cubby", &mut std::io::stdout());
-                Ok(ExitCode::SUCCESS)
+                // The script asks `cubby` itself at each Tab (COMPLETE=shell), so profile and
+                // tenant names are current.
+                let name = shell.to_string();
+                let registration = clap_complete::env::Shells::builtins().completer(&name).map(|c| {
+                    c.write_registration("COMPLETE", "cubby", "cubby", "cubby", &mut std::io::stdout())
+                });
+                match registration {
+                    Some(Ok(())) => Ok(ExitCode::SUCCESS),
+                    Some(Err(e)) => Err(Error::io("cannot write the completion script", e)),
+                    None => Err(Error::invalid(format!(
+                        "no completion for {name}: use bash, zsh, fish, elvish or powershell"
+                    ))),
+                }
             }
         }
     });

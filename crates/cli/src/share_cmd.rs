@@ -137,7 +137,7 @@ pub struct LinksArgs {
     #[arg(long)]
     expired: bool,
     /// Only links to this tenant's objects.
-    #[arg(long)]
+    #[arg(long, add = clap_complete::engine::ArgValueCompleter::new(crate::complete::tenants))]
     tenant: Option<String>,
 }
 

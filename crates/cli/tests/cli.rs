@@ -195,22 +195,42 @@ fn deep_test_reports_each_operation_and_remembers_the_endpoint() {
     let keyring = PrivateKeyring::start();
     let home = Home::new();
     let mut cmd = home.cubby(Some(&keyring));
-    cmd.args(["profile", "add", "weed", "--endpoint", &server.endpoint, "--bucket", BUCKET, "--secret-stdin"]);
-    let (code, out, err) = run(&mut cmd, Some(&format!("{}\n{}\n", server.access_key, server.secret_key)));
+    cmd.args([
+        "profile",
+        "add",
+        "weed",
+        "--endpoint",
+        &server.endpoint,
+        "--bucket",
+        BUCKET,
+        "--secret-stdin",
+    ]);
+    let (code, out, err) = run(
+        &mut cmd,
+        Some(&format!("{}\n{}\n", server.access_key, server.secret_key)),
+    );
     assert_eq!(code, 0, "{out}{err}");
 
     let mut cmd = home.cubby(Some(&keyring));
     cmd.args(["profile", "test", "--deep"]);
     let (code, out, err) = run(&mut cmd, None);
     assert_eq!(code, 0, "{out}{err}");
-    for label in ["Upload with Content-MD5", "Multipart upload with equal parts", "A share link serves the file", "Guarded copy refuses a taken key"] {
+    for label in [
+        "Upload with Content-MD5",
+        "Multipart upload with equal parts",
+        "A share link serves the file",
+        "Guarded copy refuses a taken key",
+    ] {
         assert!(out.contains(&format!("✓ {label}")), "{label}: {out}");
     }
     assert!(out.contains("Every operation Cubby relies on works"), "{out}");
     let profiles = std::fs::read_to_string(home.config.path().join("profiles.toml")).unwrap();
     assert!(profiles.contains("[profiles.weed.checked]"), "{profiles}");
     assert!(profiles.contains("complete_guard = \"works\""), "{profiles}");
-    assert!(!profiles.contains(&server.secret_key), "the secret stays in the keychain");
+    assert!(
+        !profiles.contains(&server.secret_key),
+        "the secret stays in the keychain"
+    );
 
     let mut cmd = home.cubby(Some(&keyring));
     cmd.args(["--json", "profile", "test", "--deep"]);
@@ -218,7 +238,10 @@ fn deep_test_reports_each_operation_and_remembers_the_endpoint() {
     assert_eq!(code, 0, "{out}{err}");
     let report: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
     assert_eq!(report["ok"], true);
-    assert!(report["checks"].as_array().is_some_and(|c| c.len() >= 12), "{report}");
+    assert!(
+        report["checks"].as_array().is_some_and(|c| c.len() >= 12),
+        "{report}"
+    );
 }
 
 #[test]
@@ -395,4 +418,36 @@ fn json_reads_the_same_in_every_command() {
 
     let du = json(&["du", "acme"]);
     assert_eq!(du["bytes"], 20, "{du}");
+}
+
+/// Tab completes the names Cubby knows: profiles from the config, tenants from the bucket.
+#[test]
+fn completion_offers_profiles_and_tenants() {
+    let home = Home::new();
+    let (code, out, err) = run(home.cubby(None).args(["sandbox", "--seed-demo"]), None);
+    assert_eq!(code, 0, "{out}{err}");
+    let complete = |words: &[&str]| {
+        let mut cmd = home.cubby(None);
+        cmd.env("COMPLETE", "fish").arg("--").arg("cubby").args(words);
+        let (code, out, err) = run(&mut cmd, None);
+        assert_eq!(code, 0, "{words:?}: {out}{err}");
+        out.lines()
+            .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(complete(&["put", "x", "--tenant", "ac"]), ["acme-corp"]);
+    assert_eq!(complete(&["links", "--tenant", ""]), ["acme-corp", "globex"]);
+    let profiles = complete(&["ls", "--profile", ""]);
+    assert!(
+        profiles.contains(&"sandbox".to_string()) && profiles.contains(&"env".to_string()),
+        "{profiles:?}"
+    );
+    assert_eq!(complete(&["put", "x", "--category", "im"]), ["images"]);
+    // The script a shell installs asks `cubby` itself.
+    let (code, script, _) = run(home.cubby(None).args(["completions", "bash"]), None);
+    assert_eq!(code, 0);
+    assert!(
+        script.contains("COMPLETE=\"bash\"") || script.contains("COMPLETE=bash"),
+        "{script}"
+    );
 }
