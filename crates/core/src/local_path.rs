@@ -596,13 +596,21 @@ mod tests {
             path: dir.join(name),
             adjusted: Vec::new(),
         };
-        let mut targets = vec![target("Report.txt"), target("report.txt"), target("REPORT.TXT"), target("other.txt")];
+        let mut targets = vec![
+            target("Report.txt"),
+            target("report.txt"),
+            target("REPORT.TXT"),
+            target("other.txt"),
+        ];
         distinct_ignoring_case(&mut targets);
         let names: Vec<String> = targets
             .iter()
             .map(|t| t.path.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, ["Report.txt", "report (1).txt", "REPORT (2).TXT", "other.txt"]);
+        assert_eq!(
+            names,
+            ["Report.txt", "report (1).txt", "REPORT (2).TXT", "other.txt"]
+        );
         assert!(targets[0].adjusted.is_empty() && targets[3].adjusted.is_empty());
         assert!(targets[1].adjusted[0].contains("upper and lower case"));
     }

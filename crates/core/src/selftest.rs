@@ -14,7 +14,7 @@ use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
 
 use crate::storage::Bucket;
-use crate::transfer::{clean_etag, MIB};
+use crate::transfer::{clean_etag, content_md5_of, MIB};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,12 +135,6 @@ impl Run {
     }
 }
 
-fn md5_b64(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    use md5::Digest as _;
-    base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(bytes))
-}
-
 /// One plain HTTP request, as a browser or curl would send a presigned URL.
 async fn fetch(method: &str, url: &str, content_type: Option<&str>, body: Vec<u8>) -> Result<(u16, Vec<u8>)> {
     let connector = aws_smithy_http_client::Connector::builder()
@@ -258,7 +252,14 @@ async fn checks(
     }
     let size = small.len() as u64;
     let put = bucket
-        .put_file(&key, file, size, "application/pdf", &md5_b64(&small), false)
+        .put_file(
+            &key,
+            file,
+            size,
+            "application/pdf",
+            &content_md5_of(&small),
+            false,
+        )
         .await;
     if run.needed(CheckId::Put, "Upload with Content-MD5", put).is_none() {
         return (Verdict::Failed, Verdict::Failed, Verdict::Failed);
@@ -272,7 +273,7 @@ async fn checks(
             file,
             size,
             "application/pdf",
-            &md5_b64(b"other"),
+            &content_md5_of(b"other"),
             false,
         )
         .await;
@@ -293,7 +294,7 @@ async fn checks(
 
     let put_guard = {
         let again = bucket
-            .put_file(&key, file, size, "application/pdf", &md5_b64(&small), true)
+            .put_file(&key, file, size, "application/pdf", &content_md5_of(&small), true)
             .await;
         run.guard(
             CheckId::PutGuard,
@@ -496,13 +497,13 @@ fn status_of(result: &Result<(u16, Vec<u8>)>) -> String {
 
 /// A multipart upload of `parts`, completed (guarded when `if_absent`); aborted on failure.
 async fn upload_parts(bucket: &Bucket, key: &str, parts: &[Vec<u8>], if_absent: bool) -> Result<String> {
-    let id = bucket.create_multipart(key, None, None).await?;
+    let id = bucket.create_multipart(key, &Default::default()).await?;
     let result: Result<String> = async {
         let mut done = Vec::new();
         for (i, body) in parts.iter().enumerate() {
             let number = i as i32 + 1;
             let etag = bucket
-                .upload_part(key, &id, number, body.clone(), &md5_b64(body))
+                .upload_part(key, &id, number, body.clone(), &content_md5_of(body))
                 .await?;
             done.push((number, etag));
         }

@@ -1077,15 +1077,11 @@ async fn r2_mode_refuses_what_r2_documents() {
 
     // Parts of different sizes before the last.
     let key = "acme/documents/uneven.bin";
-    let id = b.create_multipart(key, None, None).await.unwrap();
+    let id = b.create_multipart(key, &Default::default()).await.unwrap();
     let mut parts = Vec::new();
     for (n, size) in [(1, 5 * MIB), (2, 6 * MIB), (3, MIB)] {
         let body = vec![n as u8; size as usize];
-        let md5 = {
-            use base64::Engine as _;
-            use md5::Digest as _;
-            base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(&body))
-        };
+        let md5 = transfer::content_md5_of(&body);
         parts.push((n, b.upload_part(key, &id, n, body, &md5).await.unwrap()));
     }
     let err = b.complete_multipart(key, &id, parts, false).await.unwrap_err();

@@ -494,7 +494,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let keys = ["acme/documents/Report.txt", "acme/documents/report.txt"];
         for (i, key) in keys.iter().enumerate() {
-            bucket.put(key, format!("version {i}").into_bytes(), None).await.unwrap();
+            bucket
+                .put(key, format!("version {i}").into_bytes(), None)
+                .await
+                .unwrap();
         }
         let items = keys
             .iter()
@@ -512,8 +515,14 @@ mod tests {
         .unwrap();
         assert!(report.failed.is_empty(), "{:?}", report.failed);
         // On a folder that ignores case (Windows, macOS) these are two files too.
-        assert_eq!(std::fs::read(dir.path().join("Report.txt")).unwrap(), b"version 0");
-        assert_eq!(std::fs::read(dir.path().join("report (1).txt")).unwrap(), b"version 1");
+        assert_eq!(
+            std::fs::read(dir.path().join("Report.txt")).unwrap(),
+            b"version 0"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("report (1).txt")).unwrap(),
+            b"version 1"
+        );
         assert!(report.done[1].adjusted[0].contains("upper and lower case"));
     }
 

@@ -13,7 +13,10 @@ use chrono::{DateTime, Utc};
 use md5::{Digest, Md5};
 use url::Url;
 
-use super::{check_expiry, encode_key, Fetched, ListPage, ObjectEntry, ObjectInfo, ObjectStore};
+use super::{
+    check_expiry, encode_key, Fetched, ListPage, ObjectEntry, ObjectHeaders, ObjectInfo, ObjectStore,
+    Presentation,
+};
 use crate::error::Hint;
 use crate::{Error, Result};
 
@@ -27,6 +30,7 @@ struct Object {
     etag: String,
     content_type: Option<String>,
     metadata: BTreeMap<String, String>,
+    presentation: Presentation,
     modified: DateTime<Utc>,
     /// The sizes of the parts it was assembled from; empty for a single PUT.
     parts: Vec<u64>,
@@ -35,8 +39,7 @@ struct Object {
 #[derive(Debug, Default)]
 struct Upload {
     key: String,
-    content_type: Option<String>,
-    metadata: BTreeMap<String, String>,
+    headers: ObjectHeaders,
     parts: BTreeMap<i32, Vec<u8>>,
 }
 
@@ -132,6 +135,7 @@ impl MemoryStore {
             data: Arc::new(data),
             content_type,
             metadata,
+            presentation: Presentation::default(),
             modified: Utc::now(),
             parts: Vec::new(),
         }
@@ -195,6 +199,7 @@ impl ObjectStore for MemoryStore {
             last_modified: Some(o.modified),
             content_type: o.content_type,
             metadata: o.metadata,
+            presentation: o.presentation,
         })
     }
 
@@ -311,12 +316,7 @@ impl ObjectStore for MemoryStore {
         )
     }
 
-    async fn create_multipart(
-        &self,
-        key: &str,
-        content_type: Option<&str>,
-        metadata: Option<HashMap<String, String>>,
-    ) -> Result<String> {
+    async fn create_multipart(&self, key: &str, headers: &ObjectHeaders) -> Result<String> {
         let mut state = self.state();
         state.next_upload += 1;
         let id = format!("upload-{}", state.next_upload);
@@ -324,8 +324,7 @@ impl ObjectStore for MemoryStore {
             id.clone(),
             Upload {
                 key: key.to_string(),
-                content_type: content_type.map(str::to_string),
-                metadata: metadata.unwrap_or_default().into_iter().collect(),
+                headers: headers.clone(),
                 parts: BTreeMap::new(),
             },
         );
@@ -408,8 +407,9 @@ impl ObjectStore for MemoryStore {
         let object = Object {
             etag: quoted(&format!("{}-{}", hex(&md5(&digests)), parts.len())),
             data: Arc::new(data),
-            content_type: upload.content_type,
-            metadata: upload.metadata,
+            content_type: upload.headers.content_type,
+            metadata: upload.headers.metadata,
+            presentation: upload.headers.presentation,
             modified: Utc::now(),
             parts: sizes,
         };

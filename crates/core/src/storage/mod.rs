@@ -74,12 +74,8 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
         content_md5: &str,
         if_absent: bool,
     ) -> Result<Option<String>>;
-    async fn create_multipart(
-        &self,
-        key: &str,
-        content_type: Option<&str>,
-        metadata: Option<std::collections::HashMap<String, String>>,
-    ) -> Result<String>;
+    /// Starts a multipart upload of an object that will carry `headers`.
+    async fn create_multipart(&self, key: &str, headers: &ObjectHeaders) -> Result<String>;
     async fn upload_part(
         &self,
         key: &str,
@@ -202,6 +198,49 @@ pub struct ObjectInfo {
     pub last_modified: Option<DateTime<Utc>>,
     pub content_type: Option<String>,
     pub metadata: std::collections::BTreeMap<String, String>,
+    /// How the object presents itself to browsers; kept across a copy, not shown.
+    #[serde(skip)]
+    #[cfg_attr(feature = "specta", specta(skip))]
+    pub presentation: Presentation,
+}
+
+impl ObjectInfo {
+    /// What a copy of this object must carry.
+    pub fn headers(&self) -> ObjectHeaders {
+        ObjectHeaders {
+            content_type: self.content_type.clone(),
+            metadata: self.metadata.clone(),
+            presentation: self.presentation.clone(),
+        }
+    }
+}
+
+/// The headers S3 stores with an object and sends back on every GET, beside its type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Presentation {
+    pub cache_control: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_encoding: Option<String>,
+    pub content_language: Option<String>,
+    pub expires: Option<String>,
+}
+
+/// What a new object is given besides its bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectHeaders {
+    pub content_type: Option<String>,
+    pub metadata: std::collections::BTreeMap<String, String>,
+    pub presentation: Presentation,
+}
+
+impl ObjectHeaders {
+    /// Only a Content-Type, as an upload gives.
+    pub fn typed(content_type: Option<&str>) -> ObjectHeaders {
+        ObjectHeaders {
+            content_type: content_type.map(str::to_string),
+            ..ObjectHeaders::default()
+        }
+    }
 }
 
 /// A GET's body and what its headers said about the object.

@@ -21,7 +21,10 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::headers::{CopyGuard, Dialect, Guards, Md5NotChecksums, R2_COPY_IF_NONE_MATCH};
-use super::{check_expiry, encode_key, Fetched, ListPage, ObjectEntry, ObjectInfo, ObjectStore};
+use super::{
+    check_expiry, encode_key, Fetched, ListPage, ObjectEntry, ObjectHeaders, ObjectInfo, ObjectStore,
+    Presentation,
+};
 use crate::error::AuthFailure;
 use crate::profile::Profile;
 use crate::secret::Credentials;
@@ -160,6 +163,13 @@ impl ObjectStore for S3Store {
             last_modified: out.last_modified.and_then(to_chrono),
             content_type: out.content_type,
             metadata: out.metadata.unwrap_or_default().into_iter().collect(),
+            presentation: Presentation {
+                cache_control: out.cache_control,
+                content_disposition: out.content_disposition,
+                content_encoding: out.content_encoding,
+                content_language: out.content_language,
+                expires: out.expires_string,
+            },
         })
     }
 
@@ -346,19 +356,24 @@ impl ObjectStore for S3Store {
         Ok(out.e_tag)
     }
 
-    async fn create_multipart(
-        &self,
-        key: &str,
-        content_type: Option<&str>,
-        metadata: Option<std::collections::HashMap<String, String>>,
-    ) -> Result<String> {
+    async fn create_multipart(&self, key: &str, headers: &ObjectHeaders) -> Result<String> {
+        let p = &headers.presentation;
+        let expires = p.expires.as_deref().and_then(|e| {
+            aws_smithy_types::DateTime::from_str(e, aws_smithy_types::date_time::Format::HttpDate).ok()
+        });
+        let metadata = (!headers.metadata.is_empty()).then(|| headers.metadata.clone().into_iter().collect());
         let out = self
             .client
             .create_multipart_upload()
             .bucket(&self.name)
             .key(key)
-            .set_content_type(content_type.map(str::to_string))
+            .set_content_type(headers.content_type.clone())
             .set_metadata(metadata)
+            .set_cache_control(p.cache_control.clone())
+            .set_content_disposition(p.content_disposition.clone())
+            .set_content_encoding(p.content_encoding.clone())
+            .set_content_language(p.content_language.clone())
+            .set_expires(expires)
             .send()
             .await
             .map_err(|e| self.map_err("start multipart upload of", Some(key), e))?;

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use url::Url;
 
-use super::{Bucket, Fetched, ListPage, ObjectInfo, ObjectStore};
+use super::{Bucket, Fetched, ListPage, ObjectHeaders, ObjectInfo, ObjectStore};
 use crate::error::Hint;
 use crate::tenant::TenantId;
 use crate::{Error, Result};
@@ -143,14 +143,9 @@ impl ObjectStore for TenantScoped {
             .await
     }
 
-    async fn create_multipart(
-        &self,
-        key: &str,
-        content_type: Option<&str>,
-        metadata: Option<std::collections::HashMap<String, String>>,
-    ) -> Result<String> {
+    async fn create_multipart(&self, key: &str, headers: &ObjectHeaders) -> Result<String> {
         self.check(key)?;
-        self.inner.create_multipart(key, content_type, metadata).await
+        self.inner.create_multipart(key, headers).await
     }
 
     async fn upload_part(

@@ -9,15 +9,13 @@ use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents, SharedInterceptor};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine;
-use md5::{Digest, Md5};
 
 use super::headers::Dialect;
 use super::s3::S3Store;
 use super::ObjectStore;
 use crate::profile::{Origin, Profile};
 use crate::secret::{Credentials, Secret};
+use crate::transfer::content_md5_of;
 
 #[derive(Debug, Clone)]
 struct Sent {
@@ -79,10 +77,6 @@ impl Capture {
         assert_eq!(sent.len(), 1, "{operation}: {sent:?}");
         sent.into_iter().next().unwrap()
     }
-}
-
-fn md5_b64(bytes: &[u8]) -> String {
-    BASE64.encode(Md5::digest(bytes))
 }
 
 struct Rig {
@@ -163,22 +157,52 @@ async fn operations(store: &S3Store, capture: &Capture, dialect: Dialect) {
             &file,
             body.len() as u64,
             "application/pdf",
-            &md5_b64(&body),
+            &content_md5_of(&body),
             true,
         )
         .await
         .unwrap();
     let put = capture.only("PutObject");
-    assert_eq!(put.get("content-md5"), Some(md5_b64(&body).as_str()));
+    assert_eq!(put.get("content-md5"), Some(content_md5_of(&body).as_str()));
     assert_eq!(put.get("if-none-match"), Some("*"));
 
     // Multipart: each part with its Content-MD5; the completion guarded only where documented.
+    // A multipart copy carries everything the source object had.
+    let headers = super::ObjectHeaders {
+        content_type: Some("application/pdf".into()),
+        metadata: [("origin".to_string(), "scanner".to_string())].into(),
+        presentation: super::Presentation {
+            cache_control: Some("max-age=60".into()),
+            content_disposition: Some("attachment".into()),
+            content_encoding: Some("identity".into()),
+            content_language: Some("en".into()),
+            expires: Some("Wed, 21 Oct 2026 07:28:00 GMT".into()),
+        },
+    };
     let id = store
-        .create_multipart("acme/documents/big.pdf", Some("application/pdf"), None)
+        .create_multipart("acme/documents/big.pdf", &headers)
         .await
         .unwrap();
+    let create = capture.only("CreateMultipartUpload");
+    for (name, value) in [
+        ("content-type", "application/pdf"),
+        ("x-amz-meta-origin", "scanner"),
+        ("cache-control", "max-age=60"),
+        ("content-disposition", "attachment"),
+        ("content-encoding", "identity"),
+        ("content-language", "en"),
+        ("expires", "Wed, 21 Oct 2026 07:28:00 GMT"),
+    ] {
+        assert_eq!(create.get(name), Some(value), "{name}: {create:?}");
+    }
     let part = store
-        .upload_part("acme/documents/big.pdf", &id, 1, body.clone(), &md5_b64(&body))
+        .upload_part(
+            "acme/documents/big.pdf",
+            &id,
+            1,
+            body.clone(),
+            &content_md5_of(&body),
+        )
         .await
         .unwrap();
     store
@@ -188,7 +212,10 @@ async fn operations(store: &S3Store, capture: &Capture, dialect: Dialect) {
     let sent = capture.take();
     no_flexible_checksums(&sent);
     let upload_part = sent.iter().find(|s| s.operation == "UploadPart").unwrap();
-    assert_eq!(upload_part.get("content-md5"), Some(md5_b64(&body).as_str()));
+    assert_eq!(
+        upload_part.get("content-md5"),
+        Some(content_md5_of(&body).as_str())
+    );
     let complete = sent
         .iter()
         .find(|s| s.operation == "CompleteMultipartUpload")
@@ -294,7 +321,7 @@ async fn r2_completion_refuses_a_taken_key_by_looking_first() {
         .await
         .unwrap();
     let id = store
-        .create_multipart("acme/documents/taken.pdf", None, None)
+        .create_multipart("acme/documents/taken.pdf", &Default::default())
         .await
         .unwrap();
     let part = store
@@ -303,7 +330,7 @@ async fn r2_completion_refuses_a_taken_key_by_looking_first() {
             &id,
             1,
             b"second".to_vec(),
-            &md5_b64(b"second"),
+            &content_md5_of(b"second"),
         )
         .await
         .unwrap();

@@ -256,6 +256,12 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| Error::io(what, e))
 }
 
+/// The Content-MD5 header of a body: its MD5, base64.
+pub fn content_md5_of(body: &[u8]) -> String {
+    use md5::Digest as _;
+    b64(&md5::Md5::digest(body))
+}
+
 fn b64(digest: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(digest)
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use md5::{Digest, Md5};
 use tokio_util::sync::CancellationToken;
 
-use crate::storage::Bucket;
+use crate::storage::{Bucket, ObjectHeaders};
 use crate::{Error, Result};
 
 use super::upload::landed;
@@ -30,7 +30,7 @@ pub(super) async fn upload_multipart(
     let part_size = part_size_for(plan.size, options.part_size);
     let count = plan.size.div_ceil(part_size).max(1);
     let upload_id = bucket
-        .create_multipart(&key, Some(&plan.content_type), None)
+        .create_multipart(&key, &ObjectHeaders::typed(Some(&plan.content_type)))
         .await?;
     let parts: Vec<u64> = (0..count).collect();
     let work = {

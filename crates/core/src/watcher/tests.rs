@@ -238,7 +238,11 @@ mod engine {
         let data: Vec<u8> = (0..(4 * part + 1234)).map(|i| (i % 251) as u8).collect();
         std::fs::write(rig.folder.join("scan.pdf"), &data).unwrap();
         let key = "acme/documents/20251201_000000_abc123_scan.pdf";
-        let id = rig.bucket.create_multipart(key, None, None).await.unwrap();
+        let id = rig
+            .bucket
+            .create_multipart(key, &Default::default())
+            .await
+            .unwrap();
         let mut parts = Vec::new();
         for (i, chunk) in data.chunks(part).enumerate() {
             let md5 = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(chunk));
