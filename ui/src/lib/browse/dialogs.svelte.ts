@@ -19,6 +19,7 @@ export type Dialog =
   | { kind: 'upload-url'; tenant: string }
   | { kind: 'add-folder' }
   | { kind: 'remove-profile'; profile: ProfileSummary }
+  | { kind: 'check-connection'; profile: ProfileSummary }
   | { kind: 'clash'; question: ClashQuestion };
 
 /** Files about to be uploaded, shown with where each will land before anything starts. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FileEntry } from '../ipc';
+import type { FileEntry, ProfileSummary } from '../ipc';
 import type { ClashQuestion } from './clashes';
 import { Dialogs } from './dialogs.svelte';
 
@@ -21,6 +21,18 @@ describe('Dialogs', () => {
     dialogs.show({ kind: 'menu', x: 10, y: 20 });
     expect(dialogs.menuOpen).toBe(true);
     expect(dialogs.open).toBe(true);
+  });
+
+  // Opened from the profile menu; the window's shortcuts must not act behind the running check.
+  it('shows the connection check for the profile it was opened on, as a dialog like the others', () => {
+    const profile: ProfileSummary = { name: 'prod', kind: 'r2', endpoint: 'https://x.r2.cloudflarestorage.com', bucket: 'b', public_url: null, is_default: true };
+    const dialogs = new Dialogs();
+    dialogs.show({ kind: 'check-connection', profile });
+    expect(dialogs.showing).toEqual({ kind: 'check-connection', profile });
+    expect(dialogs.open).toBe(true);
+    expect(dialogs.menuOpen).toBe(false);
+    dialogs.close();
+    expect(dialogs.open).toBe(false);
   });
 
   // A drop while the rename box is open must not throw away what was typed there.

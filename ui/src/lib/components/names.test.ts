@@ -55,6 +55,7 @@ describe('long names keep their whole text in a tooltip', () => {
           filter: '',
           onswitch: noop,
           onadd: noop,
+          oncheck: noop,
           onremove: noop,
           onnavigate: noop,
           onfilterkey: noop,

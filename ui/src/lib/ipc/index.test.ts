@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const mocks = vi.hoisted(() => ({
   appStatus: vi.fn(),
+  checkProfile: vi.fn(),
   connect: vi.fn(),
   downloadClashes: vi.fn(),
   removeProfile: vi.fn(),
@@ -15,6 +16,7 @@ const mocks = vi.hoisted(() => ({
 vi.mock('./bindings', () => ({
   commands: {
     appStatus: mocks.appStatus,
+    checkProfile: mocks.checkProfile,
     connect: mocks.connect,
     downloadClashes: mocks.downloadClashes,
     removeProfile: mocks.removeProfile,
@@ -26,7 +28,7 @@ vi.mock('./bindings', () => ({
   },
 }));
 
-import { IpcFailure, appStatus, connect, downloadClashes, errorMessage, moveObjects, pickEnvFile, removeProfile, shareLink, uploadUrl } from './index';
+import { IpcFailure, appStatus, checkProfile, connect, downloadClashes, errorMessage, moveObjects, pickEnvFile, removeProfile, shareLink, uploadUrl } from './index';
 import type { ConnectForm } from './index';
 
 const form: ConnectForm = {
@@ -91,6 +93,27 @@ describe('command wrappers', () => {
     const boom = new TypeError('window.__TAURI_INTERNALS__ is undefined');
     mocks.appStatus.mockRejectedValue(boom);
     await expect(appStatus()).rejects.toBe(boom);
+  });
+});
+
+describe('checkProfile', () => {
+  it('asks the core to check the named profile and returns its report', async () => {
+    const report = {
+      ok: true,
+      summary: 'Every operation works.',
+      checks: [{ id: 'put', label: 'Upload an object', verdict: 'works', detail: null }],
+      learned: { put_guard: 'works', complete_guard: 'ignored', copy_guard: 'refused', checked_at: '2026-01-01T00:00:00Z' },
+    };
+    mocks.checkProfile.mockResolvedValue({ status: 'ok', data: report });
+    await expect(checkProfile('prod')).resolves.toEqual(report);
+    expect(mocks.checkProfile).toHaveBeenCalledWith('prod');
+  });
+
+  it('throws the core’s refusal as IpcFailure, for the screen to show', async () => {
+    mocks.checkProfile.mockResolvedValue({ status: 'error', error: { code: 'not_found', message: 'There is no connection named “prod”.' } });
+    const thrown = await checkProfile('prod').catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(IpcFailure);
+    expect((thrown as IpcFailure).code).toBe('not_found');
   });
 });
 

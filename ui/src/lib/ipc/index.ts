@@ -32,9 +32,11 @@ import type {
   TransferUpdate_Serialize,
   UploadUrl_Serialize,
   AppStatus_Serialize,
+  Check_Serialize,
   ConnectForm_Deserialize,
   ConnectionReport_Serialize,
   ConnectionStep_Serialize,
+  DeepReport_Serialize,
   IpcError,
   KeychainStatus_Serialize,
   ProfileSummary_Serialize,
@@ -46,6 +48,8 @@ import type {
 export type AppStatus = AppStatus_Serialize;
 export type ConnectionReport = ConnectionReport_Serialize;
 export type ConnectionStep = ConnectionStep_Serialize;
+export type DeepReport = DeepReport_Serialize;
+export type Check = Check_Serialize;
 export type KeychainStatus = KeychainStatus_Serialize;
 export type ProfileSummary = ProfileSummary_Serialize;
 export type ConnectForm = Required<ConnectForm_Deserialize>;
@@ -61,7 +65,7 @@ export type MoveOutcome = MoveReport;
 export type RevokeOutcome = Revoked;
 export type WatchedFolderRow = FolderSummary;
 export type { AfterUpload, BatchSummary, Clash, KeyFailure, PlannedUpload, ShareAs };
-export type { Category, Hint, IpcError, ProfileKind, StepId, StepStatus } from './bindings';
+export type { Category, CheckId, EndpointChecks, Hint, IpcError, ProfileKind, StepId, StepStatus, Verdict } from './bindings';
 export type { Direction as TransferDirection } from './bindings';
 
 /** An upload URL as issued, with the seed's JSON contract as the mobile app receives it. */
@@ -152,6 +156,15 @@ export async function importEnv(path: string, name: string | null): Promise<Prof
 
 export async function testProfile(name: string): Promise<ConnectionReport> {
   return unwrap(await commands.testProfile(name));
+}
+
+/**
+ * "Check everything": runs every S3 operation Cubby relies on in a scratch area of the saved
+ * profile's bucket (about 10 MiB written, then removed; several seconds on a real network). The
+ * core remembers what the endpoint honours in the profile; the report is for showing.
+ */
+export async function checkProfile(name: string): Promise<DeepReport> {
+  return unwrap(await commands.checkProfile(name));
 }
 
 /** Makes `name` the default profile. */

@@ -3,11 +3,12 @@
 // Query flags: ?mock&returning (profiles exist), ?mock&nokeychain.
 // A secret of "wrong" fails the credentials step; a bucket of "readonly" fails write;
 // a bucket of "error" makes the command itself fail with an IpcError; Connect's "Save anyway"
-// saves whatever the test said. A download meets a file already in the folder when the object's
+// saves whatever the test said. "Check everything" finds one guard ignored and one refused, and
+// fails only for a profile that does not exist. A download meets a file already in the folder when the object's
 // name has "taken" in it (a different file) or "same" (one with its content).
 
 import { mockIPC } from '@tauri-apps/api/mocks';
-import type { AppStatus, Clash, ConnectForm, ConnectionReport, ProfileSummary } from './index';
+import type { AppStatus, Check, Clash, ConnectForm, ConnectionReport, DeepReport, ProfileSummary } from './index';
 
 const DELAY_MS = 700;
 
@@ -30,6 +31,44 @@ function report(form: Pick<ConnectForm, 'secret_access_key' | 'bucket'>): Connec
   ];
   const ok = steps.every((step) => step.status === 'ok');
   return { ok, summary: ok ? 'Connected: Cubby can read and write this bucket.' : 'Cubby cannot use this bucket yet.', steps, code: ok ? null : 'wrong_secret' };
+}
+
+// The real check writes about 10 MiB and takes seconds; the window's busy state should be seen.
+const DEEP_CHECK_MS = 2500;
+
+function deepReport(): DeepReport {
+  const works = (id: Check['id'], label: string): Check => ({ id, label, verdict: 'works', detail: null });
+  const checks: Check[] = [
+    works('put', 'Upload an object'),
+    works('content_md5', 'Checksum on upload (Content-MD5)'),
+    works('put_guard', 'Upload only if new (If-None-Match: *)'),
+    works('multipart', 'Multipart upload of a large file'),
+    {
+      id: 'complete_guard',
+      label: 'Finish a multipart upload only if new',
+      verdict: 'ignored',
+      detail: 'the server replaced an existing object although If-None-Match: * was sent',
+    },
+    works('part_head', 'Read one part’s size'),
+    works('ranged_get', 'Download part of an object (Range)'),
+    works('if_match', 'Download only the version listed (If-Match)'),
+    {
+      id: 'copy_guard',
+      label: 'Copy only if the target is new',
+      verdict: 'refused',
+      detail: 'the server answered 501 NotImplemented to If-None-Match on CopyObject',
+    },
+    works('delete_many', 'Delete several objects at once'),
+    works('presigned_get', 'Share link (presigned GET)'),
+    works('presigned_put', 'Upload URL (presigned PUT)'),
+    works('cors', 'Browser access (CORS)'),
+  ];
+  return {
+    ok: true,
+    summary: 'Every operation Cubby needs works here; it adapts to 2 the server handles its own way.',
+    checks,
+    learned: { put_guard: 'works', complete_guard: 'ignored', copy_guard: 'refused', checked_at: new Date().toISOString() },
+  };
 }
 
 function clashes(keys: string[], dir: string): Clash[] {
@@ -112,6 +151,10 @@ export function installMockCore(flags: URLSearchParams): void {
         return save({ name: (args.name as string | null) ?? 'env', kind: 'env', endpoint: 'https://0123.r2.cloudflarestorage.com', bucket: 'from-env', public_url: null, is_default: true });
       case 'test_profile':
         return report({ secret_access_key: 'ok', bucket: 'from-env' });
+      case 'check_profile':
+        if (!profiles.some((p) => p.name === args.name)) throw { code: 'not_found', message: `There is no connection named “${String(args.name)}”.` };
+        await new Promise((resolve) => setTimeout(resolve, DEEP_CHECK_MS));
+        return deepReport();
       case 'use_profile':
         return makeDefault(args.name as string);
       case 'use_sandbox':
