@@ -8,7 +8,7 @@
 //! screenshot, the page's HTML and the app's log (tauri-driver's and the app's output) are kept in
 //! `e2e/artifacts/failures/<test>.{png,html,log}`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -90,8 +90,10 @@ impl App {
                 (png, html)
             })
         });
-        if let Ok(Ok(png)) = png {
-            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        if !x_screenshot(&self._xvfb.display, &dir.join(format!("{name}.png"))) {
+            if let Ok(Ok(png)) = png {
+                let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+            }
         }
         if let Ok(Ok(html)) = html {
             let _ = std::fs::write(dir.join(format!("{name}.html")), html);
@@ -275,17 +277,31 @@ impl App {
 
     /// Saves a screenshot under e2e/artifacts/ for people to look at after a run.
     pub async fn screenshot(&self, name: &str) {
-        // WebKitWebDriver hands back the last painted frame, which under Xvfb can trail the
-        // page by a few hundred milliseconds: let it paint what the test just checked.
+        // Let the window paint what the test just checked.
         tokio::time::sleep(Duration::from_millis(400)).await;
-        if let Ok(png) = self.client.screenshot().await {
-            let dir = repo_root().join("e2e/artifacts");
-            let _ = std::fs::create_dir_all(&dir);
-            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        let dir = repo_root().join("e2e/artifacts");
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join(format!("{name}.png"));
+        // What the X server shows: WebKitWebDriver's own screenshot under Xvfb can be a frame
+        // from long before (it showed the Connect screen with the main window up).
+        if !x_screenshot(&self._xvfb.display, &path) {
+            if let Ok(png) = self.client.screenshot().await {
+                let _ = std::fs::write(&path, png);
+            }
         }
     }
 
     pub async fn quit(self) {
         let _ = self.client.clone().close().await;
     }
+}
+
+/// The whole X display as a PNG (ImageMagick's `import`); false when that could not be taken.
+fn x_screenshot(display: &str, path: &Path) -> bool {
+    std::process::Command::new("import")
+        .args(["-display", display, "-window", "root"])
+        .arg(path)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Clash } from '../ipc';
-import { clashHeadline, clashQuestion, folderName, identicalLine, nothingLeftLine, planDownload } from './clashes';
+import { choicesLine, clashHeadline, clashQuestion, folderName, identicalLine, nothingLeftLine, planDownload } from './clashes';
 
 const keys = ['acme/documents/a.pdf', 'acme/documents/b.pdf', 'acme/images/c.jpg'];
 const differs = (key: string): Clash => ({ key, local: `/home/a/Downloads/${key.split('/').pop()}`, identical: false });
@@ -62,6 +62,8 @@ describe('clash words', () => {
     const two = clashQuestion('/home/a/Downloads', [differs(keys[0]), differs(keys[1])])!;
     expect(clashHeadline(one)).toBe('1 file already exists in Downloads');
     expect(clashHeadline(two)).toBe('2 files already exist in Downloads');
+    expect(choicesLine(one)).toBe('Replace it with the download, keep both (the download gets a “ (1)” name), or skip it.');
+    expect(choicesLine(two)).toContain('Replace them with the downloads');
     expect(nothingLeftLine(two)).toBe('Nothing downloaded: skipped 2 files already in Downloads');
   });
 

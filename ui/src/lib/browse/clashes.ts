@@ -56,6 +56,13 @@ export function clashHeadline(question: ClashQuestion): string {
   return `${files(n)} already ${n === 1 ? 'exists' : 'exist'} in ${question.folder}`;
 }
 
+/** What each answer does, in the number the question asks about. */
+export function choicesLine(question: ClashQuestion): string {
+  return question.differing.length === 1
+    ? 'Replace it with the download, keep both (the download gets a “ (1)” name), or skip it.'
+    : 'Replace them with the downloads, keep both (the downloads get a “ (1)” name), or skip them.';
+}
+
 /** The line about files that need no download, or '' when there are none. */
 export function identicalLine(question: ClashQuestion): string {
   const n = question.identical;

@@ -74,7 +74,7 @@ describe('DeepCheckReport', () => {
     expect(body).toContain('Every operation Cubby needs works here.');
     expect(body).toMatch(/data-check="put"[^>]*data-verdict="works"[\s\S]*Works/);
     expect(body).toMatch(/data-check="complete_guard"[^>]*data-verdict="ignored"[\s\S]*Ignored — Cubby adapts[\s\S]*The server replaced an existing object\./);
-    expect(body).toMatch(/data-check="copy_guard"[^>]*data-verdict="refused"[\s\S]*Refused — Cubby won’t send it[\s\S]*The server answered 501 NotImplemented\./);
+    expect(body).toMatch(/data-check="copy_guard"[^>]*data-verdict="refused"[\s\S]*Not supported here[\s\S]*The server answered 501 NotImplemented\./);
     expect(body.match(/data-check="/g)).toHaveLength(3);
   });
 

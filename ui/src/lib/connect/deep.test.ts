@@ -16,7 +16,7 @@ describe('verdict words', () => {
     expect(VERDICT_WORDS).toEqual({
       works: 'Works',
       ignored: 'Ignored — Cubby adapts',
-      refused: 'Refused — Cubby won’t send it',
+      refused: 'Not supported here',
       failed: 'Failed',
     });
   });
@@ -64,7 +64,7 @@ describe('deepCheckView', () => {
       label: 'Copy only if new',
       verdict: 'refused',
       tone: 'adapts',
-      words: 'Refused — Cubby won’t send it',
+      words: 'Not supported here',
       detail: 'The server answered 501 to If-None-Match.',
     });
     expect(view.rows[0].detail).toBeNull();

@@ -14,7 +14,7 @@ export type VerdictTone = 'works' | 'adapts' | 'failed';
 export const VERDICT_WORDS: Record<Verdict, string> = {
   works: 'Works',
   ignored: 'Ignored — Cubby adapts',
-  refused: 'Refused — Cubby won’t send it',
+  refused: 'Not supported here',
   failed: 'Failed',
 };
 
