@@ -19,6 +19,10 @@ pub struct SandboxArgs {
     /// expiry, bucket names, its copy guard), to try a script before it meets a real bucket.
     #[arg(long, conflicts_with = "seed_demo")]
     r2: bool,
+    /// With --r2: completed multipart uploads get an ETag not derived from their content, as
+    /// R2's objects from before mid-2023 and migrated ones have.
+    #[arg(long, requires = "r2")]
+    legacy_etags: bool,
 }
 
 pub async fn run(ctx: &Ctx, args: SandboxArgs) -> Result<ExitCode> {
@@ -38,7 +42,10 @@ pub async fn run(ctx: &Ctx, args: SandboxArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let r2 = args.r2.then(cubby_sandbox::R2Rules::default);
+    let r2 = args.r2.then(|| cubby_sandbox::R2Rules {
+        legacy_etags: args.legacy_etags,
+        ..cubby_sandbox::R2Rules::default()
+    });
     let server = sandbox::start(&ctx.dirs, &ctx.store, &config, &ctx.env, args.port, r2)
         .await
         .map_err(|e| match e.kind() {

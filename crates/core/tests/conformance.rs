@@ -1064,7 +1064,10 @@ async fn sandbox_in_r2_mode_conforms() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r2_mode_refuses_what_r2_documents() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let rules = cubby_sandbox::R2Rules { max_request: 6 * MIB };
+    let rules = cubby_sandbox::R2Rules {
+        max_request: 6 * MIB,
+        ..cubby_sandbox::R2Rules::default()
+    };
     let (sandbox, b) = r2_sandbox(dir.path(), rules).await;
 
     // One request over the limit: refused before its body is read (the client sees the
@@ -1098,6 +1101,54 @@ async fn r2_mode_refuses_what_r2_documents() {
         .unwrap_err();
     assert_eq!(err.code(), "already_exists", "{err}");
     assert_eq!(b.get("acme/documents/b.pdf").await.unwrap(), b"b");
+    sandbox.stop().await;
+}
+
+/// An object whose ETag is not derived from its content, as R2's older and migrated multipart
+/// objects have: the download keeps the bytes and says they could not be verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_legacy_etag_on_r2_keeps_the_bytes_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = cubby_sandbox::R2Rules {
+        legacy_etags: true,
+        ..cubby_sandbox::R2Rules::default()
+    };
+    let (sandbox, b) = r2_sandbox(dir.path(), rules).await;
+    // Written the way an old upload was, not through Cubby's verified upload.
+    let key = ObjectKey::parse("acme/documents/old-scan.pdf").expect("key");
+    let id = b
+        .create_multipart(key.as_str(), &Default::default())
+        .await
+        .unwrap();
+    let mut parts = Vec::new();
+    let mut data = Vec::new();
+    for (n, size) in [(1, 5 * MIB), (2, 5 * MIB), (3, 1234)] {
+        let body: Vec<u8> = (0..size).map(|i| (i * 7 + n as u64) as u8).collect();
+        data.extend_from_slice(&body);
+        let md5 = transfer::content_md5_of(&body);
+        parts.push((n, b.upload_part(key.as_str(), &id, n, body, &md5).await.unwrap()));
+    }
+    let etag = b
+        .complete_multipart(key.as_str(), &id, parts, false)
+        .await
+        .unwrap();
+    assert!(etag.as_deref().is_some_and(|e| e.contains("-3")), "{etag:?}");
+
+    let into = tempfile::tempdir().expect("tempdir");
+    let target = LocalTarget {
+        path: into.path().join("old-scan.pdf"),
+        adjusted: Vec::new(),
+    };
+    let done = download(&b, &key, &target).await.expect("kept, not refused");
+    assert!(!done.checksum_verified);
+    assert!(
+        done.note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("not verified")),
+        "{:?}",
+        done.note
+    );
+    assert_eq!(std::fs::read(&done.path).expect("read"), data);
     sandbox.stop().await;
 }
 

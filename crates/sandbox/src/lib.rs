@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+mod legacy;
 mod r2;
 pub use r2::R2Rules;
 
@@ -123,8 +124,16 @@ impl Sandbox {
         std::fs::create_dir_all(&bucket_dir)
             .map_err(|e| Error::Start(format!("cannot create {}: {e}", bucket_dir.display())))?;
         let fs = s3s_fs::FileSystem::new(&options.root).map_err(|e| Error::Start(format!("{e:?}")))?;
+        let legacy = options.r2.as_ref().is_some_and(|r| r.legacy_etags);
         let service = {
-            let mut builder = S3ServiceBuilder::new(fs);
+            let mut builder = if legacy {
+                S3ServiceBuilder::new(legacy::LegacyEtags {
+                    fs,
+                    root: options.root.clone(),
+                })
+            } else {
+                S3ServiceBuilder::new(fs)
+            };
             builder.set_auth(SingleKey {
                 access_key: options.access_key,
                 secret_key: options.secret_key.into(),

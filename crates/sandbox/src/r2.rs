@@ -16,12 +16,16 @@ pub struct R2Rules {
     /// The most one request may carry: a PutObject, an UploadPart, a CopyObject, an
     /// UploadPartCopy range. R2: 4.995 GiB (platform/limits). Lower it in tests.
     pub max_request: u64,
+    /// Give completed multipart uploads an ETag not derived from their parts, as R2's objects
+    /// from before 2023-06-21 and migrated ones have (`legacy`).
+    pub legacy_etags: bool,
 }
 
 impl Default for R2Rules {
     fn default() -> Self {
         R2Rules {
             max_request: 5 * 1024 * 1024 * 1024 - 5 * 1024 * 1024,
+            legacy_etags: false,
         }
     }
 }
