@@ -315,26 +315,40 @@ fn show(ctx: &Ctx, name: Option<&str>) -> Result<ExitCode> {
 
 async fn test(ctx: &Ctx, name: Option<&str>, write: bool) -> Result<ExitCode> {
     let report = profiles_action::test(ctx.host(), name, write).await?;
-    ctx.emit(&report, || render(&report));
-    Ok(if report.ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(exit_code_for(report.code.as_deref().unwrap_or("storage")))
-    })
+    Ok(emit_report(ctx, &report))
+}
+
+/// A passed test prints its report; a failed one, with `--json`, is the documented
+/// `{"error": …}` (with the steps beside it), and exits with its code.
+fn emit_report(ctx: &Ctx, report: &ConnectionReport) -> ExitCode {
+    if report.ok {
+        ctx.emit(report, || render(report));
+        return ExitCode::SUCCESS;
+    }
+    let code = report.code.as_deref().unwrap_or("storage");
+    let failure = serde_json::json!({
+        "error": { "code": code, "message": report.summary, "hint": null },
+        "steps": report.steps,
+    });
+    ctx.emit(&failure, || render(report));
+    ExitCode::from(exit_code_for(code))
 }
 
 async fn deep_test(ctx: &Ctx, name: Option<&str>) -> Result<ExitCode> {
     // The plain test first: it explains an unreachable endpoint or wrong keys step by step.
     let basic = profiles_action::test(ctx.host(), name, true).await?;
     if !basic.ok {
-        ctx.emit(&basic, || render(&basic));
-        return Ok(ExitCode::from(exit_code_for(
-            basic.code.as_deref().unwrap_or("storage"),
-        )));
+        return Ok(emit_report(ctx, &basic));
     }
     ctx.note("Checking every operation Cubby relies on (about 10 MiB written under .cubby/, then removed)…");
     let report = profiles_action::deep_test(ctx.host(), name).await?;
-    ctx.emit(&report, || {
+    let failure = (!report.ok).then(|| {
+        serde_json::json!({
+            "error": { "code": "storage", "message": report.summary, "hint": null },
+            "checks": report.checks,
+        })
+    });
+    let human = || {
         let mut lines: Vec<String> = report
             .checks
             .iter()
@@ -359,7 +373,11 @@ async fn deep_test(ctx: &Ctx, name: Option<&str>) -> Result<ExitCode> {
             .collect();
         lines.push(report.summary.clone());
         lines.join("\n")
-    });
+    };
+    match &failure {
+        Some(failure) => ctx.emit(failure, human),
+        None => ctx.emit(&report, human),
+    }
     Ok(if report.ok {
         ExitCode::SUCCESS
     } else {

@@ -451,3 +451,26 @@ fn completion_offers_profiles_and_tenants() {
         "{script}"
     );
 }
+
+/// A failed connection test with `--json` is the documented `{"error": …}`, steps beside it.
+#[test]
+fn a_failed_test_answers_the_documented_json_error() {
+    let home = Home::new();
+    let mut cmd = home.cubby(None);
+    cmd.env("CLOUDFLARE_R2_ENDPOINT", "http://127.0.0.1:1")
+        .env("CLOUDFLARE_R2_BUCKET_NAME", "files")
+        .env("CLOUDFLARE_R2_ACCESS_KEY_ID", "key")
+        .env("CLOUDFLARE_R2_SECRET_ACCESS_KEY", "secret")
+        .args(["--json", "--profile", "env", "profile", "test"]);
+    let (code, out, err) = run(&mut cmd, None);
+    assert_eq!(code, 6, "unreachable exits 6: {out}{err}");
+    let answer: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_eq!(answer["error"]["code"], "unreachable", "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cannot reach")),
+        "{answer}"
+    );
+    assert_eq!(answer["steps"][0]["status"], "failed", "{answer}");
+}
