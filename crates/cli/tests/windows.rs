@@ -1,0 +1,246 @@
+//! `cubby.exe`, cross-built for Windows, run under Wine against SeaweedFS on loopback: what a
+//! Windows user's day needs, on Windows' own rules (paths like `Z:\…`, names the file system
+//! reserves, names that differ only in case, the Credential Manager).
+//!
+//! `make windows-test` builds the `.exe` and the test harness's ProcessPrng stand-in
+//! (`scripts/wine/processprng.c`; Wine 8 lacks the DLL Rust's standard library imports), then
+//! runs these with `--ignored`: a plain `cargo test` has no Windows build to run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use cubby_testkit::{run_with_timeout, Boto3, SeaweedFs};
+
+const BUCKET: &str = "win-bucket";
+const WINE: &str = "/usr/lib/wine/wine64";
+
+struct Wine {
+    prefix: tempfile::TempDir,
+    exe: PathBuf,
+}
+
+fn env_path(name: &str) -> PathBuf {
+    std::env::var_os(name)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("{name} is not set: run `make windows-test`"))
+}
+
+/// `Z:\tmp\…`: how a Windows program under Wine names a Unix path.
+fn windows_path(path: &Path) -> String {
+    format!("Z:{}", path.display()).replace('/', "\\")
+}
+
+impl Wine {
+    fn start() -> Wine {
+        let exe = env_path("CUBBY_WINDOWS_EXE");
+        let shim = env_path("CUBBY_WINE_SHIM");
+        let prefix = tempfile::tempdir().expect("tempdir");
+        let mut boot = Command::new(WINE);
+        boot.arg("wineboot").arg("-i");
+        Self::environment(&mut boot, prefix.path());
+        let (code, _, err) = run_with_timeout(&mut boot, None, Duration::from_secs(180));
+        assert_eq!(code, Some(0), "wineboot: {err}");
+        let system32 = prefix.path().join("drive_c/windows/system32");
+        std::fs::copy(&shim, system32.join("bcryptprimitives.dll")).expect("install the shim");
+        Wine { prefix, exe }
+    }
+
+    fn environment(cmd: &mut Command, prefix: &Path) {
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", prefix)
+            .env("WINEPREFIX", prefix)
+            .env("WINEDEBUG", "-all");
+    }
+
+    fn cubby(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(WINE);
+        cmd.arg(&self.exe).args(args);
+        Self::environment(&mut cmd, self.prefix.path());
+        cmd
+    }
+
+    fn run(&self, cmd: &mut Command, stdin: Option<&str>) -> (i32, String, String) {
+        let (code, out, err) = run_with_timeout(cmd, stdin.map(str::as_bytes), Duration::from_secs(120));
+        (code.unwrap_or(-1), out, err)
+    }
+
+    fn json(&self, cmd: &mut Command) -> serde_json::Value {
+        let (code, out, err) = self.run(cmd, None);
+        assert_eq!(code, 0, "{cmd:?}: {out}{err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+    }
+}
+
+fn with_server<'a>(cmd: &'a mut Command, server: &SeaweedFs) -> &'a mut Command {
+    cmd.env("CLOUDFLARE_R2_ENDPOINT", &server.endpoint)
+        .env("CLOUDFLARE_R2_BUCKET_NAME", BUCKET)
+        .env("CLOUDFLARE_R2_ACCESS_KEY_ID", &server.access_key)
+        .env("CLOUDFLARE_R2_SECRET_ACCESS_KEY", &server.secret_key)
+}
+
+/// Regular files below `dir`, never through a link (a Wine prefix links `z:` to `/`).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_dir() {
+            found.extend(files_under(&entry.path()));
+        } else if kind.is_file() {
+            found.push(entry.path());
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+#[ignore = "needs the Windows build and Wine: make windows-test"]
+fn a_windows_users_day_under_wine() {
+    let wine = Wine::start();
+    let server = SeaweedFs::start(&[BUCKET]);
+    let work = tempfile::tempdir().expect("tempdir");
+
+    let (code, out, err) = wine.run(&mut wine.cubby(&["--version"]), None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("cubby "), "{out}");
+
+    // A receipt up with routing, down verified into a Windows path, shared over HTTP.
+    let receipt = work.path().join("receipt.pdf");
+    std::fs::write(&receipt, b"%PDF-1.4 a receipt from a Windows desktop").expect("write");
+    let put = wine.json(with_server(
+        &mut wine.cubby(&[
+            "--json",
+            "--profile",
+            "env",
+            "put",
+            &windows_path(&receipt),
+            "--tenant",
+            "acme",
+            "--new-tenant",
+        ]),
+        &server,
+    ));
+    let key = put["uploaded"][0]["key"].as_str().expect("key").to_string();
+    assert!(
+        key.starts_with("acme/documents/") && key.ends_with("_receipt.pdf"),
+        "{put}"
+    );
+    let listed = wine.json(with_server(
+        &mut wine.cubby(&["--json", "--profile", "env", "ls", "acme", "-r"]),
+        &server,
+    ));
+    assert_eq!(listed["objects"][0]["key"], key.as_str(), "{listed}");
+    let into = work.path().join("Downloads");
+    let got = wine.json(with_server(
+        &mut wine.cubby(&[
+            "--json",
+            "--profile",
+            "env",
+            "get",
+            &key,
+            "--to",
+            &windows_path(&into),
+        ]),
+        &server,
+    ));
+    assert_eq!(got["downloaded"][0]["size"], 41, "{got}");
+    assert_eq!(
+        std::fs::read(into.join("receipt.pdf")).expect("saved under the shown name"),
+        b"%PDF-1.4 a receipt from a Windows desktop"
+    );
+    let (code, link, err) = wine.run(
+        with_server(&mut wine.cubby(&["--profile", "env", "share", &key]), &server),
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let (status, body) = cubby_testkit::http("GET", link.trim(), &[], b"");
+    assert_eq!(
+        (status, body.as_slice()),
+        (200, &b"%PDF-1.4 a receipt from a Windows desktop"[..])
+    );
+
+    // Keys Windows would misread: reserved device names, a colon, trailing dots and spaces, a
+    // backslash, a drive letter, and two names that differ only in case. Each lands as its own
+    // file inside the folder.
+    let hostile = [
+        "acme/odd/CON",
+        "acme/odd/aux.txt",
+        "acme/odd/nul.pdf",
+        "acme/odd/a:b.pdf",
+        "acme/odd/trailing. ",
+        "acme/odd/back\\slash.txt",
+        "acme/odd/C:\\evil.txt",
+        "acme/odd/Report.txt",
+        "acme/odd/report.txt",
+    ];
+    let puts: Vec<String> = hostile
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("s3.put_object(Bucket='{BUCKET}', Key={k:?}, Body=b'object {i}')"))
+        .collect();
+    Boto3 { server: &server }.run(&puts.join("\n"));
+    let odd = work.path().join("odd");
+    let (code, out, err) = wine.run(
+        with_server(
+            &mut wine.cubby(&[
+                "--profile",
+                "env",
+                "get",
+                "--prefix",
+                "acme/odd/",
+                "--to",
+                &windows_path(&odd),
+            ]),
+            &server,
+        ),
+        None,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let landed = files_under(&odd);
+    assert_eq!(landed.len(), hostile.len(), "one file per key: {landed:?}\n{err}");
+    let mut contents: Vec<Vec<u8>> = landed.iter().map(|p| std::fs::read(p).expect("read")).collect();
+    contents.sort();
+    let mut expected: Vec<Vec<u8>> = (0..hostile.len())
+        .map(|i| format!("object {i}").into_bytes())
+        .collect();
+    expected.sort();
+    assert_eq!(
+        contents, expected,
+        "every key's own bytes, none overwritten: {landed:?}"
+    );
+    // Nothing outside the target folder.
+    let around: Vec<PathBuf> = files_under(work.path())
+        .into_iter()
+        .filter(|p| !p.starts_with(&odd) && !p.starts_with(&into) && *p != receipt)
+        .collect();
+    assert!(around.is_empty(), "{around:?}");
+
+    // A stored profile: its secret goes to the Windows Credential Manager, never in plain text.
+    let (code, out, err) = wine.run(
+        &mut wine.cubby(&[
+            "profile",
+            "add",
+            "office",
+            "--endpoint",
+            &server.endpoint,
+            "--bucket",
+            BUCKET,
+            "--secret-stdin",
+        ]),
+        Some(&format!("{}\n{}\n", server.access_key, server.secret_key)),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = wine.run(&mut wine.cubby(&["profile", "test", "office"]), None);
+    assert_eq!(code, 0, "{out}{err}");
+    let plain: Vec<PathBuf> = files_under(wine.prefix.path())
+        .into_iter()
+        .filter(|p| {
+            std::fs::read(p)
+                .map(|b| String::from_utf8_lossy(&b).contains(&server.secret_key))
+                .unwrap_or(false)
+        })
+        .collect();
+    assert!(plain.is_empty(), "the secret in plain text: {plain:?}");
+}
