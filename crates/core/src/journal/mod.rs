@@ -569,22 +569,29 @@ impl Journal {
 }
 
 #[cfg(test)]
+impl Journal {
+    /// The tests' usual watched folder: tenant `acme`, routed by content, files kept.
+    pub(crate) fn watch_for_tests(&self, path: &Path) -> WatchedFolder {
+        self.add_folder(
+            path,
+            &TenantId::parse("acme").unwrap(),
+            CategoryChoice::Auto,
+            AfterUpload::Keep,
+            None,
+            &[],
+        )
+        .unwrap()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
     fn journal() -> (tempfile::TempDir, Journal, WatchedFolder) {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::open(&Dirs::new(dir.path(), dir.path()), "p").unwrap();
-        let folder = journal
-            .add_folder(
-                &dir.path().join("in"),
-                &TenantId::parse("acme").unwrap(),
-                CategoryChoice::Auto,
-                AfterUpload::Keep,
-                None,
-                &[],
-            )
-            .unwrap();
+        let folder = journal.watch_for_tests(&dir.path().join("in"));
         (dir, journal, folder)
     }
 

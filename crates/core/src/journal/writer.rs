@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
 
-use super::{db_err, Journal};
+use super::{db_err, Journal, Upload};
 use crate::{Error, Result};
 
 /// Runs one step inside the open batch and returns what to answer once the batch's commit is
@@ -85,6 +85,29 @@ impl JournalWriter {
     }
 }
 
+impl JournalWriter {
+    /// Records a verified upload of `path` in `folder`, durable when it returns.
+    pub async fn mark_uploaded(&self, folder: i64, path: &str, upload: &Upload<'_>, now: i64) -> Result<()> {
+        let path = path.to_string();
+        let (hash, key, etag, size) = (
+            upload.hash.to_string(),
+            upload.key.to_string(),
+            upload.etag.to_string(),
+            upload.size,
+        );
+        self.run(move |journal| {
+            let upload = Upload {
+                hash: &hash,
+                size,
+                key: &key,
+                etag: &etag,
+            };
+            journal.mark_uploaded(folder, &path, &upload, now)
+        })
+        .await
+    }
+}
+
 impl Inner {
     fn flush(&self) {
         loop {
@@ -147,24 +170,13 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::AfterUpload;
-    use crate::tenant::{CategoryChoice, TenantId};
     use crate::Dirs;
 
     fn writer() -> (tempfile::TempDir, JournalWriter, i64, Dirs) {
         let dir = tempfile::tempdir().unwrap();
         let dirs = Dirs::new(dir.path(), dir.path());
         let journal = Journal::open(&dirs, "p").unwrap();
-        let folder = journal
-            .add_folder(
-                &dir.path().join("in"),
-                &TenantId::parse("acme").unwrap(),
-                CategoryChoice::Auto,
-                AfterUpload::Keep,
-                None,
-                &[],
-            )
-            .unwrap();
+        let folder = journal.watch_for_tests(&dir.path().join("in"));
         (dir, JournalWriter::new(journal), folder.id, dirs)
     }
 

@@ -43,23 +43,15 @@ impl Job {
     }
 
     async fn mark_uploaded(&self, path: &str, hash: &str, size: u64, key: &str, etag: &str) -> Result<()> {
-        let (path, hash, key, etag) = (
-            path.to_string(),
-            hash.to_string(),
-            key.to_string(),
-            etag.to_string(),
-        );
-        let now = self.now_ms();
-        self.record(move |j, id| {
-            let upload = Upload {
-                hash: &hash,
-                size,
-                key: &key,
-                etag: &etag,
-            };
-            j.mark_uploaded(id, &path, &upload, now)
-        })
-        .await
+        let upload = Upload {
+            hash,
+            size,
+            key,
+            etag,
+        };
+        self.journal
+            .mark_uploaded(self.spec.id, path, &upload, self.now_ms())
+            .await
     }
 
     fn emit(&self, path: &str, state: FileState, key: Option<String>, message: Option<String>) {

@@ -528,17 +528,15 @@ impl Watcher {
             };
             match head {
                 Ok(true) => {
-                    let (recorded, size, now) = (key.clone(), row.size, self.now_ms());
-                    self.record(move |j| {
-                        let upload = Upload {
-                            hash: &hash,
-                            size,
-                            key: &recorded,
-                            etag: &hash,
-                        };
-                        j.mark_uploaded(id, &path, &upload, now)
-                    })
-                    .await?;
+                    let upload = Upload {
+                        hash: &hash,
+                        size: row.size,
+                        key: &key,
+                        etag: &hash,
+                    };
+                    self.journal
+                        .mark_uploaded(id, &row.path, &upload, self.now_ms())
+                        .await?;
                     self.sink.event(SyncEvent::File {
                         folder: folder.name(),
                         path: row.path.clone(),

@@ -32,7 +32,6 @@ fn temporary_and_hidden_files_are_ignored() {
 /// and the scan ticks pass in virtual time, so each case takes milliseconds.
 mod engine {
     use super::*;
-    use crate::tenant::{CategoryChoice, TenantId};
     use crate::Dirs;
     use md5::Digest;
 
@@ -65,16 +64,7 @@ mod engine {
             let folder = home.path().join("Receipts");
             std::fs::create_dir(&folder).unwrap();
             let journal = self::Rig::journal_at(&dirs);
-            journal
-                .add_folder(
-                    &folder,
-                    &TenantId::parse("acme").unwrap(),
-                    CategoryChoice::Auto,
-                    AfterUpload::Keep,
-                    None,
-                    &[],
-                )
-                .unwrap();
+            journal.watch_for_tests(&folder);
             Rig {
                 _home: home,
                 dirs,
