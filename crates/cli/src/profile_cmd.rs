@@ -365,10 +365,7 @@ async fn deep_test(ctx: &Ctx, name: Option<&str>) -> Result<ExitCode> {
                     Verdict::Refused => " (refused)".into(),
                     Verdict::Failed => " (FAILED)".into(),
                 };
-                match &c.detail {
-                    Some(d) => format!("{mark} {}{word}: {d}", c.label),
-                    None => format!("{mark} {}{word}", c.label),
-                }
+                line(mark, &format!("{}{word}", c.label), c.detail.as_deref())
             })
             .collect();
         lines.push(report.summary.clone());
@@ -395,12 +392,17 @@ fn render(report: &ConnectionReport) -> String {
                 StepStatus::Failed => "✗",
                 StepStatus::Skipped => "–",
             };
-            match &s.detail {
-                Some(d) => format!("{mark} {}: {d}", s.label),
-                None => format!("{mark} {}", s.label),
-            }
+            line(mark, &s.label, s.detail.as_deref())
         })
         .collect();
     lines.push(report.summary.clone());
     lines.join("\n")
+}
+
+/// One checked step as the terminal shows it: its mark, what it is, and why, if said.
+fn line(mark: &str, label: &str, detail: Option<&str>) -> String {
+    match detail {
+        Some(d) => format!("{mark} {label}: {d}"),
+        None => format!("{mark} {label}"),
+    }
 }

@@ -380,34 +380,15 @@ async fn checks(
     let copy_guard = run.guard(CheckId::CopyGuard, "Guarded copy refuses a taken key", copy);
 
     // Signed links, fetched as a customer's browser or the mobile app would.
-    match bucket.presign_get(&key, Duration::from_secs(300)).await {
-        Ok(url) => match fetch("GET", &url, None, Vec::new()).await {
-            Ok((200, bytes)) if bytes == small => run.record(
-                CheckId::PresignedGet,
-                "A share link serves the file",
-                Verdict::Works,
-                None,
-            ),
-            Ok((status, _)) => run.record(
-                CheckId::PresignedGet,
-                "A share link serves the file",
-                Verdict::Failed,
-                Some(format!("HTTP {status}")),
-            ),
-            Err(e) => run.record(
-                CheckId::PresignedGet,
-                "A share link serves the file",
-                Verdict::Failed,
-                Some(e.to_string()),
-            ),
-        },
-        Err(e) => run.record(
-            CheckId::PresignedGet,
-            "A share link serves the file",
-            Verdict::Failed,
-            Some(e.to_string()),
-        ),
-    };
+    let served = async {
+        let url = bucket.presign_get(&key, Duration::from_secs(300)).await?;
+        match fetch("GET", &url, None, Vec::new()).await? {
+            (200, bytes) if bytes == small => Ok(()),
+            (status, _) => Err(Error::Storage(format!("HTTP {status}"))),
+        }
+    }
+    .await;
+    run.needed(CheckId::PresignedGet, "A share link serves the file", served);
     let upload_key = format!("{scratch}upload.pdf");
     match bucket
         .presign_put(&upload_key, "application/pdf", Duration::from_secs(300))
