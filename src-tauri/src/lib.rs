@@ -4,6 +4,7 @@
 mod commands;
 mod error;
 mod grants;
+mod instance;
 mod shell;
 mod state;
 
@@ -71,9 +72,9 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    let instance = match shell::claim(&state.dirs.data) {
-        Ok(shell::Claim::First(instance)) => Some(instance),
-        Ok(shell::Claim::AlreadyRunning) => {
+    let instance = match instance::claim(&state.dirs.data) {
+        Ok(instance::Claim::First(instance)) => Some(instance),
+        Ok(instance::Claim::AlreadyRunning) => {
             eprintln!("Cubby is already running: its window was brought to the front.");
             return;
         }
@@ -87,6 +88,7 @@ pub fn run() {
     let ipc = ipc();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(notification_plugin())
         .manage(state)
         .manage(grants::Grants::from_env())
         .manage(shell::Tray::default())
@@ -114,6 +116,7 @@ pub fn run() {
                     let _ = window.hide();
                     if tray.first_hide() {
                         shell::notify(
+                            window.app_handle(),
                             "Cubby is still running".into(),
                             "Watched folders keep syncing. Open or quit Cubby from its tray icon.".into(),
                         );
@@ -128,7 +131,11 @@ pub fn run() {
                 app.add_capability(include_str!("../test-capabilities/e2e.json"))?;
             }
             if let Some(instance) = instance {
-                shell::serve_instance(instance, app.handle().clone());
+                let app = app.handle().clone();
+                instance.serve(move || {
+                    let shown = app.clone();
+                    let _ = app.run_on_main_thread(move || shell::show_main(&shown));
+                });
             }
             if std::env::var_os("CUBBY_NO_TRAY").is_none() {
                 if let Err(e) = shell::build_tray(app.handle()) {
@@ -162,6 +169,14 @@ pub fn run() {
 
 /// The app's own origin: the bundled page (`tauri://localhost`, `http://tauri.localhost` on
 /// Windows) or, in `make dev`, Vite's server. Links in names or previews go nowhere.
+/// Desktop notifications: Tauri's plugin on Windows and macOS (Linux's are `shell::notify`'s own).
+fn notification_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    #[cfg(not(target_os = "linux"))]
+    return tauri_plugin_notification::init();
+    #[cfg(target_os = "linux")]
+    tauri::plugin::Builder::new("notification").build()
+}
+
 fn stays_in_app(url: &tauri::Url) -> bool {
     match url.scheme() {
         "tauri" => url.host_str() == Some("localhost"),

@@ -1,9 +1,7 @@
-//! What makes Cubby behave like a desktop app rather than a web page: one instance per data
-//! folder, a tray icon that keeps watched folders syncing after the window closes, and desktop
+//! What makes Cubby behave like a desktop app rather than a web page (with `instance`, one
+//! Cubby per data folder): a tray icon that keeps watched folders syncing after the window closes, and desktop
 //! notifications for failed uploads and finished batches.
 
-#[cfg(target_os = "linux")]
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -32,132 +30,39 @@ pub fn main_focused<R: Runtime>(app: &AppHandle<R>) -> bool {
         .unwrap_or(false)
 }
 
-// ---- single instance ----------------------------------------------------------------------
+// ---- notifications ------------------------------------------------------------------------
 
-/// Held by the running instance: later launches with the same data folder connect to it.
-#[cfg(target_os = "linux")]
-pub struct Instance(std::os::unix::net::UnixListener);
-#[cfg(not(target_os = "linux"))]
-pub struct Instance;
-
-pub enum Claim {
-    First(Instance),
-    /// Another Cubby owns this data folder; its window was asked to come forward. Only Linux
-    /// has the socket that finds it so far (docs/PLATFORMS.md).
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-    AlreadyRunning,
-}
-
-/// The socket name is derived from the data folder, so two Cubbys on different folders (tests,
-/// `make run` next to an installed app) never see each other. FNV-1a keeps it stable across builds.
-#[cfg(target_os = "linux")]
-fn socket_name(data_dir: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt;
-    let hash = data_dir
-        .as_os_str()
-        .as_bytes()
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-        });
-    format!("cubby-desktop-{hash:016x}")
-}
-
-/// Claims the data folder for this process. An abstract socket (Linux) vanishes with its owner,
-/// so a crashed instance never leaves a stale lock behind.
-#[cfg(target_os = "linux")]
-pub fn claim(data_dir: &Path) -> std::io::Result<Claim> {
-    use std::os::linux::net::SocketAddrExt;
-    use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
-    let addr = SocketAddr::from_abstract_name(socket_name(data_dir))?;
-    let ask_to_show = || -> std::io::Result<()> {
-        let mut stream = UnixStream::connect_addr(&addr)?;
-        // An abstract socket has no file permissions: another account could squat the name to
-        // keep Cubby from starting. Only our own user's instance counts.
-        if !same_user(&stream) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::PermissionDenied,
-                "the single-instance socket belongs to another user",
-            ));
-        }
-        stream.write_all(b"show\n")
-    };
-    if ask_to_show().is_ok() {
-        return Ok(Claim::AlreadyRunning);
-    }
-    match UnixListener::bind_addr(&addr) {
-        Ok(listener) => Ok(Claim::First(Instance(listener))),
-        // Lost a race with another launch: that one is the instance now.
-        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-            ask_to_show()?;
-            Ok(Claim::AlreadyRunning)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// True when the process at the other end of `stream` runs as this process's user.
-#[cfg(target_os = "linux")]
-fn same_user(stream: &std::os::unix::net::UnixStream) -> bool {
-    use std::os::fd::AsRawFd;
-    let mut cred = libc::ucred {
-        pid: 0,
-        uid: 0,
-        gid: 0,
-    };
-    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: SO_PEERCRED writes at most `len` bytes into `cred`, a ucred we own.
-    #[allow(unsafe_code)]
-    let ok = unsafe {
-        libc::getsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            (&mut cred as *mut libc::ucred).cast(),
-            &mut len,
-        )
-    } == 0;
-    // SAFETY: getuid has no preconditions and cannot fail.
-    #[allow(unsafe_code)]
-    let me = unsafe { libc::getuid() };
-    ok && cred.uid == me
-}
-
-#[cfg(not(target_os = "linux"))]
-pub fn claim(_data_dir: &Path) -> std::io::Result<Claim> {
-    Ok(Claim::First(Instance))
-}
-
-/// Brings the window forward whenever a later launch knocks.
-pub fn serve_instance<R: Runtime>(instance: Instance, app: AppHandle<R>) {
+/// Shows a desktop notification, off the calling thread; where no notification service runs (a
+/// headless server) it is logged and dropped.
+///
+/// Windows and macOS go through Tauri's notification plugin. Linux speaks the freedesktop
+/// protocol itself over the D-Bus library the keychain already links: the plugin would bring two
+/// more D-Bus stacks (zbus 5 and 6) for one method call.
+pub fn notify<R: Runtime>(app: &AppHandle<R>, summary: String, body: String) {
     #[cfg(target_os = "linux")]
     {
+        let _ = app;
+        // Notification servers may render the body as markup; keys and file names are not.
+        let body = escape_markup(&body);
         let _ = std::thread::Builder::new()
-            .name("cubby-instance".into())
+            .name("cubby-notify".into())
             .spawn(move || {
-                for stream in instance.0.incoming().flatten() {
-                    // Any local account can connect: answer only our own user, read at most a
-                    // short line, and never wait on a silent client.
-                    if !same_user(&stream) {
-                        continue;
-                    }
-                    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(1)));
-                    let mut line = String::new();
-                    let mut reader = BufReader::new(std::io::Read::take(stream, 16));
-                    if reader.read_line(&mut line).is_ok() && line.trim() == "show" {
-                        let app2 = app.clone();
-                        let _ = app.run_on_main_thread(move || show_main(&app2));
-                    }
+                if let Err(e) = freedesktop_notify(&summary, &body) {
+                    tracing::debug!("notification not shown: {e}");
                 }
             });
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = (instance, app);
+    {
+        use tauri_plugin_notification::NotificationExt;
+        if let Err(e) = app.notification().builder().title(summary).body(body).show() {
+            tracing::debug!("notification not shown: {e}");
+        }
+    }
 }
 
-// ---- notifications ------------------------------------------------------------------------
-
 /// The body as plain text under the freedesktop notification markup (a subset of HTML).
+#[cfg(any(target_os = "linux", test))]
 fn escape_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -171,22 +76,8 @@ fn escape_markup(text: &str) -> String {
     out
 }
 
-/// Shows a desktop notification through the freedesktop notification service, off the calling
-/// thread. Without a notification daemon (a headless server) it is logged and dropped.
-pub fn notify(summary: String, body: String) {
-    // Notification servers may render the body as markup; keys and file names are not markup.
-    let body = escape_markup(&body);
-    let _ = std::thread::Builder::new()
-        .name("cubby-notify".into())
-        .spawn(move || {
-            if let Err(e) = send_notification(&summary, &body) {
-                tracing::debug!("notification not shown: {e}");
-            }
-        });
-}
-
 #[cfg(target_os = "linux")]
-fn send_notification(summary: &str, body: &str) -> Result<(), dbus::Error> {
+fn freedesktop_notify(summary: &str, body: &str) -> Result<(), dbus::Error> {
     let connection = dbus::blocking::Connection::new_session()?;
     let proxy = connection.with_proxy(
         "org.freedesktop.Notifications",
@@ -207,11 +98,6 @@ fn send_notification(summary: &str, body: &str) -> Result<(), dbus::Error> {
             -1i32,
         ),
     )?;
-    Ok(())
-}
-
-#[cfg(not(target_os = "linux"))]
-fn send_notification(_summary: &str, _body: &str) -> Result<(), std::io::Error> {
     Ok(())
 }
 
@@ -342,6 +228,7 @@ pub fn build_tray<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             if summary.apply(update) {
                 if let SyncEvent::File { path, message, .. } = update {
                     notify(
+                        &handle,
                         format!("Upload failed: {}", file_name(path)),
                         message.clone().unwrap_or_default(),
                     );
@@ -409,32 +296,6 @@ mod tests {
         assert_eq!(s.text(), "Sync stopped: wrong secret");
         s.apply(&engine(EngineStatus::Watching, None));
         assert_eq!(s.text(), "1 upload failed: see Sync");
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_second_claim_on_the_same_folder_finds_the_first() {
-        let dir = std::env::temp_dir().join(format!("cubby-instance-{}", std::process::id()));
-        let Claim::First(first) = claim(&dir).unwrap() else {
-            panic!("nothing else should own a fresh folder");
-        };
-        let knocks = std::thread::spawn(move || {
-            let (stream, _) = first.0.accept().unwrap();
-            let mut line = String::new();
-            BufReader::new(stream).read_line(&mut line).unwrap();
-            line
-        });
-        assert!(matches!(claim(&dir).unwrap(), Claim::AlreadyRunning));
-        assert_eq!(knocks.join().unwrap(), "show\n");
-        // Another folder is another instance.
-        assert!(matches!(claim(&dir.join("other")).unwrap(), Claim::First(_)));
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn the_instance_socket_knows_its_own_user() {
-        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
-        assert!(same_user(&a));
     }
 
     #[test]

@@ -97,7 +97,7 @@ impl BatchSummary {
             .first()
             .map(|f| f.message.clone())
             .unwrap_or_else(|| format!("{} in all", cubby_core::format_bytes(self.bytes)));
-        crate::shell::notify(title, body);
+        crate::shell::notify(app, title, body);
     }
 }
 
