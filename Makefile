@@ -53,13 +53,16 @@ rust-test: ui
 	cargo test --workspace --locked
 
 ## Windows, cross-built offline with MinGW (.cargo/config.toml): cubby.exe run under Wine against
-## SeaweedFS, with the test harness's ProcessPrng stand-in for the DLL Wine 8 lacks.
+## SeaweedFS, with the test harness's ProcessPrng stand-in for the DLL Wine 8 lacks, and a
+## program that holds files open the way scanners and Excel do.
 WINDOWS := x86_64-pc-windows-gnu
 windows-test: deps
 	cargo build --locked --target $(WINDOWS) -p cubby-cli
 	mkdir -p target/wine
 	x86_64-w64-mingw32-gcc -shared -o target/wine/bcryptprimitives.dll scripts/wine/processprng.c -ladvapi32 -Wl,--kill-at
+	x86_64-w64-mingw32-gcc -municode -o target/wine/hold.exe scripts/wine/hold.c
 	CUBBY_WINDOWS_EXE=$(CURDIR)/target/$(WINDOWS)/debug/cubby.exe CUBBY_WINE_SHIM=$(CURDIR)/target/wine/bcryptprimitives.dll \
+		CUBBY_WINE_HOLD=$(CURDIR)/target/wine/hold.exe \
 		cargo test --locked -p cubby-cli --test windows -- --ignored
 
 ## cubby.exe and cubby-desktop.exe (the UI embedded) for Windows 10/11, and a zip with both, the

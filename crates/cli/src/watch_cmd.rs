@@ -237,7 +237,7 @@ async fn run_engine(ctx: &Ctx, journal: Journal, stability_ms: u64, once: bool) 
         }
         if waiting > 0 {
             ctx.note(&format!(
-                "{waiting} file(s) not uploaded yet: empty or still being written; the next run takes them"
+                "{waiting} file(s) not uploaded yet: empty, still being written or open in another program; `cubby watch status` says which, and the next run takes them"
             ));
         }
         if failed > 0 {

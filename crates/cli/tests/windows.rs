@@ -244,3 +244,116 @@ fn a_windows_users_day_under_wine() {
         .collect();
     assert!(plain.is_empty(), "the secret in plain text: {plain:?}");
 }
+
+/// A program holding a file open (`scripts/wine/hold.c`), until dropped.
+struct Held(std::process::Child);
+
+impl Wine {
+    fn hold(&self, file: &Path, how: &str) -> Held {
+        use std::io::BufRead;
+        let mut cmd = Command::new(WINE);
+        cmd.arg(env_path("CUBBY_WINE_HOLD"))
+            .arg(windows_path(file))
+            .arg(how)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        Self::environment(&mut cmd, self.prefix.path());
+        let mut child = cmd.spawn().expect("start hold.exe");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read");
+        assert_eq!(line.trim(), "held", "hold.exe could not open {}", file.display());
+        Held(child)
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        // Its standard input closing is the signal to let go.
+        drop(self.0.stdin.take());
+        let _ = self.0.wait();
+    }
+}
+
+/// A watched folder on Windows' rules: a receipt a scanner is still writing (open with nothing
+/// shared) is neither uploaded nor forgotten; one open in Excel (reads shared, not deletion) is
+/// uploaded but moved to `Uploaded\` only once Excel lets go, and never uploaded twice.
+#[test]
+#[ignore = "needs the Windows build and Wine: make windows-test"]
+fn a_watched_folder_waits_for_programs_holding_its_files() {
+    let wine = Wine::start();
+    let server = SeaweedFs::start(&[BUCKET]);
+    let work = tempfile::tempdir().expect("tempdir");
+    let folder = work.path().join("Receipts");
+    std::fs::create_dir(&folder).expect("mkdir");
+    let scanning = folder.join("scan.pdf");
+    let open = folder.join("open.pdf");
+    std::fs::write(&scanning, b"%PDF-1.4 scanned").expect("write");
+    std::fs::write(&open, b"%PDF-1.4 in Excel's hands").expect("write");
+    let cubby = |args: &[&str]| {
+        let mut cmd = wine.cubby(&[&["--profile", "env"], args].concat());
+        with_server(&mut cmd, &server);
+        cmd
+    };
+    let (code, out, err) = wine.run(
+        &mut cubby(&[
+            "watch",
+            "add",
+            &windows_path(&folder),
+            "--tenant",
+            "acme",
+            "--new-tenant",
+            "--after-upload",
+            "move",
+        ]),
+        None,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let objects = || {
+        let listed = wine.json(&mut cubby(&["--json", "ls", "acme", "-r"]));
+        listed["objects"].as_array().map(Vec::len).unwrap_or(0)
+    };
+    let once = || {
+        wine.run(
+            &mut cubby(&["watch", "run", "--once", "--stability-ms", "200"]),
+            None,
+        )
+    };
+
+    {
+        let _scanner = wine.hold(&scanning, "write");
+        let _excel = wine.hold(&open, "read");
+        let (code, out, err) = once();
+        assert_eq!(code, 0, "a held file is not a failure: {out}{err}");
+        assert!(err.contains("open in another program"), "{err}");
+        assert_eq!(objects(), 1, "only the readable receipt went up: {out}");
+        assert!(scanning.exists() && open.exists(), "nothing moved while held");
+        let status = wine.json(&mut cubby(&["--json", "watch", "status"]));
+        let problems = status[0]["status"]["problems"].to_string();
+        assert!(
+            problems.contains("scan.pdf")
+                && problems.contains("open.pdf")
+                && problems.contains("another program"),
+            "{status}"
+        );
+        assert_eq!(status[0]["status"]["failed"], 0, "{status}");
+    }
+
+    // Let go: the scan goes up, the workbook moves, and nothing is uploaded twice.
+    let (code, out, err) = once();
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(objects(), 2, "{out}{err}");
+    let uploaded = folder.join("Uploaded");
+    assert_eq!(
+        std::fs::read(uploaded.join("scan.pdf")).expect("scan moved"),
+        b"%PDF-1.4 scanned"
+    );
+    assert_eq!(
+        std::fs::read(uploaded.join("open.pdf")).expect("workbook moved"),
+        b"%PDF-1.4 in Excel's hands"
+    );
+    assert_eq!(files_under(&folder).len(), 2, "{:?}", files_under(&folder));
+    let (code, out, err) = once();
+    assert_eq!((code, objects()), (0, 2), "{out}{err}");
+}

@@ -72,6 +72,18 @@ pub fn metadata_within(root: &Path, relative: &Path) -> io::Result<Metadata> {
     std::fs::symlink_metadata(check_folders(root, relative)?)
 }
 
+/// True when another program holds the file: Windows refuses to open, read, rename or delete a
+/// file another process opened without sharing that access (a scanner still writing it, Excel
+/// keeping it open). Such a file is waited for, never forgotten or reported as failed.
+pub fn in_use(e: &io::Error) -> bool {
+    // ERROR_SHARING_VIOLATION and ERROR_LOCK_VIOLATION (a byte range another process locked).
+    #[cfg(windows)]
+    if matches!(e.raw_os_error(), Some(32) | Some(33)) {
+        return true;
+    }
+    e.kind() == io::ErrorKind::ResourceBusy
+}
+
 /// Opens `root/relative` for reading, refusing links anywhere below `root`; the handle's own
 /// metadata says what was opened. Hash and read through the handle where possible.
 pub fn open_within(root: &Path, relative: &Path) -> io::Result<(File, Metadata)> {

@@ -219,6 +219,16 @@ pub fn open_existing_file(path: &Path) -> std::io::Result<std::fs::File> {
 /// `to`. A hard link claims the name atomically (it fails if the name exists), then the old
 /// name goes; where the file system has no hard links, a checked rename leaves a tiny window.
 pub fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    // Windows links a file another program holds open, then refuses to remove its old name,
+    // leaving it under both. Opening it for deletion first fails while such a program holds it
+    // (a sharing violation, see `confine::in_use`) and, held until the end, keeps one from
+    // taking it meanwhile.
+    #[cfg(windows)]
+    let _deletable = {
+        use std::os::windows::fs::OpenOptionsExt;
+        const DELETE: u32 = 0x0001_0000;
+        std::fs::OpenOptions::new().access_mode(DELETE).open(from)?
+    };
     match std::fs::hard_link(from, to) {
         Ok(()) => std::fs::remove_file(from),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),

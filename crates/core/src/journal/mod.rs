@@ -139,6 +139,7 @@ impl FileState {
             "uploading" => FileState::Uploading,
             "uploaded" => FileState::Uploaded,
             "failed" => FileState::Failed,
+            // "pending", and "held": waiting for another program to let go of the file.
             _ => FileState::Pending,
         }
     }
@@ -384,7 +385,7 @@ impl Journal {
     /// Files ready for an upload attempt: unchanged for the stability window and due.
     pub fn due(&self, folder: i64, now: i64, stable_before: i64, limit: usize) -> Result<Vec<FileRow>> {
         let sql = format!(
-            "SELECT {} FROM files WHERE folder = ?1 AND state IN ('pending', 'failed')
+            "SELECT {} FROM files WHERE folder = ?1 AND state IN ('pending', 'held', 'failed')
              AND changed_at <= ?2 AND next_retry <= ?3 ORDER BY changed_at LIMIT ?4",
             Self::FILE_COLUMNS
         );
@@ -485,6 +486,19 @@ impl Journal {
         Ok(())
     }
 
+    /// Waits for another program to let go of the file (see `confine::in_use`): pending, shown
+    /// with `note`, tried again at `retry_at`. A change to the file makes it plainly pending.
+    pub fn hold(&self, folder: i64, path: &str, note: &str, retry_at: i64) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE files SET state = 'held', last_error = ?3, attempts = attempts + 1, next_retry = ?4
+                 WHERE folder = ?1 AND path = ?2",
+                params![folder, path, note, retry_at],
+            )
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     pub fn mark_failed(&self, folder: i64, path: &str, error: &str, retry_at: i64) -> Result<()> {
         self.conn
             .execute(
@@ -496,23 +510,25 @@ impl Journal {
         Ok(())
     }
 
-    /// Makes every failed file due now: a watcher that starts (or a `--once` run) tries them
+    /// Makes every failed or held file due now: a watcher that starts (or a `--once` run) tries them
     /// again at once instead of waiting out a backoff the previous run chose.
     pub fn retry_failed_now(&self, folder: i64) -> Result<usize> {
         self.conn
             .execute(
-                "UPDATE files SET next_retry = 0 WHERE folder = ?1 AND state = 'failed'",
+                "UPDATE files SET next_retry = 0 WHERE folder = ?1 AND state IN ('failed', 'held')",
                 params![folder],
             )
             .map_err(db_err)
     }
 
-    /// Files that wait only for content: empty ones, which are never uploaded blank.
-    pub fn empty_pending(&self, folder: i64) -> Result<u64> {
+    /// Files that wait on something outside Cubby: empty ones (never uploaded blank), and ones
+    /// another program holds.
+    pub fn parked(&self, folder: i64) -> Result<u64> {
         let n: i64 = self
             .conn
             .query_row(
-                "SELECT COUNT(*) FROM files WHERE folder = ?1 AND state = 'pending' AND size = 0",
+                "SELECT COUNT(*) FROM files WHERE folder = ?1
+                 AND (state = 'held' OR (state = 'pending' AND size = 0))",
                 params![folder],
                 |r| r.get(0),
             )
@@ -658,6 +674,31 @@ mod tests {
         assert!(j.due(f.id, 10, 10, 10).unwrap().is_empty(), "backing off");
         assert_eq!(j.retry_failed_now(f.id).unwrap(), 1);
         assert_eq!(j.due(f.id, 10, 10, 10).unwrap().len(), 1);
+    }
+
+    /// A file another program holds waits without failing, and a single pass does not wait for
+    /// it; once it changes it is an ordinary pending file again.
+    #[test]
+    fn a_held_file_waits_apart_and_a_change_releases_it() {
+        let (_d, mut j, f) = journal();
+        j.observe(f.id, &[("a.pdf".into(), 10, 100)], 0, 1).unwrap();
+        assert_eq!(j.parked(f.id).unwrap(), 0);
+        j.hold(f.id, "a.pdf", "open in another program", 5_000).unwrap();
+        let row = j.file(f.id, "a.pdf").unwrap().unwrap();
+        assert_eq!((row.state, row.attempts), (FileState::Pending, 1));
+        assert_eq!(j.parked(f.id).unwrap(), 1);
+        let status = j.status(f.id, 0).unwrap();
+        assert_eq!((status.failed, status.queued), (0, 1));
+        assert_eq!(
+            status.problems[0].last_error.as_deref(),
+            Some("open in another program")
+        );
+        assert!(j.due(f.id, 4_999, 4_999, 10).unwrap().is_empty(), "backing off");
+        assert_eq!(j.due(f.id, 5_000, 5_000, 10).unwrap().len(), 1);
+        j.hold(f.id, "a.pdf", "open in another program", 9_000).unwrap();
+        assert_eq!(j.retry_failed_now(f.id).unwrap(), 1, "a new run tries it at once");
+        j.observe(f.id, &[("a.pdf".into(), 12, 200)], 6_000, 2).unwrap();
+        assert_eq!(j.parked(f.id).unwrap(), 0, "written to again: no longer held");
     }
 
     #[test]

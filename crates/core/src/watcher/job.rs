@@ -7,6 +7,10 @@ use super::*;
 
 pub(super) struct Stop(pub(super) String);
 
+/// Why a file is not read yet although it has settled.
+const HELD_UNREAD: &str =
+    "open in another program (a scanner still writing, or Excel): uploaded once that program closes it";
+
 pub(super) struct Job {
     pub(super) bucket: Bucket,
     pub(super) journal: JournalWriter,
@@ -40,6 +44,19 @@ impl Job {
             j.note(id, &path, &note, retry)
         })
         .await
+    }
+
+    /// Another program holds the file (`confine::in_use`): it waits, shown with `note`, and is
+    /// tried again with a backoff. A scanner lets go within seconds; Excel only when the workbook
+    /// closes, so the wait grows to a minute.
+    async fn hold(&self, row: &FileRow, note: &str) -> Result<()> {
+        let first = (self.stability.as_millis() as i64).max(1_000);
+        let retry = self.now_ms() + (first << row.attempts.min(6)).min(60_000);
+        if row.last_error.as_deref() != Some(note) {
+            self.emit(&row.path, FileState::Pending, row.key.clone(), Some(note.into()));
+        }
+        let (path, note) = (row.path.clone(), note.to_string());
+        self.record(move |j, id| j.hold(id, &path, &note, retry)).await
     }
 
     async fn mark_uploaded(&self, path: &str, hash: &str, size: u64, key: &str, etag: &str) -> Result<()> {
@@ -100,6 +117,7 @@ impl Job {
         // Opened once, never through a link; what is hashed and checked is this handle's file.
         let (file, meta) = match confine::open_within(&self.spec.path, Path::new(&row.path)) {
             Ok(opened) => opened,
+            Err(e) if confine::in_use(&e) => return self.hold(row, HELD_UNREAD).await,
             Err(e) => {
                 // Gone, or no longer a regular file reached without links: forget it.
                 if e.kind() != std::io::ErrorKind::NotFound {
@@ -142,10 +160,15 @@ impl Job {
                 .map_err(|e| Error::io(format!("cannot read {}", local.display()), e))?;
             let shape =
                 (row.size >= options.multipart_threshold).then(|| part_size_for(row.size, options.part_size));
-            tokio::task::spawn_blocking(move || content_of(&file, shape))
+            match tokio::task::spawn_blocking(move || content_of(&file, shape))
                 .await
                 .map_err(|e| Error::Internal(format!("hashing failed: {e}")))?
-                .map_err(|e| Error::io(format!("cannot read {}", local.display()), e))?
+            {
+                Ok(content) => content,
+                // A range locked by the program writing it.
+                Err(e) if confine::in_use(&e) => return self.hold(row, HELD_UNREAD).await,
+                Err(e) => return Err(Error::io(format!("cannot read {}", local.display()), e)),
+            }
         };
         // Same content already uploaded from this folder (a rename, a move, a touch): done.
         let size = row.size;
@@ -162,7 +185,7 @@ impl Job {
                 Some(key),
                 Some("same content already uploaded".into()),
             );
-            return self.after_upload(&row.path, &meta);
+            return self.after_upload(row, &meta).await;
         }
         let name = local
             .file_name()
@@ -245,26 +268,38 @@ impl Job {
         self.mark_uploaded(&row.path, &hash, row.size, key.as_str(), &etag)
             .await?;
         self.emit(&row.path, FileState::Uploaded, Some(key.to_string()), None);
-        self.after_upload(&row.path, &meta)
+        self.after_upload(row, &meta).await
     }
 
     /// Runs only after a verified upload (size and MD5 = ETag checked by `upload`), and only on
-    /// the very file that was read: never through a link, never outside the folder.
-    fn after_upload(&self, relative: &str, read: &std::fs::Metadata) -> Result<()> {
-        let local = self.spec.path.join(relative);
-        match self.spec.after_upload {
-            AfterUpload::Keep => Ok(()),
-            AfterUpload::Delete => confine::remove_within(&self.spec.path, Path::new(relative), read)
-                .map_err(|e| Error::io(format!("uploaded, but cannot delete {}", local.display()), e)),
-            AfterUpload::Move => {
-                confine::move_within(&self.spec.path, Path::new(relative), read, UPLOADED_DIR)
-                    .map(|_| ())
-                    .map_err(|e| {
-                        Error::io(
-                            format!("uploaded, but cannot move {} to {UPLOADED_DIR}/", local.display()),
-                            e,
-                        )
-                    })
+    /// the very file that was read: never through a link, never outside the folder. A file
+    /// another program holds is moved or deleted on a later try; it is not uploaded again (its
+    /// content is in the upload history).
+    async fn after_upload(&self, row: &FileRow, read: &std::fs::Metadata) -> Result<()> {
+        let relative = Path::new(&row.path);
+        let (done, verb) = match self.spec.after_upload {
+            AfterUpload::Keep => return Ok(()),
+            AfterUpload::Delete => (confine::remove_within(&self.spec.path, relative, read), "delete"),
+            AfterUpload::Move => (
+                confine::move_within(&self.spec.path, relative, read, UPLOADED_DIR).map(|_| ()),
+                "move",
+            ),
+        };
+        match done {
+            Ok(()) => Ok(()),
+            Err(e) if confine::in_use(&e) => {
+                let note = format!(
+                    "uploaded; open in another program, so Cubby will {verb} it once that program closes it"
+                );
+                self.hold(row, &note).await
+            }
+            Err(e) => {
+                let local = self.spec.path.join(relative);
+                let what = match self.spec.after_upload {
+                    AfterUpload::Move => format!("move {} to {UPLOADED_DIR}/", local.display()),
+                    _ => format!("delete {}", local.display()),
+                };
+                Err(Error::io(format!("uploaded, but cannot {what}"), e))
             }
         }
     }

@@ -448,16 +448,16 @@ impl Watcher {
         Ok(())
     }
 
-    /// Nothing waits, is queued or uploads in any folder still running, apart from empty
-    /// files: those wait for content that may never come, so a single pass leaves them for the
-    /// next run instead of waiting forever.
+    /// Nothing waits, is queued or uploads in any folder still running, apart from empty files
+    /// and files another program holds: those wait on something that may not come soon, so a
+    /// single pass leaves them for the next run instead of waiting forever.
     async fn settled(&self, folders: &[Folder], stable_before: i64) -> Result<bool> {
         let ids: Vec<i64> = folders.iter().filter(|f| !f.stopped).map(|f| f.spec.id).collect();
         self.record(move |j| {
             for id in ids {
                 let status = j.status(id, stable_before)?;
                 let open = status.waiting + status.queued + status.uploading;
-                if open > j.empty_pending(id)? {
+                if open > j.parked(id)? {
                     return Ok(false);
                 }
             }
