@@ -41,6 +41,7 @@ pub fn advice(hint: &Hint) -> String {
         Hint::UseEnvProfile => "set the CLOUDFLARE_R2_* variables and start Cubby again instead".into(),
         Hint::ListProfiles => "the profile menu lists the profiles you have".into(),
         Hint::NewTenant => "choose one from the list, or confirm starting a new tenant".into(),
+        Hint::CloseOtherProgram => "close the program that has the file open, then try again".into(),
     }
 }
 

@@ -216,6 +216,7 @@ pub fn advice(hint: &Hint) -> String {
         }
         Hint::ListProfiles => "`cubby profile list` shows the profiles you have".into(),
         Hint::NewTenant => "pass --new-tenant to start it, or `cubby tenants` lists them".into(),
+        Hint::CloseOtherProgram => "close the program that has the file open, then run this again".into(),
     }
 }
 

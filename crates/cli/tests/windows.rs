@@ -150,6 +150,39 @@ fn a_windows_users_day_under_wine() {
         std::fs::read(into.join("receipt.pdf")).expect("saved under the shown name"),
         b"%PDF-1.4 a receipt from a Windows desktop"
     );
+    // Replacing a file another program holds: refused in one line that says what to do, the
+    // file left as it was; once the program lets go, replaced.
+    let saved = into.join("receipt.pdf");
+    std::fs::write(&saved, b"edited locally").expect("write");
+    let get_over = || {
+        let mut cmd = wine.cubby(&[
+            "--profile",
+            "env",
+            "get",
+            &key,
+            "--to",
+            &windows_path(&into),
+            "--overwrite",
+        ]);
+        with_server(&mut cmd, &server);
+        cmd
+    };
+    {
+        let _excel = wine.hold(&saved, "read");
+        let (code, out, err) = wine.run(&mut get_over(), None);
+        assert_ne!(code, 0, "{out}{err}");
+        assert!(
+            err.contains("close the program that has the file open") && err.trim().lines().count() == 1,
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&saved).expect("read"), b"edited locally");
+    }
+    let (code, out, err) = wine.run(&mut get_over(), None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        std::fs::read(&saved).expect("read"),
+        b"%PDF-1.4 a receipt from a Windows desktop"
+    );
     let (code, link, err) = wine.run(
         with_server(&mut wine.cubby(&["--profile", "env", "share", &key]), &server),
         None,
@@ -175,6 +208,14 @@ fn a_windows_users_day_under_wine() {
         "acme/odd/Report.txt",
         "acme/odd/report.txt",
     ];
+    // And one whose local path runs past Windows' old 260-character limit.
+    let long = format!(
+        "acme/odd/{}/{}/{}.txt",
+        "a".repeat(120),
+        "b".repeat(120),
+        "c".repeat(60)
+    );
+    let hostile: Vec<&str> = hostile.iter().copied().chain([long.as_str()]).collect();
     let puts: Vec<String> = hostile
         .iter()
         .enumerate()

@@ -129,6 +129,8 @@ pub enum Hint {
     ListProfiles,
     /// The tenant has no files yet: starting it must be asked for.
     NewTenant,
+    /// Another program holds the local file (Windows refuses to replace, move or delete it).
+    CloseOtherProgram,
 }
 
 fn join(missing: &[Missing]) -> String {
@@ -192,6 +194,7 @@ impl Error {
             Error::Hinted { hint, .. } => Some(hint.clone()),
             Error::ProfileNotFound(_) => Some(Hint::ListProfiles),
             Error::KeychainUnavailable(_) => Some(Hint::UseEnvProfile),
+            Error::Io { source, .. } if crate::confine::in_use(source) => Some(Hint::CloseOtherProgram),
             _ => None,
         }
     }

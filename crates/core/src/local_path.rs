@@ -224,11 +224,7 @@ pub fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
     // (a sharing violation, see `confine::in_use`) and, held until the end, keeps one from
     // taking it meanwhile.
     #[cfg(windows)]
-    let _deletable = {
-        use std::os::windows::fs::OpenOptionsExt;
-        const DELETE: u32 = 0x0001_0000;
-        std::fs::OpenOptions::new().access_mode(DELETE).open(from)?
-    };
+    let _deletable = open_for_delete(from)?;
     match std::fs::hard_link(from, to) {
         Ok(()) => std::fs::remove_file(from),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
@@ -242,6 +238,28 @@ pub fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
             std::fs::rename(from, to)
         }
     }
+}
+
+/// Renames `from` over `to`, replacing it. Windows refuses to replace a file another program
+/// holds with "access denied", which reads like a permissions problem: that case is reported
+/// as the sharing violation it is (`confine::in_use`).
+pub fn replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    #[cfg(windows)]
+    if let Err(e) = open_for_delete(to) {
+        if crate::confine::in_use(&e) {
+            return Err(e);
+        }
+    }
+    std::fs::rename(from, to)
+}
+
+/// A handle that may delete or rename the file: Windows refuses it while another program holds
+/// the file without sharing deletion.
+#[cfg(windows)]
+fn open_for_delete(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::windows::fs::OpenOptionsExt;
+    const DELETE: u32 = 0x0001_0000;
+    std::fs::OpenOptions::new().access_mode(DELETE).open(path)
 }
 
 /// Moves `from` to `wanted`, or to the first free ` (n)` name beside it, never replacing anything

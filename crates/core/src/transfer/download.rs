@@ -428,7 +428,7 @@ fn remove_if_present(path: &Path) -> std::io::Result<()> {
 /// a file created under the name while the download ran: a free ` (n)` name is taken instead.
 fn place(part: &Path, wanted: &Path, overwrite: bool) -> std::io::Result<PathBuf> {
     if overwrite {
-        std::fs::rename(part, wanted)?;
+        crate::local_path::replace(part, wanted)?;
         return Ok(wanted.to_path_buf());
     }
     move_to_free_name(part, wanted)

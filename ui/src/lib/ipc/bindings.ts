@@ -446,7 +446,9 @@ export type Hint =
 /**  The list of profiles shows which exist. */
 { kind: "list_profiles" } | 
 /**  The tenant has no files yet: starting it must be asked for. */
-{ kind: "new_tenant" };
+{ kind: "new_tenant" } | 
+/**  Another program holds the local file (Windows refuses to replace, move or delete it). */
+{ kind: "close_other_program" };
 
 export type IpcError = IpcError_Serialize | IpcError_Deserialize;
 
