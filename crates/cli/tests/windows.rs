@@ -275,6 +275,14 @@ fn a_windows_users_day_under_wine() {
     assert_eq!(code, 0, "{out}{err}");
     let (code, out, err) = wine.run(&mut wine.cubby(&["profile", "test", "office"]), None);
     assert_eq!(code, 0, "{out}{err}");
+    // Settings roam with the user, under %APPDATA%\Cubby.
+    assert!(
+        wine.app_files()
+            .iter()
+            .any(|p| p.ends_with("AppData/Roaming/Cubby/profiles.toml")),
+        "{:?}",
+        wine.app_files()
+    );
     let plain: Vec<PathBuf> = files_under(wine.prefix.path())
         .into_iter()
         .filter(|p| {
@@ -290,6 +298,11 @@ fn a_windows_users_day_under_wine() {
 struct Held(std::process::Child);
 
 impl Wine {
+    /// Every file under the Wine users' folders.
+    fn app_files(&self) -> Vec<PathBuf> {
+        files_under(&self.prefix.path().join("drive_c/users"))
+    }
+
     fn hold(&self, file: &Path, how: &str) -> Held {
         use std::io::BufRead;
         let mut cmd = Command::new(WINE);
@@ -397,4 +410,13 @@ fn a_watched_folder_waits_for_programs_holding_its_files() {
     assert_eq!(files_under(&folder).len(), 2, "{:?}", files_under(&folder));
     let (code, out, err) = once();
     assert_eq!((code, objects()), (0, 2), "{out}{err}");
+    // The journal stays on this machine, under %LOCALAPPDATA%\Cubby.
+    let files = wine.app_files();
+    assert!(
+        files
+            .iter()
+            .any(|p| p.starts_with(wine.prefix.path().join("drive_c/users"))
+                && p.to_string_lossy().contains("/AppData/Local/Cubby/")),
+        "{files:?}"
+    );
 }

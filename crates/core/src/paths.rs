@@ -22,11 +22,11 @@ impl Dirs {
 
     /// The platform directories, overridden by `CUBBY_CONFIG_DIR` and `CUBBY_DATA_DIR`.
     pub fn from_env(env: &Env) -> Result<Self> {
-        let project = directories::ProjectDirs::from("com", "oasys360", "cubby");
-        let pick = |var: &str, platform: Option<&Path>| -> Result<PathBuf> {
+        let (config, data) = platform_dirs().unzip();
+        let pick = |var: &str, platform: Option<PathBuf>| -> Result<PathBuf> {
             match env.get(var) {
                 Some(dir) => Ok(PathBuf::from(dir)),
-                None => platform.map(Path::to_path_buf).ok_or_else(|| {
+                None => platform.ok_or_else(|| {
                     Error::Config(format!(
                         "cannot find a home directory: set {var} to a folder Cubby may use"
                     ))
@@ -34,8 +34,8 @@ impl Dirs {
             }
         };
         Ok(Dirs {
-            config: pick("CUBBY_CONFIG_DIR", project.as_ref().map(|p| p.config_dir()))?,
-            data: pick("CUBBY_DATA_DIR", project.as_ref().map(|p| p.data_dir()))?,
+            config: pick("CUBBY_CONFIG_DIR", config)?,
+            data: pick("CUBBY_DATA_DIR", data)?,
         })
     }
 
@@ -57,6 +57,27 @@ impl Dirs {
         }
         Ok(())
     }
+}
+
+/// Where a desktop app keeps its settings and its data on this platform:
+/// - Windows: `%APPDATA%\Cubby` for the profiles (they roam with the user) and
+///   `%LOCALAPPDATA%\Cubby` for journals, the sandbox and opened copies, which a roaming profile
+///   would copy at every sign-in;
+/// - macOS: `~/Library/Application Support/com.oasys360.cubby` for both;
+/// - Linux: `$XDG_CONFIG_HOME/cubby` and `$XDG_DATA_HOME/cubby`.
+fn platform_dirs() -> Option<(PathBuf, PathBuf)> {
+    if cfg!(windows) {
+        let base = directories::BaseDirs::new()?;
+        return Some((
+            base.config_dir().join("Cubby"),
+            base.data_local_dir().join("Cubby"),
+        ));
+    }
+    let project = directories::ProjectDirs::from("com", "oasys360", "cubby")?;
+    Some((
+        project.config_dir().to_path_buf(),
+        project.data_dir().to_path_buf(),
+    ))
 }
 
 fn make_private_dir(dir: &Path) -> Result<()> {
