@@ -56,23 +56,31 @@ rust-test: ui
 ## SeaweedFS, with the test harness's ProcessPrng stand-in for the DLL Wine 8 lacks, and a
 ## program that holds files open the way scanners and Excel do.
 WINDOWS := x86_64-pc-windows-gnu
-windows-test: deps
-	cargo build --locked --target $(WINDOWS) -p cubby-cli
+WINE_SHIM := target/wine/bcryptprimitives.dll
+$(WINE_SHIM): scripts/wine/processprng.c
 	mkdir -p target/wine
-	x86_64-w64-mingw32-gcc -shared -o target/wine/bcryptprimitives.dll scripts/wine/processprng.c -ladvapi32 -Wl,--kill-at
+	x86_64-w64-mingw32-gcc -shared -o $@ $< -ladvapi32 -Wl,--kill-at
+
+windows-test: deps $(WINE_SHIM)
+	cargo build --locked --target $(WINDOWS) -p cubby-cli
 	x86_64-w64-mingw32-gcc -municode -o target/wine/hold.exe scripts/wine/hold.c
-	CUBBY_WINDOWS_EXE=$(CURDIR)/target/$(WINDOWS)/debug/cubby.exe CUBBY_WINE_SHIM=$(CURDIR)/target/wine/bcryptprimitives.dll \
+	CUBBY_WINDOWS_EXE=$(CURDIR)/target/$(WINDOWS)/debug/cubby.exe CUBBY_WINE_SHIM=$(CURDIR)/$(WINE_SHIM) \
 		CUBBY_WINE_HOLD=$(CURDIR)/target/wine/hold.exe \
 		cargo test --locked -p cubby-cli --test windows -- --ignored
 
-## cubby.exe and cubby-desktop.exe (the UI embedded) for Windows 10/11, and a zip with both, the
-## README and the license: target/windows/Cubby-<version>-windows-x64.zip.
-windows: ui
+## cubby.exe and cubby-desktop.exe (the UI embedded) for Windows 10/11, a zip with both, the
+## README and the license, and a per-user installer built with Debian's makensis, which is then
+## installed, run and uninstalled under Wine: target/windows/Cubby-<version>-windows-x64.{zip,-setup.exe}.
+VERSION = $(shell cargo pkgid -p cubby-cli | sed 's/.*[#@]//')
+windows: ui $(WINE_SHIM)
 	cargo build --locked --release --target $(WINDOWS) -p cubby-cli -p cubby-desktop
 	rm -rf target/windows && mkdir -p target/windows/Cubby
 	cp target/$(WINDOWS)/release/cubby.exe target/$(WINDOWS)/release/cubby-desktop.exe README.md LICENSE target/windows/Cubby/
-	cd target/windows && python3 -m zipfile -c Cubby-$$(cargo pkgid -p cubby-cli | sed 's/.*[#@]//')-windows-x64.zip Cubby
-	@ls -1 target/windows/*.zip
+	cd target/windows && python3 -m zipfile -c Cubby-$(VERSION)-windows-x64.zip Cubby
+	makensis -V2 -DVERSION=$(VERSION) -DSOURCE=$(CURDIR)/target/windows/Cubby -DICON=$(CURDIR)/icons/icon.ico \
+		-DOUTFILE=$(CURDIR)/target/windows/Cubby-$(VERSION)-windows-x64-setup.exe scripts/windows/installer.nsi
+	bash scripts/windows/check-installer.sh target/windows/Cubby-$(VERSION)-windows-x64-setup.exe $(WINE_SHIM) $(VERSION)
+	@ls -1 target/windows/*.zip target/windows/*.exe
 
 e2e: app
 	cargo test -p cubby-e2e
