@@ -101,6 +101,18 @@ impl App {
         eprintln!("e2e: kept the screenshot, page and app log in {}", dir.display());
     }
 
+    /// The app binary started again as a person would, on this app's display, keychain and
+    /// folders (not through WebDriver).
+    pub fn second_launch(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(app_binary());
+        cmd.env("DISPLAY", &self._xvfb.display)
+            .envs(self.keyring.env())
+            .env("CUBBY_CONFIG_DIR", self.config_dir.path())
+            .env("CUBBY_DATA_DIR", self.data_dir.path())
+            .env("CUBBY_KEYCHAIN_SERVICE", KEYCHAIN_SERVICE);
+        cmd
+    }
+
     pub async fn launch() -> App {
         Self::launch_with(&[]).await
     }

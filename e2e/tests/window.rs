@@ -419,6 +419,14 @@ async fn the_connect_screen_fits_the_window() {
     app.click("#mode-endpoint").await;
     assert_eq!(name(&app).await, "s3", "an S3 endpoint is not named r2");
     app.screenshot("connect-fits-endpoint").await;
+
+    // A second launch on the same data folder hands over to this window and exits at once.
+    let (code, _, err) = tokio::task::block_in_place(|| {
+        cubby_testkit::run_with_timeout(&mut app.second_launch(), None, Duration::from_secs(30))
+    });
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("already running"), "{err}");
+    assert_eq!(name(&app).await, "s3", "the first window still answers");
     app.quit().await;
 }
 
