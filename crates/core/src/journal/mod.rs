@@ -343,6 +343,25 @@ impl Journal {
         tx.commit().map_err(db_err)
     }
 
+    /// Files their writer has closed, as they were then (path, size, mtime): stable from `at`,
+    /// without waiting out the window. A file that changed since is left to it.
+    pub fn settle(&mut self, folder: i64, closed: &[(String, u64, i64)], at: i64) -> Result<()> {
+        let tx = self.conn.savepoint().map_err(db_err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "UPDATE files SET changed_at = MIN(changed_at, ?5)
+                     WHERE folder = ?1 AND path = ?2 AND size = ?3 AND mtime = ?4 AND state = 'pending'",
+                )
+                .map_err(db_err)?;
+            for (path, size, mtime) in closed {
+                stmt.execute(params![folder, path, *size as i64, mtime, at])
+                    .map_err(db_err)?;
+            }
+        }
+        tx.commit().map_err(db_err)
+    }
+
     /// Forgets files a full scan (`generation`) no longer found; their objects stay in the bucket.
     pub fn forget_unseen(&self, folder: i64, generation: i64) -> Result<usize> {
         self.conn
@@ -674,6 +693,27 @@ mod tests {
         assert!(j.due(f.id, 10, 10, 10).unwrap().is_empty(), "backing off");
         assert_eq!(j.retry_failed_now(f.id).unwrap(), 1);
         assert_eq!(j.due(f.id, 10, 10, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_closed_file_is_stable_at_once_unless_it_changed_since() {
+        let (_d, mut j, f) = journal();
+        j.observe(
+            f.id,
+            &[("a.pdf".into(), 10, 100), ("b.pdf".into(), 10, 100)],
+            1_000,
+            1,
+        )
+        .unwrap();
+        // a.pdf closed as seen; b.pdf closed, but written again since (another size).
+        j.settle(
+            f.id,
+            &[("a.pdf".into(), 10, 100), ("b.pdf".into(), 12, 150)],
+            1_000 - 2_000,
+        )
+        .unwrap();
+        let due = j.due(f.id, 1_000, 1_000 - 2_000, 10).unwrap();
+        assert_eq!(due.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(), ["a.pdf"]);
     }
 
     /// A file another program holds waits without failing, and a single pass does not wait for

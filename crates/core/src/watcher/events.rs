@@ -17,6 +17,7 @@ pub(super) fn start_events(
     tx: mpsc::UnboundedSender<Work>,
     sink: &Arc<dyn SyncSink>,
 ) -> Option<Box<dyn std::any::Any + Send>> {
+    use notify::event::{AccessKind, AccessMode, EventKind};
     use notify::RecursiveMode;
     use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, NoCache, RecommendedCache};
     let handler = move |result: DebounceEventResult| match result {
@@ -24,9 +25,21 @@ pub(super) fn start_events(
             if events.iter().any(|e| e.need_rescan()) {
                 let _ = tx.send(Work::Rescan(index));
             }
+            // Closed by the program that wrote it (inotify's close-after-write; other platforms'
+            // watchers have no such event): the file is complete, no need to wait it out.
+            let closed: Vec<PathBuf> = events
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e.event.kind,
+                        EventKind::Access(AccessKind::Close(AccessMode::Write))
+                    )
+                })
+                .flat_map(|e| e.event.paths.iter().cloned())
+                .collect();
             let paths: Vec<PathBuf> = events.into_iter().flat_map(|e| e.event.paths).collect();
             if !paths.is_empty() {
-                let _ = tx.send(Work::Paths(index, paths));
+                let _ = tx.send(Work::Paths(index, paths, closed));
             }
         }
         Err(errors) => {
@@ -38,7 +51,10 @@ pub(super) fn start_events(
             let _ = tx.send(Work::Rescan(index));
         }
     };
-    let debounce = Duration::from_millis(300);
+    // Events for one path within this window arrive as one; it also delays every event by as
+    // much, so it is short: a receipt closed by its writer should be uploaded within a second,
+    // and the journal takes bursts of changes in stride (one commit per batch).
+    let debounce = Duration::from_millis(100);
     // notify follows linked folders by default: a `keys -> ~/.ssh` link in a drop folder would
     // turn changes behind it into uploads.
     let no_links = notify::Config::default().with_follow_symlinks(false);

@@ -267,7 +267,8 @@ pub struct Watcher {
 }
 
 enum Work {
-    Paths(usize, Vec<PathBuf>),
+    /// Changed paths, and those of them their writer has closed.
+    Paths(usize, Vec<PathBuf>, Vec<PathBuf>),
     Rescan(usize),
     Limit(usize, String),
 }
@@ -354,13 +355,19 @@ impl Watcher {
                 _ = cancel.cancelled() => break,
                 Some(work) = rx.recv() => {
                     match work {
-                        Work::Paths(i, paths) => self.observe_paths(&folders[i], &paths).await?,
-                        Work::Rescan(i) => self.rescan(&folders[i], self.now_ms()).await?,
-                        Work::Limit(i, message) => self.sink.event(SyncEvent::Folder {
-                            folder: folders[i].name(), status: FolderCondition::Scanning, message: Some(message),
-                        }),
+                        Work::Paths(i, paths, closed) => {
+                            self.observe_paths(&folders[i], &paths, &closed).await?;
+                            // A closed file is due now: start it without waiting for the tick.
+                            !closed.is_empty()
+                        }
+                        Work::Rescan(i) => { self.rescan(&folders[i], self.now_ms()).await?; false }
+                        Work::Limit(i, message) => {
+                            self.sink.event(SyncEvent::Folder {
+                                folder: folders[i].name(), status: FolderCondition::Scanning, message: Some(message),
+                            });
+                            false
+                        }
                     }
-                    false
                 }
                 _ = reconcile.tick() => {
                     let generation = self.now_ms();
@@ -476,14 +483,23 @@ impl Watcher {
         .await
     }
 
-    async fn observe_paths(&self, folder: &Folder, paths: &[PathBuf]) -> Result<()> {
-        let (mut seen, mut gone) = (Vec::new(), Vec::new());
+    /// Records what changed. A file its writer has closed (`closed`) is stable at once, as long as
+    /// it is still as it was then; every other change waits out the stability window, since
+    /// without a close event a file may still be written (a scanner, a copy, a polled share).
+    async fn observe_paths(&self, folder: &Folder, paths: &[PathBuf], closed: &[PathBuf]) -> Result<()> {
+        let (mut seen, mut gone, mut settled) = (Vec::new(), Vec::new(), Vec::new());
         for path in paths {
             let Some(rel) = folder.relative(path) else {
                 continue;
             };
             match confine::metadata_within(&folder.spec.path, Path::new(&rel)) {
-                Ok(meta) if meta.is_file() => seen.push((rel, meta.len(), mtime_ns(&meta))),
+                Ok(meta) if meta.is_file() => {
+                    let row = (rel, meta.len(), mtime_ns(&meta));
+                    if closed.contains(path) {
+                        settled.push(row.clone());
+                    }
+                    seen.push(row);
+                }
                 // A new or moved-in folder: files may have landed in it before its own watch
                 // existed, so walk it now rather than wait for the reconcile scan.
                 Ok(meta) if meta.is_dir() => seen.extend(scan_from(folder, path.clone())),
@@ -496,6 +512,7 @@ impl Watcher {
             return Ok(());
         }
         let (id, now) = (folder.spec.id, self.now_ms());
+        let stable = now - self.options.stability.as_millis() as i64;
         self.record(move |j| {
             // Gone (moved away, deleted): forgotten locally unless mid-upload; the object stays.
             for rel in gone {
@@ -505,6 +522,9 @@ impl Watcher {
             }
             if !seen.is_empty() {
                 j.observe(id, &seen, now, now)?;
+            }
+            if !settled.is_empty() {
+                j.settle(id, &settled, stable)?;
             }
             Ok(())
         })

@@ -269,6 +269,61 @@ mod engine {
         assert_eq!((status.uploaded, status.failed), (1, 0), "{:?}", status.problems);
     }
 
+    /// Real time and real inotify: a file its writer closes goes up at once, however long the
+    /// stability window; one still open waits, and goes up whole once its writer closes it.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_closed_file_goes_up_at_once_and_an_open_one_waits() {
+        use std::io::Write;
+        async fn keys_when(rig: &Rig, n: usize) -> Vec<String> {
+            for _ in 0..100 {
+                if rig.keys().await.len() >= n {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            rig.keys().await
+        }
+        let rig = Rig::new();
+        let options = SyncOptions {
+            stability: Duration::from_secs(600),
+            ..SyncOptions::default()
+        };
+        let watcher = Watcher::new(
+            rig.bucket.clone(),
+            rig.journal(),
+            options,
+            Arc::new(|_: SyncEvent| {}),
+        );
+        let (folders, cancel) = (rig.journal().folders().unwrap(), CancellationToken::new());
+        let engine = tokio::spawn({
+            let cancel = cancel.clone();
+            async move { watcher.run(folders, cancel).await }
+        });
+        // The first scan, and the watch in place.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut scanner = std::fs::File::create(rig.folder.join("scan.pdf")).unwrap();
+        scanner.write_all(b"%PDF-1.4 first page").unwrap();
+        std::fs::write(rig.folder.join("receipt.pdf"), PDF).unwrap();
+        let keys = keys_when(&rig, 1).await;
+        assert!(keys.len() == 1 && keys[0].ends_with("_receipt.pdf"), "{keys:?}");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(rig.keys().await.len(), 1, "a file still open is not uploaded");
+        scanner.write_all(b", second page").unwrap();
+        drop(scanner);
+        let keys = keys_when(&rig, 2).await;
+        let scan = keys
+            .iter()
+            .find(|k| k.ends_with("_scan.pdf"))
+            .expect("scan uploaded once closed");
+        assert_eq!(
+            rig.bucket.get(scan).await.unwrap(),
+            b"%PDF-1.4 first page, second page"
+        );
+        cancel.cancel();
+        engine.await.unwrap().unwrap();
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_renamed_file_is_recognised_by_its_content() {
         let rig = Rig::new();
