@@ -250,13 +250,15 @@ def _launch(bench, display: str, home: Path, args: list[str], report: Path) -> t
         time.sleep(0.01)
 
 
-def _launch_floor(bench, display: str, home: Path) -> subprocess.Popen:
+def _launch_floor(bench, display: str, home: Path, light: bool) -> subprocess.Popen:
     """The empty Tauri window, started as the app is (same environment, private session bus);
-    ready once WebKit's web process is up (a blank page has nothing more to load)."""
+    ready once WebKit's web process is up (a blank page has nothing more to load). `light`: with
+    the WebKit settings Cubby's window has."""
     env = _cubby_env(bench, home)
     env.update({"DISPLAY": display})
     env.pop("WAYLAND_DISPLAY", None)
-    proc = subprocess.Popen(["dbus-run-session", "--", str(bench.bins["floor"])], env=env,
+    proc = subprocess.Popen(["dbus-run-session", "--", str(bench.bins["floor"]), *(["--light"] if light else [])],
+                            env=env,
                             stdout=subprocess.DEVNULL, stderr=open(home / "floor.log", "ab"),
                             stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=R.die_with_parent)
     deadline = time.monotonic() + 60
@@ -300,7 +302,7 @@ def desktop(bench) -> None:
     # A config file without profiles: not a first run, and the `env` profile is the active one.
     (home / "config" / "profiles.toml").write_text("")
     xvfb, display = _xvfb()
-    start, rss, pss, first_rows, rows_seen, floor = [], [], [], [], [], []
+    start, rss, pss, first_rows, rows_seen, floor, floor_light = [], [], [], [], [], [], []
     try:
         R.log(f"desktop: warm-up, then {bench.rounds} rounds (start + idle memory, then first rows)")
         for rnd in range(bench.rounds + 1):
@@ -311,20 +313,24 @@ def desktop(bench) -> None:
             _stop(proc)
             proc, _, timings = _launch(bench, display, home, ["--open", prefix], report)
             _stop(proc)
-            proc = _launch_floor(bench, display, home)
-            time.sleep(5)  # idle as long as the app was
-            floor_mem = _memory_mib(proc.pid)[1]
-            _stop(proc)
+            floor_mem = []
+            for light in (False, True):
+                proc = _launch_floor(bench, display, home, light)
+                time.sleep(5)  # idle as long as the app was
+                floor_mem.append(_memory_mib(proc.pid)[1])
+                _stop(proc)
             tag = "w" if rnd == 0 else f"r{rnd}"
             R.log(f"  {tag} start {took:.3f} s · idle RSS {mem[0]:.0f} MiB, PSS (all processes) "
-                  f"{mem[1]:.0f} MiB (empty window {floor_mem:.0f} MiB) · first rows of {prefix} "
+                  f"{mem[1]:.0f} MiB (empty window {floor_mem[0]:.0f} MiB, with Cubby's WebKit settings "
+                  f"{floor_mem[1]:.0f} MiB) · first rows of {prefix} "
                   f"{timings['first_rows_ms']:.0f} ms ({timings['rows']} rows)")
             if rnd == 0:
                 continue
             start.append(took)
             rss.append(mem[0])
             pss.append(mem[1])
-            floor.append(floor_mem)
+            floor.append(floor_mem[0])
+            floor_light.append(floor_mem[1])
             first_rows.append(timings["first_rows_ms"])
             rows_seen.append(timings["rows"])
     finally:
@@ -341,9 +347,13 @@ def desktop(bench) -> None:
         round(FLOOR_RATIO * floor_mib, 1),
         "5 s after start: proportional set size summed over the app and WebKit's web and network "
         f"processes; target {FLOOR_RATIO:g}× `floor_mib`, an empty Tauri window of the same Tauri and "
-        "WebKitGTK (`src-tauri/examples/window_floor.rs`) started the same way and measured the same way",
+        "WebKitGTK (`src-tauri/examples/window_floor.rs`) started the same way and measured the same way; "
+        "`floor_light_mib`: that window with Cubby's WebKit settings (document-viewer cache, no "
+        "accelerated compositing)",
         extra={"main_process_rss_mib": [round(x, 1) for x in rss],
-               "floor_mib": round(floor_mib, 1), "floor_samples_mib": [round(x, 1) for x in floor]}))
+               "floor_mib": round(floor_mib, 1), "floor_samples_mib": [round(x, 1) for x in floor],
+               "floor_light_mib": round(statistics.median(floor_light), 1),
+               "floor_light_samples_mib": [round(x, 1) for x in floor_light]}))
     bench.results.append(_entry(
         "desktop_first_rows_100k", f"first rows of a {APP_PREFIX_OBJECTS:,}-object folder", "ms",
         first_rows, 300,

@@ -136,10 +136,12 @@ def build(desktop: bool) -> dict[str, Path]:
     cubby = ROOT / "target" / "release" / "cubby"
     presign = ROOT / "target" / "release" / "examples" / "presign_rate"
     app = ROOT / "target" / "release" / "cubby-desktop"
+    floor = ROOT / "target" / "release" / "examples" / "window_floor"
     cmds = [["cargo", "build", "--release", "--locked", "-p", "cubby-cli"],
             ["cargo", "build", "--release", "--locked", "--example", "presign_rate", "-p", "cubby-core"]]
     if desktop:
         cmds.append(["cargo", "build", "--release", "--locked", "-p", "cubby-desktop"])
+        cmds.append(["cargo", "build", "--release", "--locked", "--example", "window_floor", "-p", "cubby-desktop"])
     if os.environ.get("BENCH_SKIP_BUILD") != "1":
         for cmd in cmds:
             log(" ".join(cmd))
@@ -147,10 +149,10 @@ def build(desktop: bool) -> dict[str, Path]:
             if subprocess.run(cmd, cwd=ROOT).returncode != 0:
                 raise BenchError("the release build failed: " + " ".join(cmd))
             log(f"built in {time.monotonic() - started:.0f} s")
-    for p in (cubby, presign, *([app] if desktop else [])):
+    for p in (cubby, presign, *([app, floor] if desktop else [])):
         if not p.is_file():
             raise BenchError(f"{p} is missing: run without BENCH_SKIP_BUILD=1")
-    return {"cubby": cubby, "presign": presign, "desktop": app}
+    return {"cubby": cubby, "presign": presign, "desktop": app, "floor": floor}
 
 
 # ---------------------------------------------------------------------------------------------
