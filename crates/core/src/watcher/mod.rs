@@ -198,8 +198,10 @@ pub fn is_ignored(relative: &str, user: &[NameFilter]) -> bool {
     if parts.any(|p| p.starts_with('.')) {
         return true;
     }
-    let builtin = IGNORED.iter().filter_map(|p| NameFilter::parse(p).ok());
-    builtin.chain(user.iter().cloned()).any(|f| f.matches(relative))
+    // Compiled once: a glob is a small automaton to build, and a scan asks this of every file.
+    static BUILTIN: std::sync::LazyLock<Vec<NameFilter>> =
+        std::sync::LazyLock::new(|| IGNORED.iter().filter_map(|p| NameFilter::parse(p).ok()).collect());
+    BUILTIN.iter().chain(user).any(|f| f.matches(relative))
 }
 
 struct Folder {
