@@ -194,6 +194,34 @@ fn a_windows_users_day_under_wine() {
         (200, &b"%PDF-1.4 a receipt from a Windows desktop"[..])
     );
 
+    // The seed's upload contract, made by cubby.exe, used by a "phone" over HTTP.
+    let contract = wine.json(with_server(
+        &mut wine.cubby(&[
+            "--profile",
+            "env",
+            "upload-url",
+            "--tenant",
+            "acme",
+            "--filename",
+            "phone photo.jpg",
+            "--content-type",
+            "image/jpeg",
+        ]),
+        &server,
+    ));
+    let (url, object) = (
+        contract["upload_url"].as_str().expect("upload_url"),
+        contract["object_key"].as_str().expect("object_key"),
+    );
+    assert!(object.starts_with("acme/documents/"), "{contract}");
+    let (status, _) = cubby_testkit::http("PUT", url, &[("Content-Type", "image/jpeg")], b"\xff\xd8 a photo");
+    assert_eq!(status, 200, "{contract}");
+    let listed = wine.json(with_server(
+        &mut wine.cubby(&["--json", "--profile", "env", "ls", "acme", "-r"]),
+        &server,
+    ));
+    assert!(listed.to_string().contains(object), "{listed}");
+
     // Keys Windows would misread: reserved device names, a colon, trailing dots and spaces, a
     // backslash, a drive letter, and two names that differ only in case. Each lands as its own
     // file inside the folder.
