@@ -54,6 +54,16 @@ impl Wine {
             .env("WINEDEBUG", "-all");
     }
 
+    /// `cubby.exe --profile env ARGS`, reaching `server` through the environment.
+    fn cubby_on(&self, server: &SeaweedFs, args: &[&str]) -> Command {
+        let mut cmd = self.cubby(&[&["--profile", "env"], args].concat());
+        cmd.env("CLOUDFLARE_R2_ENDPOINT", &server.endpoint)
+            .env("CLOUDFLARE_R2_BUCKET_NAME", BUCKET)
+            .env("CLOUDFLARE_R2_ACCESS_KEY_ID", &server.access_key)
+            .env("CLOUDFLARE_R2_SECRET_ACCESS_KEY", &server.secret_key);
+        cmd
+    }
+
     fn cubby(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(WINE);
         cmd.arg(&self.exe).args(args);
@@ -71,13 +81,6 @@ impl Wine {
         assert_eq!(code, 0, "{cmd:?}: {out}{err}");
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
     }
-}
-
-fn with_server<'a>(cmd: &'a mut Command, server: &SeaweedFs) -> &'a mut Command {
-    cmd.env("CLOUDFLARE_R2_ENDPOINT", &server.endpoint)
-        .env("CLOUDFLARE_R2_BUCKET_NAME", BUCKET)
-        .env("CLOUDFLARE_R2_ACCESS_KEY_ID", &server.access_key)
-        .env("CLOUDFLARE_R2_SECRET_ACCESS_KEY", &server.secret_key)
 }
 
 /// Regular files below `dir`, never through a link (a Wine prefix links `z:` to `/`).
@@ -109,42 +112,26 @@ fn a_windows_users_day_under_wine() {
     // A receipt up with routing, down verified into a Windows path, shared over HTTP.
     let receipt = work.path().join("receipt.pdf");
     std::fs::write(&receipt, b"%PDF-1.4 a receipt from a Windows desktop").expect("write");
-    let put = wine.json(with_server(
-        &mut wine.cubby(&[
+    let put = wine.json(&mut wine.cubby_on(
+        &server,
+        &[
             "--json",
-            "--profile",
-            "env",
             "put",
             &windows_path(&receipt),
             "--tenant",
             "acme",
             "--new-tenant",
-        ]),
-        &server,
+        ],
     ));
     let key = put["uploaded"][0]["key"].as_str().expect("key").to_string();
     assert!(
         key.starts_with("acme/documents/") && key.ends_with("_receipt.pdf"),
         "{put}"
     );
-    let listed = wine.json(with_server(
-        &mut wine.cubby(&["--json", "--profile", "env", "ls", "acme", "-r"]),
-        &server,
-    ));
+    let listed = wine.json(&mut wine.cubby_on(&server, &["--json", "ls", "acme", "-r"]));
     assert_eq!(listed["objects"][0]["key"], key.as_str(), "{listed}");
     let into = work.path().join("Downloads");
-    let got = wine.json(with_server(
-        &mut wine.cubby(&[
-            "--json",
-            "--profile",
-            "env",
-            "get",
-            &key,
-            "--to",
-            &windows_path(&into),
-        ]),
-        &server,
-    ));
+    let got = wine.json(&mut wine.cubby_on(&server, &["--json", "get", &key, "--to", &windows_path(&into)]));
     assert_eq!(got["downloaded"][0]["size"], 41, "{got}");
     assert_eq!(
         std::fs::read(into.join("receipt.pdf")).expect("saved under the shown name"),
@@ -155,17 +142,10 @@ fn a_windows_users_day_under_wine() {
     let saved = into.join("receipt.pdf");
     std::fs::write(&saved, b"edited locally").expect("write");
     let get_over = || {
-        let mut cmd = wine.cubby(&[
-            "--profile",
-            "env",
-            "get",
-            &key,
-            "--to",
-            &windows_path(&into),
-            "--overwrite",
-        ]);
-        with_server(&mut cmd, &server);
-        cmd
+        wine.cubby_on(
+            &server,
+            &["get", &key, "--to", &windows_path(&into), "--overwrite"],
+        )
     };
     {
         let _excel = wine.hold(&saved, "read");
@@ -183,10 +163,7 @@ fn a_windows_users_day_under_wine() {
         std::fs::read(&saved).expect("read"),
         b"%PDF-1.4 a receipt from a Windows desktop"
     );
-    let (code, link, err) = wine.run(
-        with_server(&mut wine.cubby(&["--profile", "env", "share", &key]), &server),
-        None,
-    );
+    let (code, link, err) = wine.run(&mut wine.cubby_on(&server, &["share", &key]), None);
     assert_eq!(code, 0, "{err}");
     let (status, body) = cubby_testkit::http("GET", link.trim(), &[], b"");
     assert_eq!(
@@ -195,10 +172,9 @@ fn a_windows_users_day_under_wine() {
     );
 
     // The seed's upload contract, made by cubby.exe, used by a "phone" over HTTP.
-    let contract = wine.json(with_server(
-        &mut wine.cubby(&[
-            "--profile",
-            "env",
+    let contract = wine.json(&mut wine.cubby_on(
+        &server,
+        &[
             "upload-url",
             "--tenant",
             "acme",
@@ -206,8 +182,7 @@ fn a_windows_users_day_under_wine() {
             "phone photo.jpg",
             "--content-type",
             "image/jpeg",
-        ]),
-        &server,
+        ],
     ));
     let (url, object) = (
         contract["upload_url"].as_str().expect("upload_url"),
@@ -216,10 +191,7 @@ fn a_windows_users_day_under_wine() {
     assert!(object.starts_with("acme/documents/"), "{contract}");
     let (status, _) = cubby_testkit::http("PUT", url, &[("Content-Type", "image/jpeg")], b"\xff\xd8 a photo");
     assert_eq!(status, 200, "{contract}");
-    let listed = wine.json(with_server(
-        &mut wine.cubby(&["--json", "--profile", "env", "ls", "acme", "-r"]),
-        &server,
-    ));
+    let listed = wine.json(&mut wine.cubby_on(&server, &["--json", "ls", "acme", "-r"]));
     assert!(listed.to_string().contains(object), "{listed}");
 
     // Keys Windows would misread: reserved device names, a colon, trailing dots and spaces, a
@@ -252,17 +224,9 @@ fn a_windows_users_day_under_wine() {
     Boto3 { server: &server }.run(&puts.join("\n"));
     let odd = work.path().join("odd");
     let (code, out, err) = wine.run(
-        with_server(
-            &mut wine.cubby(&[
-                "--profile",
-                "env",
-                "get",
-                "--prefix",
-                "acme/odd/",
-                "--to",
-                &windows_path(&odd),
-            ]),
+        &mut wine.cubby_on(
             &server,
+            &["get", "--prefix", "acme/odd/", "--to", &windows_path(&odd)],
         ),
         None,
     );
@@ -373,11 +337,7 @@ fn a_watched_folder_waits_for_programs_holding_its_files() {
     let open = folder.join("open.pdf");
     std::fs::write(&scanning, b"%PDF-1.4 scanned").expect("write");
     std::fs::write(&open, b"%PDF-1.4 in Excel's hands").expect("write");
-    let cubby = |args: &[&str]| {
-        let mut cmd = wine.cubby(&[&["--profile", "env"], args].concat());
-        with_server(&mut cmd, &server);
-        cmd
-    };
+    let cubby = |args: &[&str]| wine.cubby_on(&server, args);
     let (code, out, err) = wine.run(
         &mut cubby(&[
             "watch",

@@ -508,22 +508,20 @@ impl Journal {
     /// Waits for another program to let go of the file (see `confine::in_use`): pending, shown
     /// with `note`, tried again at `retry_at`. A change to the file makes it plainly pending.
     pub fn hold(&self, folder: i64, path: &str, note: &str, retry_at: i64) -> Result<()> {
-        self.conn
-            .execute(
-                "UPDATE files SET state = 'held', last_error = ?3, attempts = attempts + 1, next_retry = ?4
-                 WHERE folder = ?1 AND path = ?2",
-                params![folder, path, note, retry_at],
-            )
-            .map_err(db_err)?;
-        Ok(())
+        self.try_later(folder, path, "held", note, retry_at)
     }
 
     pub fn mark_failed(&self, folder: i64, path: &str, error: &str, retry_at: i64) -> Result<()> {
+        self.try_later(folder, path, "failed", error, retry_at)
+    }
+
+    /// One more attempt counted, its reason kept, and the next one due at `retry_at`.
+    fn try_later(&self, folder: i64, path: &str, state: &str, reason: &str, retry_at: i64) -> Result<()> {
         self.conn
             .execute(
-                "UPDATE files SET state = 'failed', last_error = ?3, attempts = attempts + 1, next_retry = ?4
+                "UPDATE files SET state = ?5, last_error = ?3, attempts = attempts + 1, next_retry = ?4
                  WHERE folder = ?1 AND path = ?2",
-                params![folder, path, error, retry_at],
+                params![folder, path, reason, retry_at, state],
             )
             .map_err(db_err)?;
         Ok(())
