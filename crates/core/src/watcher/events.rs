@@ -1,7 +1,7 @@
 //! OS change events for a watched folder (or polling, for network shares), debounced and never
 //! following links, turned into work for the engine.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,17 +27,23 @@ pub(super) fn start_events(
             }
             // Closed by the program that wrote it (inotify's close-after-write; other platforms'
             // watchers have no such event): the file is complete, no need to wait it out.
-            let closed: Vec<PathBuf> = events
-                .iter()
-                .filter(|e| {
-                    matches!(
-                        e.event.kind,
-                        EventKind::Access(AccessKind::Close(AccessMode::Write))
-                    )
-                })
-                .flat_map(|e| e.event.paths.iter().cloned())
-                .collect();
-            let paths: Vec<PathBuf> = events.into_iter().flat_map(|e| e.event.paths).collect();
+            // A path comes once even when several kinds of event name it (created, written,
+            // closed): each is looked at once, and `closed` is asked once per path.
+            let (mut paths, mut seen, mut closed) = (Vec::new(), HashSet::new(), HashSet::new());
+            for e in events {
+                let was_closed = matches!(
+                    e.event.kind,
+                    EventKind::Access(AccessKind::Close(AccessMode::Write))
+                );
+                for path in e.event.paths {
+                    if was_closed {
+                        closed.insert(path.clone());
+                    }
+                    if seen.insert(path.clone()) {
+                        paths.push(path);
+                    }
+                }
+            }
             if !paths.is_empty() {
                 let _ = tx.send(Work::Paths(index, paths, closed));
             }

@@ -270,7 +270,7 @@ pub struct Watcher {
 
 enum Work {
     /// Changed paths, and those of them their writer has closed.
-    Paths(usize, Vec<PathBuf>, Vec<PathBuf>),
+    Paths(usize, Vec<PathBuf>, std::collections::HashSet<PathBuf>),
     Rescan(usize),
     Limit(usize, String),
 }
@@ -488,7 +488,12 @@ impl Watcher {
     /// Records what changed. A file its writer has closed (`closed`) is stable at once, as long as
     /// it is still as it was then; every other change waits out the stability window, since
     /// without a close event a file may still be written (a scanner, a copy, a polled share).
-    async fn observe_paths(&self, folder: &Folder, paths: &[PathBuf], closed: &[PathBuf]) -> Result<()> {
+    async fn observe_paths(
+        &self,
+        folder: &Folder,
+        paths: &[PathBuf],
+        closed: &std::collections::HashSet<PathBuf>,
+    ) -> Result<()> {
         let (mut seen, mut gone, mut settled) = (Vec::new(), Vec::new(), Vec::new());
         for path in paths {
             let Some(rel) = folder.relative(path) else {
