@@ -86,9 +86,11 @@ pub fn run() {
         }
     };
     let ipc = ipc();
-    let result = tauri::Builder::default()
-        .plugin(tauri_plugin_dialog::init())
-        .plugin(notification_plugin())
+    let builder = tauri::Builder::default().plugin(tauri_plugin_dialog::init());
+    // Desktop notifications: Tauri's plugin on Windows and macOS; Linux's are `shell::notify`'s own.
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(tauri_plugin_notification::init());
+    let result = builder
         .manage(state)
         .manage(grants::Grants::from_env())
         .manage(shell::Tray::default())
@@ -167,14 +169,6 @@ pub fn run() {
         eprintln!("error: cannot open Cubby's window: {e}");
         std::process::exit(1);
     }
-}
-
-/// Desktop notifications: Tauri's plugin on Windows and macOS (Linux's are `shell::notify`'s own).
-fn notification_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
-    #[cfg(not(target_os = "linux"))]
-    return tauri_plugin_notification::init();
-    #[cfg(target_os = "linux")]
-    tauri::plugin::Builder::new("notification").build()
 }
 
 /// WebKitGTK's defaults suit a browser. Cubby's page is one document that never navigates, so:

@@ -1,6 +1,6 @@
 //! What makes Cubby behave like a desktop app rather than a web page (with `instance`, one
-//! Cubby per data folder): a tray icon that keeps watched folders syncing after the window closes, and desktop
-//! notifications for failed uploads and finished batches.
+//! Cubby per data folder): a tray icon that keeps watched folders syncing after the window
+//! closes, and desktop notifications for failed uploads and finished batches.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
