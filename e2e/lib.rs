@@ -36,6 +36,22 @@ impl Drop for Driver {
 
 pub const KEYCHAIN_SERVICE: &str = "cubby-e2e";
 
+/// The display, keychain and folders an app under test runs in, whether WebDriver starts it or
+/// a test launches it again.
+fn on_app_world(
+    cmd: &mut std::process::Command,
+    xvfb: &Xvfb,
+    keyring: &PrivateKeyring,
+    config: &Path,
+    data: &Path,
+) {
+    cmd.env("DISPLAY", &xvfb.display)
+        .envs(keyring.env())
+        .env("CUBBY_CONFIG_DIR", config)
+        .env("CUBBY_DATA_DIR", data)
+        .env("CUBBY_KEYCHAIN_SERVICE", KEYCHAIN_SERVICE);
+}
+
 pub fn app_binary() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -105,11 +121,13 @@ impl App {
     /// folders (not through WebDriver).
     pub fn second_launch(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(app_binary());
-        cmd.env("DISPLAY", &self._xvfb.display)
-            .envs(self.keyring.env())
-            .env("CUBBY_CONFIG_DIR", self.config_dir.path())
-            .env("CUBBY_DATA_DIR", self.data_dir.path())
-            .env("CUBBY_KEYCHAIN_SERVICE", KEYCHAIN_SERVICE);
+        on_app_world(
+            &mut cmd,
+            &self._xvfb,
+            &self.keyring,
+            self.config_dir.path(),
+            self.data_dir.path(),
+        );
         cmd
     }
 
@@ -128,18 +146,15 @@ impl App {
         let ports = free_ports(3);
         let (port, native_port, sandbox_port) = (ports[0], ports[1], ports[2]);
         let log = std::fs::File::create(data_dir.path().join("driver.log")).expect("log");
-        let driver = command(tool("tauri-driver"))
+        let mut driver = command(tool("tauri-driver"));
+        on_app_world(&mut driver, &xvfb, &keyring, config_dir.path(), data_dir.path());
+        let driver = driver
             .args([
                 "--port",
                 &port.to_string(),
                 "--native-port",
                 &native_port.to_string(),
             ])
-            .env("DISPLAY", &xvfb.display)
-            .envs(keyring.env())
-            .env("CUBBY_CONFIG_DIR", config_dir.path())
-            .env("CUBBY_DATA_DIR", data_dir.path())
-            .env("CUBBY_KEYCHAIN_SERVICE", KEYCHAIN_SERVICE)
             .env("CUBBY_SANDBOX_PORT", sandbox_port.to_string())
             // Debug logs land in driver.log, inside the data dir the secret scans read.
             .env("CUBBY_LOG", "debug")
