@@ -215,6 +215,29 @@ pub fn open_existing_file(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
+/// Writes all of `data` at `offset`, whatever the file's cursor: several writers can fill one
+/// file at their own offsets at once (a download's parallel ranges).
+pub fn write_all_at(file: &std::fs::File, data: &[u8], offset: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::write_all_at(file, data, offset)
+    }
+    #[cfg(windows)]
+    {
+        let (mut data, mut offset) = (data, offset);
+        while !data.is_empty() {
+            match std::os::windows::fs::FileExt::seek_write(file, data, offset)? {
+                0 => return Err(std::io::ErrorKind::WriteZero.into()),
+                n => {
+                    data = &data[n..];
+                    offset += n as u64;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Renames `from` to `to`, failing with `AlreadyExists` instead of replacing whatever holds
 /// `to`. A hard link claims the name atomically (it fails if the name exists), then the old
 /// name goes; where the file system has no hard links, a checked rename leaves a tiny window.

@@ -13,7 +13,7 @@ use aws_smithy_types::byte_stream::ByteStream;
 use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
 
-use crate::storage::Bucket;
+use crate::storage::{Bucket, ObjectHeaders};
 use crate::transfer::{clean_etag, content_md5_of, MIB};
 use crate::{Error, Result};
 
@@ -256,7 +256,7 @@ async fn checks(
             &key,
             file,
             size,
-            "application/pdf",
+            &ObjectHeaders::typed(Some("application/pdf")),
             &content_md5_of(&small),
             false,
         )
@@ -272,7 +272,7 @@ async fn checks(
             &format!("{scratch}corrupt.pdf"),
             file,
             size,
-            "application/pdf",
+            &ObjectHeaders::typed(Some("application/pdf")),
             &content_md5_of(b"other"),
             false,
         )
@@ -294,7 +294,14 @@ async fn checks(
 
     let put_guard = {
         let again = bucket
-            .put_file(&key, file, size, "application/pdf", &content_md5_of(&small), true)
+            .put_file(
+                &key,
+                file,
+                size,
+                &ObjectHeaders::typed(Some("application/pdf")),
+                &content_md5_of(&small),
+                true,
+            )
             .await;
         run.guard(
             CheckId::PutGuard,

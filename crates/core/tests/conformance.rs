@@ -116,6 +116,8 @@ async fn storage_suite(b: &Bucket) {
     multipart_round_trip_of_100_mib_verifies_checksums(&b).await;
     interrupted_download_resumes_from_its_part_file(&b).await;
     big_download_in_parallel_ranges_resumes_and_verifies(&b).await;
+    a_stale_recorded_checksum_defers_to_the_etag(&b).await;
+    a_cubby_upload_cut_mid_download_resumes_against_its_checksum(&b).await;
     hostile_keys_never_leave_the_download_folder(&b).await;
     planted_links_at_the_part_names_are_never_written_through(&b).await;
     prefix_delete_removes_more_than_one_batch(&b).await;
@@ -525,7 +527,67 @@ async fn multipart_round_trip_of_100_mib_verifies_checksums(b: &Bucket) {
         uploaded.etag
     );
     let key = ObjectKey::parse(&uploaded.key).expect("key");
+    // The whole file's CRC-64/NVME rides along in the metadata, taken before the first part.
+    let mut crc = transfer::Crc64::default();
+    crc.update(&data);
+    let recorded = b.head(key.as_str()).await.expect("head").metadata;
+    let expected = base64_be(crc.finish());
+    assert_eq!(
+        recorded.get(transfer::CRC_META).map(String::as_str),
+        Some(expected.as_str()),
+        "{recorded:?}"
+    );
     download_fresh_and_verify(b, &key, &data).await;
+}
+
+/// Cut part-way through its parallel ranges, the download of an object Cubby uploaded leaves an
+/// exact prefix and resumes from it, checked against the checksum recorded at upload.
+async fn a_cubby_upload_cut_mid_download_resumes_against_its_checksum(b: &Bucket) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data: Vec<u8> = (0..80 * MIB as usize)
+        .map(|i| (i.wrapping_mul(2_246_822_519) >> 11) as u8)
+        .collect();
+    let file = write(dir.path(), "cut.bin", &data);
+    let done = upload_files(b, &[file], &tenant("cut-test"), &UploadOptions::default()).await;
+    let key = ObjectKey::parse(&done[0].key).expect("key");
+    interrupt_then_resume(b, &key, &data, 1).await;
+}
+
+/// S3's encoding of a CRC-64: base64 of its 8 big-endian bytes.
+fn base64_be(crc: u64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(crc.to_be_bytes())
+}
+
+/// A checksum in the metadata that does not match the bytes (a tool rewrote the object and
+/// kept Cubby's metadata): the ETag settles it, and the note says what happened.
+async fn a_stale_recorded_checksum_defers_to_the_etag(b: &Bucket) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data: Vec<u8> = (0..(33 * MIB as usize)).map(|i| (i % 233) as u8).collect();
+    let file = write(dir.path(), "rewritten.bin", &data);
+    let mut headers = cubby_core::storage::ObjectHeaders::typed(Some("application/octet-stream"));
+    headers
+        .metadata
+        .insert(transfer::CRC_META.into(), base64_be(0x0123_4567_89ab_cdef));
+    b.put_file(
+        "stale-test/uploads/rewritten.bin",
+        &file,
+        data.len() as u64,
+        &headers,
+        &transfer::content_md5_of(&data),
+        false,
+    )
+    .await
+    .expect("put");
+    let key = ObjectKey::parse("stale-test/uploads/rewritten.bin").expect("key");
+    let out = tempfile::tempdir().expect("tempdir");
+    let target = transfer::target_for(out.path(), &key, "stale-test/uploads/").expect("target");
+    let done = download(b, &key, &target)
+        .await
+        .expect("the ETag vouches for the bytes");
+    assert!(done.checksum_verified);
+    assert_eq!(done.note.as_deref(), Some(transfer::STALE_CHECKSUM));
+    assert!(std::fs::read(&done.path).expect("read") == data);
 }
 
 /// One download with default options, no progress and no cancellation.
@@ -541,8 +603,9 @@ async fn download(b: &Bucket, key: &ObjectKey, target: &LocalTarget) -> cubby_co
     .await
 }
 
-/// Downloads `key` into a fresh folder, cancelling once `cut` bytes have arrived, then runs the
-/// same download again: the `.part` left behind must be an exact prefix that the second run
+/// Downloads `key` into a fresh folder, cancelling at the first progress report that counts
+/// `cut` bytes or more (the first report comes with the first bytes, later ones at most ten a
+/// second), then runs the same download again: the `.part` left behind must be an exact prefix that the second run
 /// resumes, and the result must be `data`, verified.
 async fn interrupt_then_resume(b: &Bucket, key: &ObjectKey, data: &[u8], cut: u64) {
     let out = tempfile::tempdir().expect("tempdir");
@@ -566,7 +629,8 @@ async fn interrupt_then_resume(b: &Bucket, key: &ObjectKey, data: &[u8], cut: u6
         !target.path.exists(),
         "no final file from an interrupted download"
     );
-    let part_path = out.path().join(format!("{}.part", key.name()));
+    let name = target.path.file_name().expect("name").to_string_lossy();
+    let part_path = target.path.with_file_name(format!("{name}.part"));
     let part = std::fs::read(&part_path).expect(".part kept");
     assert!(
         !part.is_empty() && part.len() < data.len() && part[..] == data[..part.len()],
@@ -602,7 +666,7 @@ async fn big_download_in_parallel_ranges_resumes_and_verifies(b: &Bucket) {
         .await
         .expect("put");
     let key = ObjectKey::parse("ranges-test/uploads/big.bin").expect("key");
-    interrupt_then_resume(b, &key, &data, 20 * MIB).await;
+    interrupt_then_resume(b, &key, &data, 1).await;
     download_fresh_and_verify(b, &key, &data).await;
 }
 

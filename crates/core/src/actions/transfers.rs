@@ -621,6 +621,41 @@ mod tests {
         assert!(!dir.path().join("bad.pdf").exists() && !dir.path().join("bad.pdf.part").exists());
     }
 
+    #[tokio::test]
+    async fn the_checksum_recorded_at_upload_is_what_a_download_is_checked_against() {
+        let store = Arc::new(crate::storage::MemoryStore::new("b"));
+        let bucket = Bucket::from_store(store.clone());
+        let data: Vec<u8> = (0..40 * 1024 * 1024u32).map(|i| (i % 247) as u8).collect();
+        let mut crc = transfer::Crc64::default();
+        crc.update(&data);
+        let recorded = |crc: u64| {
+            use base64::Engine;
+            let value = base64::engine::general_purpose::STANDARD.encode(crc.to_be_bytes());
+            [(transfer::CRC_META.to_string(), value)].into()
+        };
+        // An ETag that says nothing about the content: only the recorded checksum can vouch.
+        store.put_with(
+            "acme/documents/good.pdf",
+            data.clone(),
+            "opaque",
+            recorded(crc.finish()),
+        );
+        store.put_with(
+            "acme/documents/bad.pdf",
+            data.clone(),
+            "opaque",
+            recorded(crc.finish() ^ 1),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let report = get_one(&bucket, "acme/documents/good.pdf", dir.path()).await;
+        let done = &report.done[0];
+        assert!(done.checksum_verified && done.note.is_none(), "{done:?}");
+        assert_eq!(std::fs::read(&done.path).unwrap(), data);
+        let report = get_one(&bucket, "acme/documents/bad.pdf", dir.path()).await;
+        assert_eq!(report.failed[0].code, "integrity", "{:?}", report.failed);
+        assert!(!dir.path().join("bad.pdf").exists() && !dir.path().join("bad.pdf.part").exists());
+    }
+
     #[test]
     fn a_single_key_lands_flat_under_the_name_people_see() {
         let item = DownloadItem::flat(ObjectKey::parse("acme/documents/2025/a.pdf").unwrap());

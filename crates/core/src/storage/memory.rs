@@ -83,7 +83,12 @@ impl MemoryStore {
     /// whose ETag is not derived from their content (R2's multipart uploads before 2023-06-21,
     /// objects migrated by Sippy or Super Slurper).
     pub fn put_with_etag(&self, key: &str, data: Vec<u8>, etag: &str) {
-        let mut object = Self::single(data, None, BTreeMap::new());
+        self.put_with(key, data, etag, BTreeMap::new());
+    }
+
+    /// `put_with_etag`, with user metadata of the caller's choosing.
+    pub fn put_with(&self, key: &str, data: Vec<u8>, etag: &str, metadata: BTreeMap<String, String>) {
+        let mut object = Self::single(data, None, metadata);
         object.etag = quoted(etag.trim_matches('"'));
         self.state().objects.insert(key.to_string(), object);
     }
@@ -296,7 +301,7 @@ impl ObjectStore for MemoryStore {
         key: &str,
         path: &std::path::Path,
         size: u64,
-        content_type: &str,
+        headers: &ObjectHeaders,
         content_md5: &str,
         if_absent: bool,
     ) -> Result<Option<String>> {
@@ -311,7 +316,7 @@ impl ObjectStore for MemoryStore {
         self.check_md5(key, &data, content_md5)?;
         self.store(
             key,
-            Self::single(data, Some(content_type.to_string()), BTreeMap::new()),
+            Self::single(data, headers.content_type.clone(), headers.metadata.clone()),
             if_absent,
         )
     }
@@ -458,6 +463,7 @@ impl ObjectStore for MemoryStore {
                 end: to as usize,
             }),
             etag: Some(o.etag),
+            metadata: o.metadata.clone(),
             total: o.data.len() as u64,
         })
     }

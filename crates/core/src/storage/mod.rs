@@ -70,7 +70,7 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
         key: &str,
         path: &std::path::Path,
         size: u64,
-        content_type: &str,
+        headers: &ObjectHeaders,
         content_md5: &str,
         if_absent: bool,
     ) -> Result<Option<String>>;
@@ -248,6 +248,8 @@ impl ObjectHeaders {
 pub struct Fetched {
     pub body: ByteStream,
     pub etag: Option<String>,
+    /// The object's user metadata (`x-amz-meta-*`, names without the prefix).
+    pub metadata: std::collections::BTreeMap<String, String>,
     /// The object's whole size (from Content-Range when a range was asked for).
     pub total: u64,
     /// The bytes in this body.

@@ -30,6 +30,27 @@ use crate::profile::Profile;
 use crate::secret::Credentials;
 use crate::{Error, Result};
 
+/// Sets what a new object carries besides its bytes (`ObjectHeaders`) on a PutObject or
+/// CreateMultipartUpload request: both builders have the same setters but no common trait.
+macro_rules! with_headers {
+    ($request:expr, $headers:expr) => {{
+        let h: &ObjectHeaders = $headers;
+        let p = &h.presentation;
+        let expires = p.expires.as_deref().and_then(|e| {
+            aws_smithy_types::DateTime::from_str(e, aws_smithy_types::date_time::Format::HttpDate).ok()
+        });
+        let metadata = (!h.metadata.is_empty()).then(|| h.metadata.clone().into_iter().collect());
+        $request
+            .set_content_type(h.content_type.clone())
+            .set_metadata(metadata)
+            .set_cache_control(p.cache_control.clone())
+            .set_content_disposition(p.content_disposition.clone())
+            .set_content_encoding(p.content_encoding.clone())
+            .set_content_language(p.content_language.clone())
+            .set_expires(expires)
+    }};
+}
+
 /// A bucket reached through one profile over S3. Cheap to clone: the client shares its
 /// connection pool.
 #[derive(Clone, Debug)]
@@ -325,7 +346,7 @@ impl ObjectStore for S3Store {
         key: &str,
         path: &std::path::Path,
         size: u64,
-        content_type: &str,
+        headers: &ObjectHeaders,
         content_md5: &str,
         if_absent: bool,
     ) -> Result<Option<String>> {
@@ -340,12 +361,8 @@ impl ObjectStore for S3Store {
                     std::io::Error::other(e),
                 )
             })?;
-        let out = self
-            .client
-            .put_object()
-            .bucket(&self.name)
-            .key(key)
-            .content_type(content_type)
+        let request = self.client.put_object().bucket(&self.name).key(key);
+        let out = with_headers!(request, headers)
             .content_length(size as i64)
             .content_md5(content_md5)
             .set_if_none_match((if_absent && self.guards.put).then(|| "*".to_string()))
@@ -357,23 +374,8 @@ impl ObjectStore for S3Store {
     }
 
     async fn create_multipart(&self, key: &str, headers: &ObjectHeaders) -> Result<String> {
-        let p = &headers.presentation;
-        let expires = p.expires.as_deref().and_then(|e| {
-            aws_smithy_types::DateTime::from_str(e, aws_smithy_types::date_time::Format::HttpDate).ok()
-        });
-        let metadata = (!headers.metadata.is_empty()).then(|| headers.metadata.clone().into_iter().collect());
-        let out = self
-            .client
-            .create_multipart_upload()
-            .bucket(&self.name)
-            .key(key)
-            .set_content_type(headers.content_type.clone())
-            .set_metadata(metadata)
-            .set_cache_control(p.cache_control.clone())
-            .set_content_disposition(p.content_disposition.clone())
-            .set_content_encoding(p.content_encoding.clone())
-            .set_content_language(p.content_language.clone())
-            .set_expires(expires)
+        let request = self.client.create_multipart_upload().bucket(&self.name).key(key);
+        let out = with_headers!(request, headers)
             .send()
             .await
             .map_err(|e| self.map_err("start multipart upload of", Some(key), e))?;
@@ -546,6 +548,7 @@ impl ObjectStore for S3Store {
         Ok(Fetched {
             body: out.body,
             etag: out.e_tag,
+            metadata: out.metadata.unwrap_or_default().into_iter().collect(),
             total,
             length,
         })

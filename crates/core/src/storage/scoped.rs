@@ -133,13 +133,13 @@ impl ObjectStore for TenantScoped {
         key: &str,
         path: &std::path::Path,
         size: u64,
-        content_type: &str,
+        headers: &ObjectHeaders,
         content_md5: &str,
         if_absent: bool,
     ) -> Result<Option<String>> {
         self.check(key)?;
         self.inner
-            .put_file(key, path, size, content_type, content_md5, if_absent)
+            .put_file(key, path, size, headers, content_md5, if_absent)
             .await
     }
 

@@ -150,13 +150,18 @@ async fn operations(store: &S3Store, capture: &Capture, dialect: Dialect) {
     let file = dir.path().join("r.pdf");
     std::fs::write(&file, &body).unwrap();
 
-    // PutObject: Content-MD5 and the create-only guard R2 documents.
+    // PutObject: Content-MD5, the create-only guard R2 documents, and Cubby's checksum as
+    // user metadata (never a second checksum header, which R2 refuses beside another).
+    let mut typed = super::ObjectHeaders::typed(Some("application/pdf"));
+    typed
+        .metadata
+        .insert(crate::transfer::CRC_META.into(), "AAAAAAAAAAE=".into());
     store
         .put_file(
             "acme/documents/r.pdf",
             &file,
             body.len() as u64,
-            "application/pdf",
+            &typed,
             &content_md5_of(&body),
             true,
         )
@@ -165,6 +170,8 @@ async fn operations(store: &S3Store, capture: &Capture, dialect: Dialect) {
     let put = capture.only("PutObject");
     assert_eq!(put.get("content-md5"), Some(content_md5_of(&body).as_str()));
     assert_eq!(put.get("if-none-match"), Some("*"));
+    assert_eq!(put.get("content-type"), Some("application/pdf"));
+    assert_eq!(put.get("x-amz-meta-cubby-crc64nvme"), Some("AAAAAAAAAAE="));
 
     // Multipart: each part with its Content-MD5; the completion guarded only where documented.
     // A multipart copy carries everything the source object had.

@@ -1,10 +1,9 @@
 //! Downloads: `.part` first, hashed while streaming, verified, then renamed; resumable.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use md5::{Digest, Md5};
 use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
@@ -22,7 +21,7 @@ pub struct DownloadOptions {
     pub overwrite: bool,
     /// Files in flight at once.
     pub concurrency: usize,
-    /// Ranges in flight per big file (memory: this many ranges are buffered).
+    /// Ranges in flight per big file (each holds about a MiB on its way to the disk).
     pub range_concurrency: usize,
     /// Flush each file to disk before renaming it into place. Without it a download is still
     /// atomic for every reader and against a crash of Cubby (the name appears only after all
@@ -73,7 +72,7 @@ fn part_paths(target: &Path) -> (PathBuf, PathBuf) {
 /// Objects at least this big download as parallel ranged GETs when they start afresh.
 const PARALLEL_MIN: u64 = 32 * MIB;
 /// The range size of a parallel download whose ETag gives no part size to align to.
-const RANGE_SIZE: u64 = 16 * MIB;
+const RANGE_SIZE: u64 = 64 * MIB;
 /// Below this size a download keeps no resume marker: starting over costs less than the marker.
 const RESUME_MIN: u64 = 8 * MIB;
 
@@ -139,9 +138,11 @@ fn changed_meanwhile(key: &ObjectKey) -> impl Fn(Error) -> Error + '_ {
     }
 }
 
-/// The resume point of an earlier interrupted download: its `.part` length and the version it
-/// was written for. At least one byte is always fetched again, since a range cannot start at
-/// the end.
+/// The resume point of an earlier interrupted download: how much of its `.part` is a good
+/// prefix, and the version it was written for. The marker reads `ETAG SIZE [PREFIX]`: a download
+/// written in order leaves out PREFIX (the file's length is the prefix); one written in parallel
+/// ranges records it, since bytes past it may belong to ranges that never finished. At least one
+/// byte is always fetched again, since a range cannot start at the end.
 async fn resume_point(part: &Path, marker: &Path) -> Option<(u64, String, u64)> {
     // Only our own files count: a link planted under either name is never read through.
     for path in [part, marker] {
@@ -150,10 +151,65 @@ async fn resume_point(part: &Path, marker: &Path) -> Option<(u64, String, u64)> 
         }
     }
     let stamp = tokio::fs::read_to_string(marker).await.ok()?;
-    let (etag, size) = stamp.trim().split_once(' ')?;
-    let size: u64 = size.parse().ok()?;
-    let existing = tokio::fs::symlink_metadata(part).await.ok()?.len();
+    let mut fields = stamp.split_whitespace();
+    let (etag, size) = (fields.next()?, fields.next()?.parse::<u64>().ok()?);
+    let on_disk = tokio::fs::symlink_metadata(part).await.ok()?.len();
+    let existing = match fields.next() {
+        Some(prefix) => prefix.parse::<u64>().ok()?.min(on_disk),
+        None => on_disk,
+    };
     (existing > 0 && existing <= size && size > 0).then(|| (existing.min(size - 1), etag.to_string(), size))
+}
+
+/// What a download is checked against.
+enum Expect {
+    /// Cubby's own checksum of the whole object, recorded in its metadata at upload.
+    Crc(u64),
+    /// The ETag, hashed every way it could have been made (`ContentCheck`).
+    Etag,
+}
+
+/// Digests of bytes fed in order: the CRC when the object records one, else the ETag's MD5s.
+enum Running {
+    Crc(Crc64),
+    Etag(ContentCheck),
+}
+
+impl Running {
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            Running::Crc(crc) => crc.update(data),
+            Running::Etag(check) => check.update(data),
+        }
+    }
+}
+
+/// The part sizes a multipart ETag could have been made with (`None` for a plain MD5; nothing
+/// for an ETag not derived from content). Costs a HEAD for a multipart ETag.
+async fn etag_shapes(bucket: &Bucket, key: &ObjectKey, etag: &str, size: u64) -> Result<Vec<Option<u64>>> {
+    Ok(match etag_kind(etag) {
+        EtagKind::Md5 => vec![None],
+        EtagKind::Multipart(1) => vec![Some(size.max(1))],
+        EtagKind::Multipart(n) => {
+            let (first_part, count) = bucket.head_part(key.as_str(), 1).await?;
+            let reported = (count == Some(n)).then_some(first_part);
+            part_size_candidates(size, n, reported)
+                .into_iter()
+                .map(Some)
+                .collect()
+        }
+        EtagKind::Opaque => Vec::new(),
+    })
+}
+
+/// Feeds the first `len` bytes of a file to `running`, off the async threads.
+async fn feed_from_file(mut running: Running, path: &Path, len: u64) -> Result<Running> {
+    let owned = path.to_path_buf();
+    blocking(
+        move || read_chunks(&owned, 0, len, |chunk| running.update(chunk)).map(|()| running),
+        format!("cannot read {}", path.display()),
+    )
+    .await
 }
 
 async fn download_inner(
@@ -195,22 +251,30 @@ async fn download_inner(
     let etag = first.etag.as_deref().map(clean_etag).unwrap_or_default();
     let size = first.total;
     let meter = start_meter(size);
-    let shapes: Vec<Option<u64>> = match etag_kind(&etag) {
-        EtagKind::Md5 => vec![None],
-        EtagKind::Multipart(1) => vec![Some(size.max(1))],
-        EtagKind::Multipart(n) => {
-            let (first_part, count) = bucket.head_part(key.as_str(), 1).await?;
-            let reported = (count == Some(n)).then_some(first_part);
-            part_size_candidates(size, n, reported)
-                .into_iter()
-                .map(Some)
-                .collect()
-        }
-        EtagKind::Opaque => Vec::new(),
+    let expect = match checksum::recorded(&first.metadata) {
+        Some(crc) => Expect::Crc(crc),
+        None => Expect::Etag,
     };
+    // The ETag's shapes are only needed when there is no checksum of Cubby's (and then cost a
+    // HEAD for a multipart ETag).
+    let mut shapes = None;
+    if matches!(expect, Expect::Etag) {
+        shapes = Some(etag_shapes(bucket, key, &etag, size).await?);
+    }
+    let running = || match &shapes {
+        Some(shapes) => Running::Etag(ContentCheck::new(shapes)),
+        None => Running::Crc(Crc64::default()),
+    };
+    let parallel = start == 0 && size >= PARALLEL_MIN;
     let file = {
         let what = format!("cannot write {}", part.display());
-        let (part, marker, stamp) = (part.clone(), marker.clone(), format!("{etag} {size}"));
+        // A parallel download records its good prefix as it grows (see `resume_point`).
+        let stamp = if parallel {
+            format!("{etag} {size} 0")
+        } else {
+            format!("{etag} {size}")
+        };
+        let (part, marker) = (part.clone(), marker.clone());
         blocking(
             move || {
                 use std::io::Write;
@@ -231,91 +295,65 @@ async fn download_inner(
         )
         .await?
     };
-    let mut file = tokio::fs::File::from_std(file);
-    let mut hasher = ContentCheck::new(&shapes);
-    if start > 0 {
-        let (path, prefix_shapes) = (part.clone(), shapes.clone());
-        hasher = blocking(
-            move || {
-                use std::io::Read;
-                let mut h = ContentCheck::new(&prefix_shapes);
-                let mut file = std::fs::File::open(&path)?.take(start);
-                let mut buf = vec![0u8; MIB as usize];
-                loop {
-                    let n = file.read(&mut buf)?;
-                    if n == 0 {
-                        break;
-                    }
-                    h.update(&buf[..n]);
-                }
-                Ok(h)
-            },
-            format!("cannot read {}", part.display()),
-        )
-        .await?;
-        meter.add(start);
-        use tokio::io::AsyncSeekExt;
-        file.set_len(start)
-            .await
-            .map_err(|e| Error::io("cannot resume", e))?;
-        file.seek(std::io::SeekFrom::Start(start))
-            .await
-            .map_err(|e| Error::io("cannot resume", e))?;
-    }
-    let mut out = PartFile {
-        file,
-        path: &part,
-        written: start,
-    };
-    let streamed = if start == 0 && size >= PARALLEL_MIN {
-        let chunk = match shapes.as_slice() {
+    let streamed = if parallel {
+        let chunk = match shapes.as_deref() {
             // Ranges aligned to the parts let each range's MD5 be taken where it arrives.
-            [Some(p)] if (MIN_PART_SIZE..=4 * RANGE_SIZE).contains(p) => *p,
+            Some([Some(p)]) if (MIN_PART_SIZE..=RANGE_SIZE).contains(p) => *p,
             _ => RANGE_SIZE,
         };
-        download_ranges(
+        let ranges = Ranges {
             bucket,
             key,
-            first,
-            &etag,
+            etag: &etag,
+            size,
             chunk,
-            options,
-            &mut out,
-            &mut hasher,
-            &meter,
-            cancel,
-        )
-        .await
+            marker: &marker,
+            crc: shapes.is_none(),
+            part_md5: shapes.as_deref().is_some_and(|s| s == [Some(chunk)]),
+        };
+        ranges
+            .run(first, Arc::new(file), options.range_concurrency, &meter, cancel)
+            .await
+            .map(|(written, digests)| (written, Some(digests)))
     } else {
-        out.stream(key, first.body, None, &mut hasher, &meter, cancel)
-            .await
-    };
-    let written = out.written;
-    let mut file = out.file;
-    let mut finished = streamed;
-    if finished.is_ok() {
-        finished = file
-            .flush()
-            .await
-            .map_err(|e| Error::io(format!("cannot write {}", part.display()), e));
-    }
-    if finished.is_ok() && options.fsync {
-        finished = file
-            .sync_all()
-            .await
-            .map_err(|e| Error::io(format!("cannot write {}", part.display()), e));
-    }
-    if let Err(e) = finished {
-        let _ = file.flush().await;
-        drop(file);
-        if size < RESUME_MIN {
-            // No marker makes this `.part` resumable: it would only be litter next to the folder's
-            // real files (and overwritten by the next attempt anyway).
-            let _ = tokio::fs::remove_file(&part).await;
+        let mut hasher = running();
+        if start > 0 {
+            hasher = feed_from_file(hasher, &part, start).await?;
+            meter.add(start);
         }
-        return Err(e);
+        let mut out = PartFile {
+            file: tokio::fs::File::from_std(file),
+            path: &part,
+            written: start,
+        };
+        let streamed = out.resume_at(start).await;
+        let streamed = match streamed {
+            Ok(()) => out.stream(key, first.body, &mut hasher, &meter, cancel).await,
+            Err(e) => Err(e),
+        };
+        out.finish(streamed, options.fsync)
+            .await
+            .map(|written| (written, Some(Digests::Running(hasher))))
+    };
+    let (written, digests) = match streamed {
+        Ok(done) => done,
+        Err(e) => {
+            if size < RESUME_MIN {
+                // No marker makes this `.part` resumable: it would only be litter next to the
+                // folder's real files (and overwritten by the next attempt anyway).
+                let _ = tokio::fs::remove_file(&part).await;
+            }
+            return Err(e);
+        }
+    };
+    if options.fsync && parallel {
+        let path = part.clone();
+        blocking(
+            move || open_existing_file(&path)?.sync_all(),
+            format!("cannot write {}", part.display()),
+        )
+        .await?;
     }
-    drop(file);
 
     let discard = |why: String| async {
         let _ = tokio::fs::remove_file(&part).await;
@@ -329,12 +367,52 @@ async fn download_inner(
         .await;
     }
     let mut note = None;
-    let checksum_verified = match hasher.matches(&etag) {
-        Some(true) => true,
+    // What the bytes were checked against, once the recorded checksum has had its say.
+    let mut check = None;
+    match (&expect, digests) {
+        (Expect::Crc(want), Some(Digests::Crc(got))) if got == *want => {}
+        (Expect::Crc(want), Some(Digests::Running(Running::Crc(got)))) if got.finish() == *want => {}
+        (Expect::Crc(_), _) => {
+            // The recorded checksum disagrees. Before calling the file corrupt, ask the ETag: an
+            // object rewritten by a tool that kept the old metadata would otherwise never download.
+            let shapes = etag_shapes(bucket, key, &etag, size).await?;
+            let hashed = feed_from_file(Running::Etag(ContentCheck::new(&shapes)), &part, size).await?;
+            if let Running::Etag(c) = hashed {
+                if c.matches(&etag) != Some(true) {
+                    return discard(format!(
+                        "'{key}' arrived corrupted (its checksum is not the one recorded at upload): the file was removed; retry"
+                    ))
+                    .await;
+                }
+            }
+            note = Some(STALE_CHECKSUM.to_string());
+        }
+        (Expect::Etag, Some(Digests::Running(Running::Etag(c)))) => check = Some(c),
+        (Expect::Etag, Some(Digests::Parts(parts))) => {
+            let mut c = ContentCheck::new(shapes.as_deref().unwrap_or_default());
+            for digest in parts {
+                c.add_part_digest(digest);
+            }
+            check = Some(c);
+        }
+        (Expect::Etag, _) => {
+            // Ranges that were not the ETag's parts: one pass over the file, in order.
+            let shapes = shapes.clone().unwrap_or_default();
+            if let Running::Etag(c) =
+                feed_from_file(Running::Etag(ContentCheck::new(&shapes)), &part, size).await?
+            {
+                check = Some(c);
+            }
+        }
+    }
+    let checksum_verified = match check.map(|c| c.matches(&etag)) {
+        // Checked against Cubby's own checksum above.
+        None => true,
+        Some(Some(true)) => true,
         // A multipart ETag may not come from the content at all: R2 made them that way only
         // for uploads since 2023-06-21, and objects copied in by Sippy or Super Slurper keep
         // their source's. A second read that gives the same bytes is what the server holds.
-        Some(false) if matches!(etag_kind(&etag), EtagKind::Multipart(_)) => {
+        Some(Some(false)) if matches!(etag_kind(&etag), EtagKind::Multipart(_)) => {
             match same_on_second_read(bucket, key, &etag, &part).await {
                 Ok(true) => {
                     note = Some(NOT_FROM_CONTENT.to_string());
@@ -353,13 +431,13 @@ async fn download_inner(
                 }
             }
         }
-        Some(false) => {
+        Some(Some(false)) => {
             return discard(format!(
                 "'{key}' arrived corrupted (its checksum is not {etag}): the file was removed; retry"
             ))
             .await
         }
-        None => {
+        Some(None) => {
             note = Some(UNCHECKABLE.to_string());
             false
         }
@@ -386,6 +464,10 @@ async fn download_inner(
         already_there: false,
     })
 }
+
+/// Said of a download whose ETag vouched for it where the checksum in its metadata did not.
+pub const STALE_CHECKSUM: &str =
+    "verified by its ETag: the checksum recorded at upload is out of date (the object was rewritten by another tool)";
 
 /// Said of a download whose multipart ETag is not derived from its content.
 pub const NOT_FROM_CONTENT: &str =
@@ -434,7 +516,7 @@ fn place(part: &Path, wanted: &Path, overwrite: bool) -> std::io::Result<PathBuf
     move_to_free_name(part, wanted)
 }
 
-/// The `.part` file being written, always in order, so what it holds is a resumable prefix.
+/// The `.part` file of a download written in order, so what it holds is a resumable prefix.
 struct PartFile<'a> {
     file: tokio::fs::File,
     path: &'a Path,
@@ -442,41 +524,60 @@ struct PartFile<'a> {
 }
 
 impl PartFile<'_> {
-    async fn write(&mut self, data: &[u8]) -> Result<()> {
-        self.file
-            .write_all(data)
-            .await
-            .map_err(|e| Error::io(format!("cannot write {}", self.path.display()), e))?;
-        self.written += data.len() as u64;
+    fn failed(&self, e: std::io::Error) -> Error {
+        Error::io(format!("cannot write {}", self.path.display()), e)
+    }
+
+    /// Cuts the file to the good prefix it resumes from and writes on from there.
+    async fn resume_at(&mut self, start: u64) -> Result<()> {
+        use tokio::io::AsyncSeekExt;
+        if start > 0 {
+            self.file.set_len(start).await.map_err(|e| self.failed(e))?;
+            self.file
+                .seek(std::io::SeekFrom::Start(start))
+                .await
+                .map_err(|e| self.failed(e))?;
+        }
         Ok(())
     }
 
-    /// Writes and hashes a body as it arrives, up to `limit` bytes when given (the rest of the
-    /// body is dropped unread).
+    /// Writes and hashes a body as it arrives.
     async fn stream(
         &mut self,
         key: &ObjectKey,
         mut body: aws_sdk_s3::primitives::ByteStream,
-        limit: Option<u64>,
-        hasher: &mut ContentCheck,
+        hasher: &mut Running,
         meter: &Meter,
         cancel: &CancellationToken,
     ) -> Result<()> {
-        let mut left = limit.unwrap_or(u64::MAX);
-        while left > 0 {
+        loop {
             let chunk = tokio::select! {
                 c = body.next() => c,
                 _ = cancel.cancelled() => return Err(Error::Cancelled),
             };
-            let Some(chunk) = chunk else { break };
+            let Some(chunk) = chunk else { return Ok(()) };
             let chunk = chunk.map_err(|e| interrupted(key, &e))?;
-            let take = &chunk[..(chunk.len() as u64).min(left) as usize];
-            self.write(take).await?;
-            hasher.update(take);
-            meter.add(take.len() as u64);
-            left -= take.len() as u64;
+            self.file.write_all(&chunk).await.map_err(|e| self.failed(e))?;
+            self.written += chunk.len() as u64;
+            hasher.update(&chunk);
+            meter.add(chunk.len() as u64);
         }
-        Ok(())
+    }
+
+    /// Flushes what was written (and syncs it when asked); on failure, still flushes, so the
+    /// prefix on disk is what `written` says. Returns the bytes written.
+    async fn finish(mut self, streamed: Result<()>, fsync: bool) -> Result<u64> {
+        let mut finished = streamed;
+        if finished.is_ok() {
+            finished = self.file.flush().await.map_err(|e| self.failed(e));
+        }
+        if finished.is_ok() && fsync {
+            finished = self.file.sync_all().await.map_err(|e| self.failed(e));
+        }
+        if finished.is_err() {
+            let _ = self.file.flush().await;
+        }
+        finished.map(|()| self.written)
     }
 }
 
@@ -486,137 +587,291 @@ fn interrupted(key: &ObjectKey, e: &dyn std::fmt::Display) -> Error {
     ))
 }
 
-/// One range of a parallel download, read whole into memory.
-struct Range {
-    data: Vec<u8>,
-    /// The range's MD5, taken off the writer's path when ranges align with the ETag's parts.
+/// What a finished download's bytes hashed to.
+enum Digests {
+    /// Fed in order.
+    Running(Running),
+    /// The CRC of the whole object, combined from its ranges'.
+    Crc(u64),
+    /// Each range's MD5, the ranges being the ETag's parts.
+    Parts(Vec<[u8; 16]>),
+    /// Nothing taken while downloading: the check reads the file once in order.
+    None,
+}
+
+/// A big download as ranged GETs, `range_concurrency` in flight, each written at its offset as
+/// it arrives and hashed on the way (CRC, or MD5 when ranges are the ETag's parts). Memory per
+/// range is one batch of about a MiB, whatever the range size. The first range comes from the
+/// GET already open; the others are pinned to the same version with If-Match.
+struct Ranges<'a> {
+    bucket: &'a Bucket,
+    key: &'a ObjectKey,
+    etag: &'a str,
+    size: u64,
+    chunk: u64,
+    marker: &'a Path,
+    /// Take each range's CRC-64/NVME.
+    crc: bool,
+    /// Take each range's MD5 (the ranges are the ETag's parts).
+    part_md5: bool,
+}
+
+/// What one range hashed to.
+struct RangeDigest {
+    crc: Option<u64>,
     md5: Option<[u8; 16]>,
 }
 
-async fn fetch_range(
-    bucket: Bucket,
-    key: ObjectKey,
-    (start, end): (u64, u64),
-    if_match: Option<String>,
-    hash: bool,
-    meter: Arc<Meter>,
-) -> Result<Range> {
-    let fetched = bucket
-        .get_range(key.as_str(), start, Some(end), if_match.as_deref())
-        .await
-        .map_err(changed_meanwhile(&key))?;
-    let expected = (end - start + 1) as usize;
-    let mut data = Vec::with_capacity(expected);
-    let mut body = fetched.body;
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| interrupted(&key, &e))?;
-        meter.add(chunk.len() as u64);
-        data.extend_from_slice(&chunk);
-    }
-    if data.len() != expected {
-        return Err(Error::Integrity(format!(
-            "the server sent {} bytes of '{key}' for a range of {expected}: run the download again",
-            data.len()
-        )));
-    }
-    if !hash {
-        return Ok(Range { data, md5: None });
-    }
-    tokio::task::spawn_blocking(move || {
-        let md5 = Md5::digest(&data).into();
-        Range { data, md5: Some(md5) }
-    })
-    .await
-    .map_err(|e| Error::io("cannot hash a download", std::io::Error::other(e)))
-}
+/// Bytes handed to the disk and the hashes at once, so the network is not waited on per chunk.
+const BATCH: usize = MIB as usize;
 
-/// A big download as ranges fetched `options.range_concurrency` at a time and written in order.
-/// The first range comes from the GET already open; the others are ranged GETs pinned to the
-/// same version with If-Match.
-#[allow(clippy::too_many_arguments)]
-async fn download_ranges(
-    bucket: &Bucket,
-    key: &ObjectKey,
-    first: crate::storage::Fetched,
-    etag: &str,
-    chunk: u64,
-    options: &DownloadOptions,
-    out: &mut PartFile<'_>,
-    hasher: &mut ContentCheck,
-    meter: &Arc<Meter>,
-    cancel: &CancellationToken,
-) -> Result<()> {
-    let size = first.total;
-    let per_range_md5 = hasher.takes_part_digests(chunk);
-    let if_match = (!etag.is_empty()).then(|| format!("\"{etag}\""));
-    let mut ranges = (1..size.div_ceil(chunk)).map(|i| (i * chunk, ((i + 1) * chunk).min(size) - 1));
-    let mut in_flight = std::collections::VecDeque::new();
-    let spawn_next = |ranges: &mut dyn Iterator<Item = (u64, u64)>| {
-        ranges.next().map(|range| {
-            tokio::spawn(fetch_range(
-                bucket.clone(),
-                key.clone(),
-                range,
-                if_match.clone(),
-                per_range_md5,
-                meter.clone(),
-            ))
-        })
-    };
-    for _ in 1..options.range_concurrency.max(1) {
-        in_flight.extend(spawn_next(&mut ranges));
+impl Ranges<'_> {
+    fn bounds(&self, index: u64) -> (u64, u64) {
+        let start = index * self.chunk;
+        (start, ((index + 1) * self.chunk).min(self.size))
     }
-    let result = async {
-        // The first range, from the open GET; when its digest is wanted it is hashed here.
-        let mut first_hash = ContentCheck::new(&[None]);
-        let sink = if per_range_md5 {
-            &mut first_hash
-        } else {
-            &mut *hasher
-        };
-        out.stream(key, first.body, Some(chunk), sink, meter, cancel)
-            .await?;
-        if out.written != chunk.min(size) {
-            return Err(interrupted(key, &"the first range ended early"));
-        }
-        if per_range_md5 {
-            hasher.add_part_digest(first_hash.digest());
-        }
-        while let Some(handle) = in_flight.pop_front() {
-            in_flight.extend(spawn_next(&mut ranges));
-            let range = tokio::select! {
-                r = handle => r.map_err(|e| Error::io("a download task stopped", std::io::Error::other(e)))??,
-                _ = cancel.cancelled() => return Err(Error::Cancelled),
-            };
-            out.write(&range.data).await?;
-            match range.md5 {
-                Some(md5) => hasher.add_part_digest(md5),
-                None => {
-                    let (h, _) =
-                        blocking_hash(std::mem::replace(hasher, ContentCheck::new(&[])), range.data).await?;
-                    *hasher = h;
+
+    async fn run(
+        &self,
+        first: crate::storage::Fetched,
+        file: Arc<std::fs::File>,
+        concurrency: usize,
+        meter: &Arc<Meter>,
+        cancel: &CancellationToken,
+    ) -> Result<(u64, Digests)> {
+        let count = self.size.div_ceil(self.chunk);
+        // Bytes each range has on disk, from its start: the good prefix is every finished range
+        // from the first, plus what the first unfinished one has.
+        let progress: Arc<Vec<AtomicU64>> = Arc::new((0..count).map(|_| AtomicU64::new(0)).collect());
+        let stop = cancel.child_token();
+        let if_match = (!self.etag.is_empty()).then(|| format!("\"{}\"", self.etag));
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut results: Vec<Option<RangeDigest>> = (0..count).map(|_| None).collect();
+        let mut next = 0u64;
+        let mut first = Some(first.body);
+        let mut failure = None;
+        let mut recorded_prefix = 0;
+        while failure.is_none() && (next < count || !tasks.is_empty()) {
+            while next < count && tasks.len() < concurrency.max(1) {
+                let source = match first.take() {
+                    Some(body) => Source::Open(body),
+                    None => Source::Get(self.bucket.clone(), if_match.clone()),
+                };
+                let job = RangeJob {
+                    key: self.key.clone(),
+                    index: next,
+                    bounds: self.bounds(next),
+                    file: file.clone(),
+                    crc: self.crc,
+                    md5: self.part_md5,
+                    progress: progress.clone(),
+                    meter: meter.clone(),
+                    stop: stop.clone(),
+                };
+                tasks.spawn(job.run(source));
+                next += 1;
+            }
+            match tasks.join_next().await {
+                Some(Ok(Ok((index, digest)))) => {
+                    results[index as usize] = Some(digest);
+                    let prefix = self.prefix(&progress);
+                    if prefix > recorded_prefix {
+                        recorded_prefix = prefix;
+                        self.record(prefix).await;
+                    }
                 }
+                Some(Ok(Err(e))) => failure = Some(e),
+                Some(Err(e)) => {
+                    failure = Some(Error::io("a download task stopped", std::io::Error::other(e)))
+                }
+                None => {}
             }
         }
-        Ok(())
+        if let Some(e) = failure {
+            // Every range stops at its next chunk; then the file is cut to its good prefix, so
+            // the next run resumes from there.
+            stop.cancel();
+            while tasks.join_next().await.is_some() {}
+            let prefix = self.prefix(&progress);
+            let _ = file.set_len(prefix);
+            self.record(prefix).await;
+            return Err(if cancel.is_cancelled() {
+                Error::Cancelled
+            } else {
+                e
+            });
+        }
+        let written = progress.iter().map(|p| p.load(Ordering::Relaxed)).sum();
+        let results: Vec<RangeDigest> = results.into_iter().flatten().collect();
+        let digests = if self.crc {
+            let mut whole = None;
+            for (i, r) in results.iter().enumerate() {
+                let (start, end) = self.bounds(i as u64);
+                let crc = r.crc.unwrap_or_default();
+                whole = Some(match whole {
+                    None => crc,
+                    Some(acc) => checksum::combine(acc, crc, end - start),
+                });
+            }
+            Digests::Crc(whole.unwrap_or_default())
+        } else if self.part_md5 {
+            Digests::Parts(results.iter().filter_map(|r| r.md5).collect())
+        } else {
+            Digests::None
+        };
+        Ok((written, digests))
     }
-    .await;
-    for handle in in_flight {
-        handle.abort();
+
+    fn prefix(&self, progress: &[AtomicU64]) -> u64 {
+        let mut prefix = 0;
+        for (i, done) in progress.iter().enumerate() {
+            let (start, end) = self.bounds(i as u64);
+            let done = done.load(Ordering::Relaxed);
+            prefix += done;
+            if start + done < end {
+                break;
+            }
+        }
+        prefix
     }
-    result
+
+    /// Records the good prefix in the resume marker (best effort: without it the next run
+    /// starts over).
+    async fn record(&self, prefix: u64) {
+        let stamp = format!("{} {} {prefix}", self.etag, self.size);
+        let marker = self.marker.to_path_buf();
+        let _ = blocking(
+            move || {
+                use std::io::Write;
+                let mut f = open_existing_file(&marker)?;
+                f.set_len(0)?;
+                f.write_all(stamp.as_bytes())
+            },
+            String::new(),
+        )
+        .await;
+    }
 }
 
-/// Hashes a range off the async threads.
-async fn blocking_hash(mut hasher: ContentCheck, data: Vec<u8>) -> Result<(ContentCheck, Vec<u8>)> {
-    blocking(
-        move || {
-            hasher.update(&data);
-            Ok((hasher, data))
-        },
-        "cannot hash a download".into(),
-    )
-    .await
+/// Where a range's bytes come from.
+enum Source {
+    /// The download's first GET, already open at offset 0.
+    Open(aws_sdk_s3::primitives::ByteStream),
+    /// A ranged GET of its own, pinned to the version with If-Match.
+    Get(Bucket, Option<String>),
+}
+
+struct RangeJob {
+    key: ObjectKey,
+    index: u64,
+    /// `start..end`.
+    bounds: (u64, u64),
+    file: Arc<std::fs::File>,
+    crc: bool,
+    md5: bool,
+    progress: Arc<Vec<AtomicU64>>,
+    meter: Arc<Meter>,
+    stop: CancellationToken,
+}
+
+impl RangeJob {
+    async fn run(self, source: Source) -> Result<(u64, RangeDigest)> {
+        use md5::Digest;
+        let (start, end) = self.bounds;
+        let mut body = match source {
+            Source::Open(body) => body,
+            Source::Get(bucket, if_match) => {
+                bucket
+                    .get_range(self.key.as_str(), start, Some(end - 1), if_match.as_deref())
+                    .await
+                    .map_err(changed_meanwhile(&self.key))?
+                    .body
+            }
+        };
+        let mut state = (self.crc.then(Crc64::default), self.md5.then(md5::Md5::new));
+        let mut at = start;
+        let mut batch: Vec<bytes::Bytes> = Vec::new();
+        let mut batched = 0;
+        while at + batched < end {
+            let chunk = tokio::select! {
+                c = body.next() => c,
+                _ = self.stop.cancelled() => {
+                    // What arrived is kept: it may extend the prefix the next run resumes from.
+                    self.write(batch, state, at).await?;
+                    return Err(Error::Cancelled);
+                }
+            };
+            let Some(chunk) = chunk else { break };
+            let mut chunk = chunk.map_err(|e| interrupted(&self.key, &e))?;
+            // The first range reads from a GET of the whole object: the rest is not this range's.
+            chunk.truncate((end - at - batched).min(chunk.len() as u64) as usize);
+            batched += chunk.len() as u64;
+            self.meter.add(chunk.len() as u64);
+            batch.push(chunk);
+            // A CRC-only range writes each chunk as it comes (see `write`).
+            if !self.md5 || batched as usize >= BATCH || at + batched == end {
+                (state, at) = self.write(std::mem::take(&mut batch), state, at).await?;
+                batched = 0;
+            }
+        }
+        if at != end {
+            return Err(Error::Integrity(format!(
+                "the server sent {} bytes of '{}' for a range of {}: run the download again",
+                at - start,
+                self.key,
+                end - start
+            )));
+        }
+        let (crc, md5) = state;
+        Ok((
+            self.index,
+            RangeDigest {
+                crc: crc.map(|c| c.finish()),
+                md5: md5.map(|m| m.finalize().into()),
+            },
+        ))
+    }
+
+    /// Hashes and writes one batch at `at`; returns the hashes and where the next batch goes.
+    /// A CRC alone costs less than handing the batch to another thread, so it runs in place;
+    /// an MD5 (about 1.5 ms a MiB) goes off the async threads.
+    async fn write(&self, batch: Vec<bytes::Bytes>, state: Hashes, at: u64) -> Result<(Hashes, u64)> {
+        let (file, progress) = (self.file.clone(), self.progress.clone());
+        let (index, start) = (self.index as usize, self.bounds.0);
+        let put = move || write_batch(&file, &batch, state, at, &progress[index], start);
+        if !self.md5 {
+            return put().map_err(|e| Error::io("cannot write the download", e));
+        }
+        blocking(put, "cannot write the download".into()).await
+    }
+}
+
+/// A range's running hashes: its CRC and its MD5, each when wanted.
+type Hashes = (Option<Crc64>, Option<md5::Md5>);
+
+/// Hashes `batch` and writes it at `at`, counting what is on disk in `progress` (bytes from
+/// `start`, the range's first byte).
+fn write_batch(
+    file: &std::fs::File,
+    batch: &[bytes::Bytes],
+    mut state: Hashes,
+    mut at: u64,
+    progress: &AtomicU64,
+    start: u64,
+) -> std::io::Result<(Hashes, u64)> {
+    use md5::Digest;
+    for chunk in batch {
+        if let Some(crc) = &mut state.0 {
+            crc.update(chunk);
+        }
+        if let Some(md5) = &mut state.1 {
+            md5.update(chunk);
+        }
+        crate::local_path::write_all_at(file, chunk, at)?;
+        at += chunk.len() as u64;
+        progress.store(at - start, Ordering::Relaxed);
+    }
+    Ok((state, at))
 }
 
 /// Where each key of a download lands: keys relative to `strip` (the listed prefix, or the

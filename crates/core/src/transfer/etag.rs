@@ -100,26 +100,12 @@ impl ContentCheck {
         }
     }
 
-    /// True when the check is a single multipart shape with parts of `chunk` bytes, so the
-    /// parts' MD5s can be taken elsewhere and handed in with `add_part_digest`.
-    pub(super) fn takes_part_digests(&self, chunk: u64) -> bool {
-        matches!(self.hashers.as_slice(), [h] if h.part_size == Some(chunk) && h.in_part == 0)
-    }
-
-    /// A whole part's MD5, for a check that `takes_part_digests`.
+    /// A whole part's MD5, taken elsewhere, for a check that is a single multipart shape whose
+    /// parts are fed whole in order this way.
     pub(super) fn add_part_digest(&mut self, digest: [u8; 16]) {
         if let [h] = self.hashers.as_mut_slice() {
             h.parts.push(digest);
         }
-    }
-
-    /// The plain MD5 of what a `ContentCheck::new(&[None])` was fed.
-    pub(super) fn digest(self) -> [u8; 16] {
-        self.hashers
-            .into_iter()
-            .next()
-            .map(|h| h.md5.finalize().into())
-            .unwrap_or_default()
     }
 
     /// `None` when nothing could be checked (an opaque ETag).
@@ -158,19 +144,8 @@ pub(super) fn etag_kind(etag: &str) -> EtagKind {
 }
 
 pub(crate) fn file_md5(path: &Path, offset: u64, len: u64) -> std::io::Result<[u8; 16]> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut file = std::fs::File::open(path)?;
-    file.seek(SeekFrom::Start(offset))?;
-    let mut reader = file.take(len);
     let mut md5 = Md5::new();
-    let mut buf = vec![0u8; MIB as usize];
-    loop {
-        let n = reader.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        md5.update(&buf[..n]);
-    }
+    read_chunks(path, offset, len, |chunk| md5.update(chunk))?;
     Ok(md5.finalize().into())
 }
 

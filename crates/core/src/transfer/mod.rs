@@ -12,13 +12,15 @@
 //! assembly), `download` (ranged, resumable, verified downloads) and `etag` (what an ETag says
 //! about content). This module holds what they share: events, the progress meter, limits.
 
+mod checksum;
 mod download;
 mod etag;
 mod multipart;
 mod upload;
 
 pub use crate::bounded::for_each_bounded;
-pub use download::{download, target_for, DownloadOptions, Downloaded};
+pub use checksum::{Crc64, CRC_META};
+pub use download::{download, target_for, DownloadOptions, Downloaded, STALE_CHECKSUM};
 pub use etag::{clean_etag, EtagHasher};
 pub(crate) use etag::{file_md5, hex};
 pub use multipart::part_size_for;
@@ -209,7 +211,8 @@ impl Meter {
             total,
             done: AtomicU64::new(0),
             started: now,
-            last: Mutex::new(now),
+            // The first report goes out with the first bytes, so a bar appears at once.
+            last: Mutex::new(now.checked_sub(Duration::from_millis(100)).unwrap_or(now)),
             sink,
         })
     }
@@ -244,6 +247,22 @@ fn read_range(path: &Path, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
     let mut buf = vec![0u8; len as usize];
     file.read_exact(&mut buf)?;
     Ok(buf)
+}
+
+/// Feeds `len` bytes of a file from `offset` (to its end, for `u64::MAX`) to `f`, a MiB at a time.
+fn read_chunks(path: &Path, offset: u64, len: u64, mut f: impl FnMut(&[u8])) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut reader = file.take(len);
+    let mut buf = vec![0u8; MIB as usize];
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        f(&buf[..n]);
+    }
 }
 
 async fn blocking<T: Send + 'static>(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use md5::{Digest, Md5};
 use tokio_util::sync::CancellationToken;
 
-use crate::storage::{Bucket, ObjectHeaders};
+use crate::storage::Bucket;
 use crate::{Error, Result};
 
 use super::upload::landed;
@@ -29,9 +29,17 @@ pub(super) async fn upload_multipart(
     let key = plan.key.as_str().to_string();
     let part_size = part_size_for(plan.size, options.part_size);
     let count = plan.size.div_ceil(part_size).max(1);
-    let upload_id = bucket
-        .create_multipart(&key, &ObjectHeaders::typed(Some(&plan.content_type)))
-        .await?;
+    // The whole file's checksum goes into the object's metadata, which is fixed when the upload
+    // starts: one read at memory speed before any part is sent.
+    let crc = {
+        let (path, size) = (plan.local.clone(), plan.size);
+        blocking(
+            move || checksum::file_crc(&path, 0, size),
+            format!("cannot read {}", plan.local.display()),
+        )
+        .await?
+    };
+    let upload_id = bucket.create_multipart(&key, &plan.headers(crc)).await?;
     let parts: Vec<u64> = (0..count).collect();
     let work = {
         let (bucket, key, upload_id, path) =
@@ -56,6 +64,9 @@ pub(super) async fn upload_multipart(
                 )
                 .await?;
                 let digest: [u8; 16] = Md5::digest(&body).into();
+                let mut crc = Crc64::default();
+                crc.update(&body);
+                let crc = (crc.finish(), len);
                 let number = index as i32 + 1;
                 let content_md5 = b64(&digest);
                 let etag = tokio::select! {
@@ -63,24 +74,40 @@ pub(super) async fn upload_multipart(
                     _ = cancel.cancelled() => return Err(Error::Cancelled),
                 };
                 meter.add(len);
-                Ok((number, etag, digest))
+                Ok((number, etag, digest, crc))
             }
         }
     };
     let results = for_each_bounded(parts, options.part_concurrency, work).await;
-    let outcome: Result<Vec<(i32, String, [u8; 16])>> =
-        results.into_iter().map(|r| r.and_then(|part| part)).collect();
+    type Part = (i32, String, [u8; 16], (u64, u64));
+    let outcome: Result<Vec<Part>> = results.into_iter().map(|r| r.and_then(|part| part)).collect();
+    // The parts as sent must be the file the checksum was taken of: a file rewritten in place
+    // between the two reads (same size, same modification time) would otherwise be recorded
+    // with a checksum of other bytes.
+    let outcome = outcome.and_then(|parts| {
+        let sent = parts.iter().fold(None, |acc, (_, _, _, (crc, len))| match acc {
+            None => Some(*crc),
+            Some(acc) => Some(checksum::combine(acc, *crc, *len)),
+        });
+        match sent {
+            Some(sent) if sent != crc => Err(Error::Integrity(format!(
+                "{} changed while it was uploading; upload it again once it is complete",
+                plan.local.display()
+            ))),
+            _ => Ok(parts),
+        }
+    });
     // The ETag the assembled object must have, once every part is stored.
     let mut expected = None;
     let finished = match outcome {
         Ok(parts) => {
             let mut all = Md5::new();
-            for (_, _, digest) in &parts {
+            for (_, _, digest, _) in &parts {
                 all.update(digest);
             }
             let etag = format!("{}-{}", hex(&all.finalize()), parts.len());
             expected = Some(etag.clone());
-            let list = parts.into_iter().map(|(n, etag, _)| (n, etag)).collect();
+            let list = parts.into_iter().map(|(n, etag, _, _)| (n, etag)).collect();
             bucket
                 .complete_multipart(&key, &upload_id, list, !options.overwrite)
                 .await

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::detect::detect;
 use crate::error::Hint;
 use crate::keys::scheme_key;
-use crate::storage::Bucket;
+use crate::storage::{Bucket, ObjectHeaders};
 use crate::tenant::{Category, CategoryChoice, ObjectKey, TenantId};
 use crate::{Error, Result};
 
@@ -122,6 +122,17 @@ pub fn plan_uploads(
             })
         })
         .collect()
+}
+
+impl UploadPlan {
+    /// What the object carries besides its bytes: its type and Cubby's checksum of its content.
+    pub(super) fn headers(&self, crc: u64) -> ObjectHeaders {
+        let mut headers = ObjectHeaders::typed(Some(&self.content_type));
+        headers
+            .metadata
+            .insert(CRC_META.to_string(), checksum::encode(crc));
+        headers
+    }
 }
 
 fn collect_files(path: &Path, out: &mut Vec<(PathBuf, u64)>) -> Result<()> {
@@ -289,17 +300,18 @@ async fn upload_single(
     let key = plan.key.as_str();
     let path = plan.local.clone();
     let size = plan.size;
-    let digest = blocking(
-        move || file_md5(&path, 0, size),
+    let (digest, crc) = blocking(
+        move || checksum::file_digests(&path, 0, size),
         format!("cannot read {}", plan.local.display()),
     )
     .await?;
     let content_md5 = b64(&digest);
+    let headers = plan.headers(crc);
     let put = bucket.put_file(
         key,
         &plan.local,
         plan.size,
-        &plan.content_type,
+        &headers,
         &content_md5,
         !options.overwrite,
     );
