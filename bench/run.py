@@ -664,15 +664,29 @@ class Bench:
                      note="checked: one object of the right size, four random 1 MiB ranges equal the file",
                      extra={"bytes": size})
 
-    def download_big(self, path: Path, size: int, md5: str) -> None:
+    def download_big(self, path: Path, size: int, md5: str, own: bool) -> None:
+        """One big object downloaded by every tool. `own`: Cubby uploaded it, so it carries Cubby's
+        full-object checksum; otherwise s5cmd did, and only its multipart ETag can be checked."""
         started = time.monotonic()
-        p = subprocess.run(self.s5cmd("cp", str(path), f"s3://{BUCKET}/bigdl/big.bin"),
-                           env=self.env["s5cmd"], capture_output=True, text=True)
-        if p.returncode != 0:
-            raise BenchError(f"seeding bigdl failed: {p.stderr[-2000:]}")
-        head = self.s3.head_object(Bucket=BUCKET, Key="bigdl/big.bin")
-        self.seeding["bigdl"] = {"objects": 1, "bytes": size, "seconds": round(time.monotonic() - started, 2),
-                                 "tool": "s5cmd cp (50 MiB parts)", "etag": head["ETag"].strip('"')}
+        if own:
+            tenant = "bigdl-own"
+            p = subprocess.run(self.cubby("put", str(path), "--tenant", tenant, "--new-tenant",
+                                          "--category", "uploads"),
+                               env=self.env["cubby"], capture_output=True, text=True)
+            objs = self.objects(f"{tenant}/") if p.returncode == 0 else []
+            key = objs[0]["Key"] if len(objs) == 1 else ""
+            tool_note = "cubby put (16 MiB parts, full-object CRC-64/NVME in its metadata)"
+        else:
+            key = "bigdl/big.bin"
+            p = subprocess.run(self.s5cmd("cp", str(path), f"s3://{BUCKET}/{key}"),
+                               env=self.env["s5cmd"], capture_output=True, text=True)
+            tool_note = "s5cmd cp (50 MiB parts)"
+        if p.returncode != 0 or not key:
+            raise BenchError(f"seeding the big download failed: {p.stderr[-2000:]}")
+        head = self.s3.head_object(Bucket=BUCKET, Key=key)
+        wid = "download_1x1g_own" if own else "download_1x1g"
+        self.seeding[wid] = {"objects": 1, "bytes": size, "seconds": round(time.monotonic() - started, 2),
+                             "tool": tool_note, "etag": head["ETag"].strip('"')}
 
         def checker(dest: Path) -> Callable[[Sample], None]:
             def check(sample: Sample) -> None:
@@ -683,20 +697,22 @@ class Bench:
 
         def tool(name: str) -> Callable[[str], Run]:
             def make(tag: str) -> Run:
-                dest = self.base / "dl" / f"big-{tag}-{name}"
+                dest = self.base / "dl" / f"big-{wid}-{tag}-{name}"
                 dest.mkdir(parents=True)
                 cmd = {
-                    "cubby": self.cubby("get", "bigdl/big.bin", "--to", str(dest)),
-                    "rclone": self.rclone("copy", f"bench:{BUCKET}/bigdl/big.bin", str(dest)),
-                    "s5cmd": self.s5cmd("cp", f"s3://{BUCKET}/bigdl/big.bin", f"{dest}/"),
-                    "aws": self.aws("s3", "cp", f"s3://{BUCKET}/bigdl/big.bin", str(dest / "big.bin")),
+                    "cubby": self.cubby("get", key, "--to", str(dest)),
+                    "rclone": self.rclone("copy", f"bench:{BUCKET}/{key}", str(dest)),
+                    "s5cmd": self.s5cmd("cp", f"s3://{BUCKET}/{key}", f"{dest}/"),
+                    "aws": self.aws("s3", "cp", f"s3://{BUCKET}/{key}", str(dest / "big.bin")),
                 }[name]
                 return Run(cmd, self.env[name], checker(dest), lambda: rm_tree(dest))
             return make
 
-        self.measure("download_1x1g", f"download 1 × {size // MIB} MiB",
+        made_by = ("Cubby uploaded the object (its checksum recorded at upload is what Cubby checks)" if own
+                   else "s5cmd uploaded the object (multipart ETag: Cubby checks every part's MD5)")
+        self.measure(wid, f"download 1 × {size // MIB} MiB, {'Cubby' if own else 'other'}-made",
                      {n: tool(n) for n in ["cubby", *PEERS_CLI]},
-                     note="the object was uploaded once by s5cmd (multipart ETag); checked: size and MD5 of the file",
+                     note=f"{made_by}; checked: size and MD5 of the file",
                      extra={"bytes": size})
 
     def presign(self, count: int) -> None:
@@ -1015,7 +1031,7 @@ A partial run (`BENCH_ONLY`) rewrites these files with only the workloads it ran
 
 
 WORKLOADS = ["list_10k", "list_100k", "upload_500x100k", "download_500x100k", "upload_1x1g",
-             "download_1x1g", "presign_100k", "reconcile_10k", "watch_latency", "desktop"]
+             "download_1x1g", "download_1x1g_own", "presign_100k", "reconcile_10k", "watch_latency", "desktop"]
 
 
 def report_only() -> int:
@@ -1052,7 +1068,8 @@ def main() -> int:
     runs = len(["cubby", *PEERS_CLI]) * (rounds + 1)
     free = shutil.disk_usage(tmp_root).free
     need = lambda size: size * (runs + 4) + 2 * GIB  # noqa: E731
-    big_ok = any(w in selected for w in ("upload_1x1g", "download_1x1g"))
+    big_rows = ("upload_1x1g", "download_1x1g", "download_1x1g_own")
+    big_ok = any(w in selected for w in big_rows)
     if big_ok and free < need(big):
         reduced = 512 * MIB
         notes.append(f"- Only {free / GIB:.1f} GiB free in {tmp_root} (need ≈ {need(big) / GIB:.0f} GiB): "
@@ -1060,7 +1077,7 @@ def main() -> int:
         big = reduced
         if free < need(big):
             notes.append(f"- Not even that fits: the large-file workloads were skipped.")
-            selected = [w for w in selected if w not in ("upload_1x1g", "download_1x1g")]
+            selected = [w for w in selected if w not in big_rows]
     log(f"{free / GIB:.0f} GiB free in {tmp_root}; large file {big // MIB} MiB; {rounds} rounds")
 
     base = Path(tempfile.mkdtemp(prefix="cubby-bench-", dir=tmp_root))
@@ -1088,10 +1105,12 @@ def main() -> int:
             if "download_500x100k" in selected:
                 bench.download_small(src, sums)
             rm_tree(src)
-        if "upload_1x1g" in selected or "download_1x1g" in selected:
+        if any(w in selected for w in big_rows):
             path, md5 = bench.big_file(big)
             if "download_1x1g" in selected:
-                bench.download_big(path, big, md5)
+                bench.download_big(path, big, md5, own=False)
+            if "download_1x1g_own" in selected:
+                bench.download_big(path, big, md5, own=True)
             if "upload_1x1g" in selected:
                 bench.upload_big(path, big)
             rm_tree(path.parent)
