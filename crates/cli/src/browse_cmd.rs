@@ -7,19 +7,91 @@ use std::process::ExitCode;
 use clap::Args;
 use cubby_core::actions::browse::{self, BrowseOptions, FileEntry};
 use cubby_core::listing::{self, NameFilter, SortKey};
-use cubby_core::tenant::{ObjectKey, Prefix};
+use cubby_core::names;
+use cubby_core::tenant::{ObjectKey, Prefix, TenantId};
 use cubby_core::Result;
 use serde::Serialize;
 
 use crate::format::{bytes, when};
 use crate::{out, Ctx};
 
-pub async fn tenants(ctx: &Ctx) -> Result<ExitCode> {
+#[derive(Args)]
+pub struct TenantsArgs {
+    #[command(subcommand)]
+    action: Option<TenantsCommand>,
+}
+
+#[derive(clap::Subcommand)]
+enum TenantsCommand {
+    /// Add a tenant before its first file, with the name people know it by.
+    Add {
+        /// The tenant id: the folder its files go under (`acme-corp`).
+        id: String,
+        /// The name shown for it (`"Acme Corporation"`).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Give a tenant the name people know it by; every install on this bucket sees it.
+    Rename {
+        /// The tenant id.
+        #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::complete::tenants))]
+        id: String,
+        /// The new name; `--clear` removes it instead.
+        #[arg(required_unless_present = "clear")]
+        name: Option<String>,
+        /// Remove the name.
+        #[arg(long, conflicts_with = "name")]
+        clear: bool,
+    },
+}
+
+/// `cubby tenants`: every tenant with its name; `add` and `rename` edit the bucket's names.
+pub async fn tenants(ctx: &Ctx, args: TenantsArgs) -> Result<ExitCode> {
     let session = ctx.session().await?;
-    let list = listing::tenants(&session.bucket).await?;
+    let bucket = &session.bucket;
+    match args.action {
+        None => {}
+        Some(TenantsCommand::Add { id, name }) => {
+            let tenant = TenantId::parse(&id)?;
+            names::add(bucket, &tenant, name.as_deref(), chrono::Utc::now()).await?;
+            ctx.note(&format!("added tenant '{tenant}'"));
+        }
+        Some(TenantsCommand::Rename { id, name, clear }) => {
+            let tenant = TenantId::parse(&id)?;
+            let known = names::directory(bucket).await?;
+            if !known.iter().any(|t| t.id == tenant.as_str()) {
+                return Err(cubby_core::Error::NotFound(format!(
+                    "no tenant '{tenant}'{}: add it first with `cubby tenants add {tenant}`",
+                    cubby_core::actions::tenants::suggestion(
+                        &tenant,
+                        &known
+                            .iter()
+                            .filter_map(|t| TenantId::parse(&t.id).ok())
+                            .collect::<Vec<_>>()
+                    )
+                )));
+            }
+            let name = if clear { None } else { name };
+            names::rename(bucket, &tenant, name.as_deref()).await?;
+            ctx.note(&match &name {
+                Some(n) => format!("'{tenant}' is now shown as \"{}\"", n.trim()),
+                None => format!("'{tenant}' has no name now"),
+            });
+        }
+    }
+    let list = names::directory(bucket).await?;
     ctx.emit(&list, || {
         list.iter()
-            .map(|t| format!("{t}/"))
+            .map(|t| {
+                let mut line = format!("{}/", t.id);
+                if let Some(name) = &t.name {
+                    line = format!("{line:<24} {name}");
+                }
+                if !t.has_files {
+                    line.push_str("  (no files yet)");
+                }
+                line
+            })
             .collect::<Vec<_>>()
             .join("\n")
     });
@@ -85,7 +157,14 @@ pub async fn ls(ctx: &Ctx, args: LsArgs) -> Result<ExitCode> {
         folders: Vec::new(),
         objects: Vec::new(),
     };
-    browse::browse(&session.bucket, &prefix, &options, |page| {
+    let index = cubby_core::seen::Recorder::start(
+        &ctx.dirs,
+        cubby_core::seen::bucket_id(&session.profile),
+        prefix.as_str(),
+        args.recursive,
+    )
+    .ok();
+    browse::browse_indexed(&session.bucket, &prefix, &options, index, |page| {
         let folders = page.folders.into_iter().map(|f| f.prefix);
         if collect {
             output.folders.extend(folders);

@@ -15,6 +15,7 @@ mod browse_cmd;
 mod complete;
 mod format;
 mod profile_cmd;
+mod report_cmd;
 mod sandbox_cmd;
 mod share_cmd;
 mod transfer_cmd;
@@ -50,12 +51,16 @@ enum Command {
     Profile(profile_cmd::ProfileCommand),
     /// Run the local sandbox S3 server in the foreground, or fill it with demo data.
     Sandbox(sandbox_cmd::SandboxArgs),
-    /// List tenants (the bucket's top-level folders).
-    Tenants,
+    /// List tenants with their names; `tenants add ID --name N`, `tenants rename ID "Name"`.
+    Tenants(browse_cmd::TenantsArgs),
     /// List a tenant, folder or prefix: `cubby ls acme/documents/`.
     Ls(browse_cmd::LsArgs),
     /// Count objects and bytes under a tenant or folder.
     Du(browse_cmd::DuArgs),
+    /// Objects, bytes, growth by month and the monthly cost on R2 against S3, per tenant.
+    Usage(report_cmd::UsageArgs),
+    /// Find files by name across all tenants, from what listings have seen.
+    Find(report_cmd::FindArgs),
     /// Show an object's size, ETag, Content-Type, modification time and metadata.
     Stat(browse_cmd::StatArgs),
     /// Upload files or folders to a tenant, routed to documents/, images/ or uploads/ by type.
@@ -278,10 +283,12 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Profile(cmd) => profile_cmd::run(&ctx, cmd).await,
             Command::Sandbox(args) => sandbox_cmd::run(&ctx, args).await,
-            Command::Tenants => browse_cmd::tenants(&ctx).await,
+            Command::Tenants(args) => browse_cmd::tenants(&ctx, args).await,
             Command::Ls(args) => browse_cmd::ls(&ctx, args).await,
             Command::Du(args) => browse_cmd::du(&ctx, args).await,
             Command::Stat(args) => browse_cmd::stat(&ctx, args).await,
+            Command::Usage(args) => report_cmd::usage(&ctx, args).await,
+            Command::Find(args) => report_cmd::find(&ctx, args).await,
             Command::Put(args) => transfer_cmd::put(&ctx, args).await,
             Command::Get(args) => transfer_cmd::get(&ctx, args).await,
             Command::Rm(args) => transfer_cmd::rm(&ctx, args).await,

@@ -381,3 +381,84 @@ fn share_upload_url_links_and_cors_through_the_cli() {
     let (code, _, _) = env.cubby(&["cors", "allow-uploads", "--origin", "app.example.com"]);
     assert_eq!(code, 2);
 }
+
+/// Tenant names kept in the bucket, `usage` and `find`, through the CLI against SeaweedFS.
+#[test]
+fn tenant_names_usage_and_find_through_the_cli() {
+    let server = SeaweedFs::start(&[BUCKET]);
+    let env = Env {
+        server: &server,
+        home: tempfile::tempdir().expect("tempdir"),
+    };
+    let dir = env.home.path().join("files");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("March receipt.pdf"), b"%PDF-1.4 receipt").expect("write");
+    std::fs::write(dir.join("logo.png"), b"\x89PNG\r\n\x1a\n0000").expect("write");
+    let f = |name: &str| dir.join(name).display().to_string();
+    for file in ["March receipt.pdf", "logo.png"] {
+        let (code, _, err) = env.cubby(&["put", &f(file), "--tenant", "acme", "--new-tenant"]);
+        assert_eq!(code, 0, "{err}");
+    }
+
+    // A tenant can exist before its first file, and names are kept in the bucket.
+    let (code, _, err) = env.cubby(&["tenants", "add", "initech", "--name", "Initech Ltd"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = env.cubby(&["tenants", "rename", "acme", "Acme Corporation"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = env.cubby(&["tenants", "rename", "acmee", "X"]);
+    assert_eq!(code, 5, "an unknown tenant is not renamed: {err}");
+    assert!(err.contains("did you mean 'acme'"), "{err}");
+    let (code, _, err) = env.cubby(&["tenants", "rename", "acme", "   "]);
+    assert_eq!(code, 2, "{err}");
+    let (code, out, err) = env.cubby(&["--json", "tenants"]);
+    assert_eq!(code, 0, "{err}");
+    let tenants: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        tenants,
+        serde_json::json!([
+            {"id": "acme", "name": "Acme Corporation", "has_files": true},
+            {"id": "initech", "name": "Initech Ltd", "has_files": false},
+        ])
+    );
+    // A put to the added tenant needs no --new-tenant: it exists.
+    let (code, _, err) = env.cubby(&["put", &f("logo.png"), "--tenant", "initech"]);
+    assert_eq!(code, 0, "{err}");
+
+    let (code, out, err) = env.cubby(&["--json", "usage", "--download-gb", "1000"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        report["objects"], 3,
+        "Cubby's own .cubby/ file is not counted: {report}"
+    );
+    let acme = &report["tenants"][0];
+    assert_eq!(acme["tenant"], "acme");
+    assert_eq!(acme["name"], "Acme Corporation");
+    assert_eq!(acme["categories"]["documents"]["objects"], 1);
+    assert_eq!(acme["categories"]["images"]["objects"], 1);
+    assert_eq!(acme["categories"]["uploads"]["objects"], 0);
+    assert!(report["cost"]["s3_egress"].as_f64().expect("egress") > 0.0);
+    assert_eq!(report["cost"]["r2_egress"], 0.0);
+    let (code, _, err) = env.cubby(&["usage", "--cached"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("as of"),
+        "the cached report says how old it is: {err}"
+    );
+    let (code, _, err) = env.cubby(&["usage", "--download-gb", "-5"]);
+    assert_eq!(code, 2, "{err}");
+
+    // `usage` listed the bucket whole, so `find` knows every name without listing again.
+    let (code, out, err) = env.cubby(&["--json", "find", "RECEIPT"]);
+    assert_eq!(code, 0, "{err}");
+    let found: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(found["results"].as_array().map(Vec::len), Some(1), "{found}");
+    assert_eq!(found["results"][0]["name"], "March_receipt.pdf");
+    assert!(found["complete_at"].is_string());
+    let (code, out, _) = env.cubby(&["--json", "find", "logo", "--tenant", "initech"]);
+    assert_eq!(code, 0);
+    let found: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(found["results"].as_array().map(Vec::len), Some(1), "{found}");
+    let (code, _, err) = env.cubby(&["find", "x", "--tenant", "../etc"]);
+    assert_eq!(code, 2, "{err}");
+}

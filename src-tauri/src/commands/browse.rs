@@ -44,7 +44,16 @@ pub async fn list_folder(
 ) -> IpcResult<FolderTotals> {
     let prefix = Prefix::parse(&prefix)?;
     let session = state.session().await?;
-    let totals = browse::browse(&session.bucket, &prefix, &BrowseOptions::default(), |page| {
+    // What the folder holds goes into the search index as well (`find_files`).
+    let index = cubby_core::seen::Recorder::start(
+        &state.dirs,
+        cubby_core::seen::bucket_id(&session.profile),
+        prefix.as_folder().as_str(),
+        false,
+    )
+    .ok();
+    let options = BrowseOptions::default();
+    let totals = browse::browse_indexed(&session.bucket, &prefix, &options, index, |page| {
         // The window went away or moved on: stop listing rather than fill a channel nobody reads.
         on_page.send(page).map_err(|_| Error::Cancelled)
     })

@@ -75,6 +75,18 @@ pub async fn browse(
     bucket: &Bucket,
     prefix: &Prefix,
     options: &BrowseOptions,
+    on_page: impl FnMut(FolderPage) -> Result<()>,
+) -> Result<FolderTotals> {
+    browse_indexed(bucket, prefix, options, None, on_page).await
+}
+
+/// `browse`, writing every object the listing returns into the search index (`seen`) on the
+/// way; a listing that ends whole replaces what the index held for it.
+pub async fn browse_indexed(
+    bucket: &Bucket,
+    prefix: &Prefix,
+    options: &BrowseOptions,
+    index: Option<crate::seen::Recorder>,
     mut on_page: impl FnMut(FolderPage) -> Result<()>,
 ) -> Result<FolderTotals> {
     let prefix = prefix.as_folder();
@@ -101,6 +113,9 @@ pub async fn browse(
     };
     let mut listing = Listing::new(bucket, &prefix, options.recursive);
     while let Some(page) = listing.next_page().await? {
+        if let Some(index) = &index {
+            index.page(&page.objects);
+        }
         let mut folders = Vec::new();
         for p in page.prefixes {
             if seen.contains(&p) || (prefix.is_root() && hidden_at_root(&p)) || !keep(&p) {
@@ -123,6 +138,14 @@ pub async fn browse(
         totals.files += files.len() as u32;
         totals.bytes += files.iter().map(|f| f.size).sum::<u64>();
         on_page(FolderPage { folders, files })?;
+    }
+    if let Some(index) = index {
+        // Search is a convenience: a listing stands even when the index cannot be written.
+        match tokio::task::spawn_blocking(move || index.finish()).await {
+            Ok(Err(e)) => tracing::warn!("the search index was not updated: {e}"),
+            Err(e) => tracing::warn!("the search index was not updated: {e}"),
+            Ok(Ok(())) => {}
+        }
     }
     Ok(totals)
 }

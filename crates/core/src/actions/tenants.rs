@@ -9,14 +9,25 @@ use crate::storage::Bucket;
 use crate::tenant::TenantId;
 use crate::{Error, Result};
 
-/// Ok when `tenant` already has files, or when `new_tenant` says the person means to start it.
+/// Ok when `tenant` already has files or was added by hand (`cubby tenants add`), or when
+/// `new_tenant` says the person means to start it.
 pub async fn check_target(bucket: &Bucket, tenant: &TenantId, new_tenant: bool) -> Result<()> {
     if new_tenant {
         return Ok(());
     }
-    let known = listing::tenants(bucket).await?;
+    let mut known = listing::tenants(bucket).await?;
     if known.contains(tenant) {
         return Ok(());
+    }
+    if let Ok((names, _)) = crate::names::load(bucket).await {
+        if names
+            .tenants
+            .get(tenant.as_str())
+            .is_some_and(|e| e.added.is_some())
+        {
+            return Ok(());
+        }
+        known.extend(names.tenants.keys().filter_map(|id| TenantId::parse(id).ok()));
     }
     Err(Error::NotFound(format!(
         "tenant '{tenant}' has no files yet{}",
@@ -106,5 +117,10 @@ mod tests {
         assert_eq!((e.code(), e.advice()), ("not_found", Some(Hint::NewTenant)));
         assert!(e.to_string().contains("did you mean 'acme-corp'"), "{e}");
         check_target(&bucket, &t("acme-crop"), true).await.unwrap();
+        // A tenant added by hand exists before its first file.
+        crate::names::add(&bucket, &t("initech"), None, chrono::Utc::now())
+            .await
+            .unwrap();
+        check_target(&bucket, &t("initech"), false).await.unwrap();
     }
 }

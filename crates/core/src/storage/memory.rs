@@ -15,7 +15,7 @@ use url::Url;
 
 use super::{
     check_expiry, encode_key, Fetched, ListPage, ObjectEntry, ObjectHeaders, ObjectInfo, ObjectStore,
-    Presentation,
+    Presentation, WriteGuard,
 };
 use crate::error::Hint;
 use crate::{Error, Result};
@@ -189,6 +189,32 @@ impl ObjectStore for MemoryStore {
             Self::single(body, content_type.map(str::to_string), BTreeMap::new()),
             false,
         )
+    }
+
+    async fn put_guarded(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        guard: WriteGuard,
+    ) -> Result<Option<String>> {
+        let object = Self::single(body, Some(content_type.to_string()), BTreeMap::new());
+        let mut state = self.state();
+        match (&guard, state.objects.get(key)) {
+            (WriteGuard::Absent, Some(_)) => return Err(self.taken(key)),
+            (WriteGuard::Matches(etag), found)
+                if found.is_none_or(|o| o.etag.trim_matches('"') != etag.trim_matches('"')) =>
+            {
+                return Err(Error::Changed(format!(
+                    "'{key}' changed in bucket '{}' meanwhile",
+                    self.name
+                )))
+            }
+            _ => {}
+        }
+        let etag = object.etag.clone();
+        state.objects.insert(key.to_string(), object);
+        Ok(Some(etag))
     }
 
     async fn get(&self, key: &str) -> Result<Vec<u8>> {

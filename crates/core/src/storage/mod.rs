@@ -35,6 +35,16 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
     fn endpoint(&self) -> &Url;
     async fn put(&self, key: &str, body: Vec<u8>, content_type: Option<&str>) -> Result<Option<String>>;
     async fn get(&self, key: &str) -> Result<Vec<u8>>;
+    /// A small PUT that only happens while the key is as the caller last saw it: absent
+    /// (`If-None-Match: *`, else `AlreadyExists`) or holding `etag` (`If-Match`, else `Changed`).
+    /// How a shared file in the bucket is edited without losing a colleague's edit.
+    async fn put_guarded(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        guard: WriteGuard,
+    ) -> Result<Option<String>>;
     async fn head(&self, key: &str) -> Result<ObjectInfo>;
     /// One ListObjectsV2 page; callers loop on `next_token` and may show each page at once.
     async fn list_page(
@@ -241,6 +251,15 @@ impl ObjectHeaders {
             ..ObjectHeaders::default()
         }
     }
+}
+
+/// What a guarded write requires of the key it writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteGuard {
+    /// No object under the key.
+    Absent,
+    /// The object under the key has this ETag (quoted or not).
+    Matches(String),
 }
 
 /// A GET's body and what its headers said about the object.

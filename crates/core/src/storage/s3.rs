@@ -23,7 +23,7 @@ use url::Url;
 use super::headers::{CopyGuard, Dialect, Guards, Md5NotChecksums, R2_COPY_IF_NONE_MATCH};
 use super::{
     check_expiry, encode_key, Fetched, ListPage, ObjectEntry, ObjectHeaders, ObjectInfo, ObjectStore,
-    Presentation,
+    Presentation, WriteGuard,
 };
 use crate::error::AuthFailure;
 use crate::profile::Profile;
@@ -151,6 +151,42 @@ impl ObjectStore for S3Store {
             .await
             .map_err(|e| self.map_err("upload", Some(key), e))?;
         Ok(out.e_tag)
+    }
+
+    async fn put_guarded(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        guard: WriteGuard,
+    ) -> Result<Option<String>> {
+        let (if_none_match, if_match) = match &guard {
+            WriteGuard::Absent => (Some("*".to_string()), None),
+            WriteGuard::Matches(etag) => (None, Some(format!("\"{}\"", etag.trim_matches('"')))),
+        };
+        let out = self
+            .client
+            .put_object()
+            .bucket(&self.name)
+            .key(key)
+            .content_type(content_type)
+            .content_md5(crate::transfer::content_md5_of(&body))
+            .set_if_none_match(if_none_match)
+            .set_if_match(if_match)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| self.map_err("upload", Some(key), e));
+        match (out, guard) {
+            (Ok(out), _) => Ok(out.e_tag),
+            (Err(e), WriteGuard::Absent) => Err(self.taken(key, e)),
+            // Some servers answer an If-Match on a missing key with 404 rather than 412.
+            (Err(Error::NotFound(_)), WriteGuard::Matches(_)) => Err(Error::Changed(format!(
+                "'{key}' was removed from bucket '{}' meanwhile",
+                self.name
+            ))),
+            (Err(e), _) => Err(e),
+        }
     }
 
     async fn get(&self, key: &str) -> Result<Vec<u8>> {

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use url::Url;
 
-use super::{Bucket, Fetched, ListPage, ObjectHeaders, ObjectInfo, ObjectStore};
+use super::{Bucket, Fetched, ListPage, ObjectHeaders, ObjectInfo, ObjectStore, WriteGuard};
 use crate::error::Hint;
 use crate::tenant::TenantId;
 use crate::{Error, Result};
@@ -61,6 +61,17 @@ impl ObjectStore for TenantScoped {
     async fn put(&self, key: &str, body: Vec<u8>, content_type: Option<&str>) -> Result<Option<String>> {
         self.check(key)?;
         self.inner.put(key, body, content_type).await
+    }
+
+    async fn put_guarded(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        guard: WriteGuard,
+    ) -> Result<Option<String>> {
+        self.check(key)?;
+        self.inner.put_guarded(key, body, content_type, guard).await
     }
 
     async fn get(&self, key: &str) -> Result<Vec<u8>> {

@@ -1,0 +1,223 @@
+//! `cubby usage` (objects, bytes, growth and cost per tenant) and `cubby find` (file names
+//! across tenants, from what listings have seen).
+
+use std::process::ExitCode;
+
+use clap::Args;
+use clap_complete::engine::ArgValueCompleter;
+use cubby_core::listing::Listing;
+use cubby_core::seen::{self, Recorder};
+use cubby_core::tenant::{Prefix, TenantId};
+use cubby_core::usage::{self, Prices, UsageReport};
+use cubby_core::Result;
+
+use crate::format::{bytes, when};
+use crate::Ctx;
+
+#[derive(Args)]
+pub struct UsageArgs {
+    /// One tenant; the whole bucket when left out.
+    #[arg(add = ArgValueCompleter::new(crate::complete::tenants))]
+    tenant: Option<String>,
+    /// GB downloaded a month, for the egress S3 would charge (R2 charges none).
+    #[arg(long, value_name = "GB", default_value_t = 0.0)]
+    download_gb: f64,
+    /// Show the last report made on this computer, with its age, without listing again.
+    #[arg(long)]
+    cached: bool,
+}
+
+pub async fn usage(ctx: &Ctx, args: UsageArgs) -> Result<ExitCode> {
+    if !args.download_gb.is_finite() || args.download_gb < 0.0 {
+        return Err(cubby_core::Error::invalid(
+            "--download-gb takes a number of GB of 0 or more",
+        ));
+    }
+    let tenant = args.tenant.as_deref().map(TenantId::parse).transpose()?;
+    let prices = Prices::load(&ctx.dirs)?;
+    let session = ctx.session().await?;
+    let bucket_id = seen::bucket_id(&session.profile);
+    let scope = tenant.as_ref().map(|t| t.to_string());
+    let report = if args.cached {
+        let mut report = usage::cached(&ctx.dirs, &bucket_id, scope.as_deref()).ok_or_else(|| {
+            cubby_core::Error::NotFound(
+                "no usage report was made on this computer yet: run `cubby usage` without --cached".into(),
+            )
+        })?;
+        // The download volume and the prices are today's, whatever they were then.
+        report.cost = usage::cost(report.bytes, args.download_gb, &prices);
+        ctx.note(&format!(
+            "as of {} ({})",
+            report.generated_at,
+            seen::age(&report.generated_at, chrono::Utc::now())
+        ));
+        report
+    } else {
+        let prefix = tenant.as_ref().map(|t| t.prefix()).unwrap_or_default();
+        let index = Recorder::start(&ctx.dirs, bucket_id.clone(), &prefix, true).ok();
+        let report =
+            usage::summarize(&session.bucket, tenant.as_ref(), args.download_gb, &prices, index).await?;
+        if let Err(e) = usage::remember(&ctx.dirs, &bucket_id, &report) {
+            ctx.note(&format!("note: the report was not cached: {e}"));
+        }
+        report
+    };
+    if report.objects == 0 && tenant.is_some() {
+        ctx.note("note: no files under that tenant");
+    }
+    ctx.emit(&report, || human(&report));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn human(r: &UsageReport) -> String {
+    let mut lines = vec![format!(
+        "{:<28} {:>9} {:>10}   {:>10} {:>10} {:>10} {:>10}",
+        "TENANT", "FILES", "SIZE", "DOCUMENTS", "IMAGES", "UPLOADS", "OTHER"
+    )];
+    for t in &r.tenants {
+        let shown = match &t.name {
+            Some(name) => format!("{} ({name})", t.tenant),
+            None => t.tenant.clone(),
+        };
+        let cat = |c: &str| bytes(t.categories.get(c).map_or(0, |c| c.bytes));
+        lines.push(format!(
+            "{:<28} {:>9} {:>10}   {:>10} {:>10} {:>10} {:>10}",
+            truncate(&shown, 28),
+            t.objects,
+            bytes(t.bytes),
+            cat("documents"),
+            cat("images"),
+            cat("uploads"),
+            cat("other")
+        ));
+    }
+    lines.push(format!("{:<28} {:>9} {:>10}", "total", r.objects, bytes(r.bytes)));
+    if !r.months.is_empty() {
+        lines.push(String::new());
+        lines.push("stored by month (LastModified):".into());
+        let most = r.months.iter().map(|m| m.count.bytes).max().unwrap_or(1).max(1);
+        for m in r.months.iter().rev().take(12).rev() {
+            let bar = "█".repeat(((m.count.bytes * 30).div_ceil(most)) as usize);
+            lines.push(format!(
+                "  {}  {:>10}  {:>7} files  {bar}",
+                m.month,
+                bytes(m.count.bytes),
+                m.count.objects
+            ));
+        }
+    }
+    if !r.largest.is_empty() {
+        lines.push(String::new());
+        lines.push("largest files:".into());
+        for f in &r.largest {
+            lines.push(format!("  {:>10}  {}", bytes(f.size), f.key));
+        }
+    }
+    let c = &r.cost;
+    let money = |v: f64| format!("{:.2} {}", v, c.prices.currency);
+    lines.push(String::new());
+    lines.push(format!(
+        "estimated monthly cost for {:.2} GB stored and {:.0} GB downloaded:",
+        c.stored_gb, c.downloaded_gb
+    ));
+    lines.push(format!(
+        "  R2  {:>12}  (storage; no egress fees)",
+        money(c.r2_total)
+    ));
+    lines.push(format!(
+        "  S3  {:>12}  (storage {}, egress {})",
+        money(c.s3_total),
+        money(c.s3_storage),
+        money(c.s3_egress)
+    ));
+    lines.push(format!(
+        "  prices: {} (as of {}); edit prices.toml in the config folder to change them",
+        c.prices.source, c.prices.as_of
+    ));
+    lines.push(format!("listed in {:.2} s", r.seconds));
+    lines.join("\n")
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
+}
+
+#[derive(Args)]
+pub struct FindArgs {
+    /// Part of a file name, any case (`receipt`, `2025-03`).
+    text: String,
+    /// Only in this tenant.
+    #[arg(long, add = ArgValueCompleter::new(crate::complete::tenants))]
+    tenant: Option<String>,
+    /// List the bucket (or the tenant) whole first, so every file is known.
+    #[arg(long)]
+    refresh: bool,
+    /// At most this many results.
+    #[arg(long, default_value_t = 200)]
+    limit: usize,
+}
+
+pub async fn find(ctx: &Ctx, args: FindArgs) -> Result<ExitCode> {
+    let tenant = args.tenant.as_deref().map(TenantId::parse).transpose()?;
+    let session = ctx.session().await?;
+    let bucket_id = seen::bucket_id(&session.profile);
+    if args.refresh {
+        let prefix = tenant.as_ref().map(|t| t.prefix()).unwrap_or_default();
+        let index = Recorder::start(&ctx.dirs, bucket_id.clone(), &prefix, true)?;
+        let mut listing = Listing::new(&session.bucket, &Prefix::parse(&prefix)?, true);
+        while let Some(page) = listing.next_page().await? {
+            index.page(&page.objects);
+        }
+        tokio::task::spawn_blocking(move || index.finish())
+            .await
+            .map_err(|e| cubby_core::Error::Storage(format!("the search index stopped: {e}")))??;
+    }
+    let found = seen::find(
+        &ctx.dirs,
+        &bucket_id,
+        &args.text,
+        tenant.as_ref().map(TenantId::as_str),
+        args.limit.max(1),
+    )?;
+    match &found.complete_at {
+        _ if found.indexed == 0 => ctx.note(
+            "note: nothing has been listed on this computer yet; `cubby find TEXT --refresh` lists the bucket once",
+        ),
+        None => ctx.note(
+            "note: only folders listed so far are searched; add --refresh to list the bucket whole",
+        ),
+        Some(at) => ctx.note(&format!(
+            "searched {} names, the bucket as listed {}",
+            found.indexed,
+            seen::age(at, chrono::Utc::now())
+        )),
+    }
+    if found.truncated {
+        ctx.note(&format!(
+            "note: showing the first {}; narrow the search or raise --limit",
+            found.results.len()
+        ));
+    }
+    ctx.emit(&found, || {
+        found
+            .results
+            .iter()
+            .map(|f| {
+                let modified = f
+                    .modified
+                    .as_deref()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| when(t.to_utc()))
+                    .unwrap_or_default();
+                format!("{:>10}  {modified:<16}  {}  ({})", bytes(f.size), f.key, f.name)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    Ok(ExitCode::SUCCESS)
+}
