@@ -12,7 +12,7 @@ use tauri::Manager;
 
 /// The typed IPC surface; `bindings_are_current` keeps ui/src/lib/ipc/bindings.ts in step.
 pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{browse::*, connection::*, pickers::*, sharing::*, sync::*, transfers::*};
+    use commands::{browse::*, connection::*, pickers::*, reports::*, sharing::*, sync::*, transfers::*};
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         app_status,
         report_startup,
@@ -25,6 +25,14 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         use_sandbox,
         remove_profile,
         list_tenants,
+        tenant_directory,
+        add_tenant,
+        rename_tenant,
+        cached_usage,
+        usage_report,
+        get_prices,
+        set_prices,
+        find_files,
         tenant_folders,
         list_folder,
         stat,

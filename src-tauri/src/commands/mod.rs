@@ -4,6 +4,7 @@
 pub mod browse;
 pub mod connection;
 pub mod pickers;
+pub mod reports;
 pub mod sharing;
 pub mod sync;
 pub mod transfers;

@@ -31,6 +31,31 @@ export const commands = {
 	removeProfile: (name: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("remove_profile", { name })),
 	/**  The tenants: the bucket's top-level folders, hidden ones excepted. */
 	listTenants: () => typedError<TenantId[], IpcError_Serialize>(__TAURI_INVOKE("list_tenants")),
+	/**  Every tenant with its name, those added before their first file included. */
+	tenantDirectory: () => typedError<TenantEntry_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("tenant_directory")),
+	/**  Adds a tenant before its first file, with a name when one is given. */
+	addTenant: (id: string, name: string | null) => typedError<TenantEntry_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("add_tenant", { id, name })),
+	/**  Names a tenant (an empty name clears it). */
+	renameTenant: (id: string, name: string) => typedError<TenantEntry_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("rename_tenant", { id, name })),
+	/**
+	 *  The last usage report made here for this bucket (and tenant), if any: shown at once, with
+	 *  its age, while a fresh one is made.
+	 */
+	cachedUsage: (tenant: string | null, downloadGb: number | null) => typedError<UsageReport_Serialize | null, IpcError_Serialize>(__TAURI_INVOKE("cached_usage", { tenant, downloadGb })),
+	/**
+	 *  Lists the bucket (or one tenant) and sums it up; the report is cached and the listing
+	 *  fills the search index.
+	 */
+	usageReport: (tenant: string | null, downloadGb: number | null) => typedError<UsageReport_Serialize, IpcError_Serialize>(__TAURI_INVOKE("usage_report", { tenant, downloadGb })),
+	/**  The price table the cost estimate uses. */
+	getPrices: () => typedError<Prices, IpcError_Serialize>(__TAURI_INVOKE("get_prices")),
+	/**  Saves an edited price table. */
+	setPrices: (prices: Prices) => typedError<Prices, IpcError_Serialize>(__TAURI_INVOKE("set_prices", { prices })),
+	/**
+	 *  Files whose name contains `text`, across tenants (or in one), from what listings have seen;
+	 *  `refresh` lists the bucket (or the tenant) whole first.
+	 */
+	findFiles: (text: string, tenant: string | null, refresh: boolean) => typedError<Findings_Serialize, IpcError_Serialize>(__TAURI_INVOKE("find_files", { text, tenant, refresh })),
 	/**  A tenant's folders: documents, images and uploads always, then any others. */
 	tenantFolders: (tenant: string) => typedError<Folder_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("tenant_folders", { tenant })),
 	/**
@@ -281,6 +306,28 @@ export type ConnectionStep_Serialize = {
 	detail: string | null,
 };
 
+/**
+ *  What the bucket costs a month on R2 against S3, for what it stores and a monthly download
+ *  volume the person enters (R2 charges no egress; S3 does).
+ */
+export type Cost = {
+	stored_gb: number | null,
+	downloaded_gb: number | null,
+	r2_storage: number | null,
+	r2_egress: number | null,
+	s3_storage: number | null,
+	s3_egress: number | null,
+	r2_total: number | null,
+	s3_total: number | null,
+	prices: Prices,
+};
+
+/**  Objects and bytes. */
+export type Count = {
+	objects: number,
+	bytes: number,
+};
+
 export type DeepReport = DeepReport_Serialize | DeepReport_Deserialize;
 
 export type DeepReport_Deserialize = {
@@ -359,6 +406,37 @@ export type FileState =
 /**  Last attempt failed; retried at `next_retry`. */
 "failed";
 
+/**  What a search answered, and how complete the index behind it is. */
+export type Findings = Findings_Serialize | Findings_Deserialize;
+
+/**  What a search answered, and how complete the index behind it is. */
+export type Findings_Deserialize = {
+	results: Found_Deserialize[],
+	/**  More matched than `results` holds. */
+	truncated: boolean,
+	/**  Names the index holds for this bucket. */
+	indexed: number,
+	/**
+	 *  When the bucket (or the tenant searched) was last listed whole, RFC 3339; None when
+	 *  only the folders opened so far are known.
+	 */
+	complete_at?: string | null,
+};
+
+/**  What a search answered, and how complete the index behind it is. */
+export type Findings_Serialize = {
+	results: Found_Serialize[],
+	/**  More matched than `results` holds. */
+	truncated: boolean,
+	/**  Names the index holds for this bucket. */
+	indexed: number,
+	/**
+	 *  When the bucket (or the tenant searched) was last listed whole, RFC 3339; None when
+	 *  only the folders opened so far are known.
+	 */
+	complete_at: string | null,
+};
+
 export type Folder = Folder_Serialize | Folder_Deserialize;
 
 export type FolderCondition = "watching" | 
@@ -417,6 +495,33 @@ export type Folder_Serialize = {
 	prefix: string,
 	/**  One of documents/images/uploads: always shown, even when empty. */
 	category: Category | null,
+};
+
+/**  One file a search found. */
+export type Found = Found_Serialize | Found_Deserialize;
+
+/**  One file a search found. */
+export type Found_Deserialize = {
+	key: string,
+	tenant: string,
+	/**  The name people see. */
+	name: string,
+	/**  The folder holding it ("acme/documents/"). */
+	folder: string,
+	size: number,
+	modified?: string | null,
+};
+
+/**  One file a search found. */
+export type Found_Serialize = {
+	key: string,
+	tenant: string,
+	/**  The name people see. */
+	name: string,
+	/**  The folder holding it ("acme/documents/"). */
+	folder: string,
+	size: number,
+	modified: string | null,
 };
 
 /**  What the person can do about an error, for the host to say in its own terms. */
@@ -533,6 +638,22 @@ export type KeychainStatus_Serialize = {
 	detail: string | null,
 };
 
+export type LargeFile = LargeFile_Serialize | LargeFile_Deserialize;
+
+export type LargeFile_Deserialize = {
+	key: string,
+	tenant: string,
+	size: number,
+	modified?: string | null,
+};
+
+export type LargeFile_Serialize = {
+	key: string,
+	tenant: string,
+	size: number,
+	modified: string | null,
+};
+
 export type LinkKind = "share" | "upload";
 
 export type LinkRecord = LinkRecord_Serialize | LinkRecord_Deserialize;
@@ -578,6 +699,12 @@ export type LinkStatus = "active" | "expired" | "revoked";
 
 /**  Which links the Links view shows. */
 export type LinkView = "all" | "active" | "expired";
+
+/**  What was stored in one month (by LastModified) and is still there. */
+export type Month = {
+	/**  "2025-01". */
+	month: string,
+} & Count;
 
 export type MoveReport = {
 	/**  The new keys. */
@@ -662,6 +789,28 @@ export type Preview_Serialize = {
 	/**  The image as a data URL, when it is small enough to show. */
 	data_url: string | null,
 	size: number,
+};
+
+/**
+ *  List prices the estimate uses. The defaults are published list prices; people edit them
+ *  (`prices.toml` in the config folder, or the window's Usage view) when theirs differ.
+ */
+export type Prices = {
+	/**  Where the figures come from. */
+	source: string,
+	/**  When they were taken from there. */
+	as_of: string,
+	currency: string,
+	/**  R2 Standard storage, per GB-month. */
+	r2_storage_gb_month: number | null,
+	/**  R2's free storage per month, GB. */
+	r2_free_gb: number | null,
+	/**  S3 Standard storage, per GB-month (first 50 TB). */
+	s3_storage_gb_month: number | null,
+	/**  S3 data transfer out to the internet, per GB (first 10 TB a month). */
+	s3_egress_gb: number | null,
+	/**  S3's free transfer out per month, GB. */
+	s3_egress_free_gb: number | null,
 };
 
 /**  What a profile points at, for display and for addressing style. */
@@ -832,11 +981,54 @@ export type SyncProblem_Serialize = {
 	reason: string | null,
 };
 
+/**  A tenant as people see it: its id, its name, and whether it holds files yet. */
+export type TenantEntry = TenantEntry_Serialize | TenantEntry_Deserialize;
+
+/**  A tenant as people see it: its id, its name, and whether it holds files yet. */
+export type TenantEntry_Deserialize = {
+	id: string,
+	name?: string | null,
+	/**  False for a tenant added by hand that has no file yet. */
+	has_files: boolean,
+};
+
+/**  A tenant as people see it: its id, its name, and whether it holds files yet. */
+export type TenantEntry_Serialize = {
+	id: string,
+	name: string | null,
+	/**  False for a tenant added by hand that has no file yet. */
+	has_files: boolean,
+};
+
 /**
  *  `{tenant}` of `{tenant}/documents/…`. 1-128 bytes of ASCII letters, digits, '-', '_', '.',
  *  not starting with '.'.
  */
 export type TenantId = string;
+
+export type TenantUsage = TenantUsage_Serialize | TenantUsage_Deserialize;
+
+export type TenantUsage_Deserialize = {
+	tenant: string,
+	/**  The name people know it by (`cubby tenants rename`). */
+	name?: string | null,
+	objects: number,
+	bytes: number,
+	/**  documents, images, uploads (always present), and "other" for any other folder. */
+	categories: { [key in string]: Count },
+	months: Month[],
+};
+
+export type TenantUsage_Serialize = {
+	tenant: string,
+	/**  The name people know it by (`cubby tenants rename`). */
+	name: string | null,
+	objects: number,
+	bytes: number,
+	/**  documents, images, uploads (always present), and "other" for any other folder. */
+	categories: { [key in string]: Count },
+	months: Month[],
+};
 
 /**
  *  What a batch reports: its items once (Queued), then per transfer, in order: Started,
@@ -931,6 +1123,43 @@ export type UploadUrl_Serialize = {
 	object_key: string,
 	expires_at: string,
 	public_url: string | null,
+};
+
+/**  The whole report, as `cubby usage --json` prints it and the window shows it. */
+export type UsageReport = UsageReport_Serialize | UsageReport_Deserialize;
+
+/**  The whole report, as `cubby usage --json` prints it and the window shows it. */
+export type UsageReport_Deserialize = {
+	/**  When the listing behind it ended, RFC 3339. */
+	generated_at: string,
+	/**  The tenant it covers; None for the whole bucket. */
+	scope?: string | null,
+	objects: number,
+	bytes: number,
+	tenants: TenantUsage_Deserialize[],
+	/**  The whole scope by month of LastModified, oldest first. */
+	months: Month[],
+	largest: LargeFile_Deserialize[],
+	cost: Cost,
+	/**  How long the listing took. */
+	seconds: number | null,
+};
+
+/**  The whole report, as `cubby usage --json` prints it and the window shows it. */
+export type UsageReport_Serialize = {
+	/**  When the listing behind it ended, RFC 3339. */
+	generated_at: string,
+	/**  The tenant it covers; None for the whole bucket. */
+	scope: string | null,
+	objects: number,
+	bytes: number,
+	tenants: TenantUsage_Serialize[],
+	/**  The whole scope by month of LastModified, oldest first. */
+	months: Month[],
+	largest: LargeFile_Serialize[],
+	cost: Cost,
+	/**  How long the listing took. */
+	seconds: number | null,
 };
 
 export type Verdict = 

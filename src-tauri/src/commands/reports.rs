@@ -1,0 +1,149 @@
+//! Tenant names, the Usage view and the search box: adapters over `cubby_core::names`,
+//! `usage` and `seen`.
+
+use cubby_core::listing::Listing;
+use cubby_core::names::{self, TenantEntry};
+use cubby_core::seen::{self, Findings, Recorder};
+use cubby_core::tenant::{Prefix, TenantId};
+use cubby_core::usage::{self, Prices, UsageReport};
+use cubby_core::Error;
+use tauri::State;
+
+use crate::error::IpcResult;
+use crate::state::AppState;
+
+/// Every tenant with its name, those added before their first file included.
+#[tauri::command]
+#[specta::specta]
+pub async fn tenant_directory(state: State<'_, AppState>) -> IpcResult<Vec<TenantEntry>> {
+    let session = state.session().await?;
+    Ok(names::directory(&session.bucket).await?)
+}
+
+/// Adds a tenant before its first file, with a name when one is given.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_tenant(
+    state: State<'_, AppState>,
+    id: String,
+    name: Option<String>,
+) -> IpcResult<Vec<TenantEntry>> {
+    let tenant = TenantId::parse(&id)?;
+    let session = state.session().await?;
+    let name = name.filter(|n| !n.trim().is_empty());
+    names::add(&session.bucket, &tenant, name.as_deref(), chrono::Utc::now()).await?;
+    Ok(names::directory(&session.bucket).await?)
+}
+
+/// Names a tenant (an empty name clears it).
+#[tauri::command]
+#[specta::specta]
+pub async fn rename_tenant(
+    state: State<'_, AppState>,
+    id: String,
+    name: String,
+) -> IpcResult<Vec<TenantEntry>> {
+    let tenant = TenantId::parse(&id)?;
+    let session = state.session().await?;
+    let name = Some(name).filter(|n| !n.trim().is_empty());
+    names::rename(&session.bucket, &tenant, name.as_deref()).await?;
+    Ok(names::directory(&session.bucket).await?)
+}
+
+/// The last usage report made here for this bucket (and tenant), if any: shown at once, with
+/// its age, while a fresh one is made.
+#[tauri::command]
+#[specta::specta]
+pub async fn cached_usage(
+    state: State<'_, AppState>,
+    tenant: Option<String>,
+    download_gb: f64,
+) -> IpcResult<Option<UsageReport>> {
+    let tenant = tenant.as_deref().map(TenantId::parse).transpose()?;
+    let session = state.session().await?;
+    let prices = Prices::load(&state.dirs)?;
+    let scope = tenant.as_ref().map(|t| t.to_string());
+    Ok(
+        usage::cached(&state.dirs, &seen::bucket_id(&session.profile), scope.as_deref()).map(|mut r| {
+            r.cost = usage::cost(r.bytes, download_gb, &prices);
+            r
+        }),
+    )
+}
+
+/// Lists the bucket (or one tenant) and sums it up; the report is cached and the listing
+/// fills the search index.
+#[tauri::command]
+#[specta::specta]
+pub async fn usage_report(
+    state: State<'_, AppState>,
+    tenant: Option<String>,
+    download_gb: f64,
+) -> IpcResult<UsageReport> {
+    let tenant = tenant.as_deref().map(TenantId::parse).transpose()?;
+    let session = state.session().await?;
+    let prices = Prices::load(&state.dirs)?;
+    let bucket_id = seen::bucket_id(&session.profile);
+    let prefix = tenant.as_ref().map(|t| t.prefix()).unwrap_or_default();
+    let index = Recorder::start(&state.dirs, bucket_id.clone(), &prefix, true).ok();
+    let report = usage::summarize(
+        &session.bucket,
+        tenant.as_ref(),
+        download_gb.max(0.0),
+        &prices,
+        index,
+    )
+    .await?;
+    if let Err(e) = usage::remember(&state.dirs, &bucket_id, &report) {
+        tracing::warn!("the usage report was not cached: {e}");
+    }
+    Ok(report)
+}
+
+/// The price table the cost estimate uses.
+#[tauri::command]
+#[specta::specta]
+pub fn get_prices(state: State<'_, AppState>) -> IpcResult<Prices> {
+    Ok(Prices::load(&state.dirs)?)
+}
+
+/// Saves an edited price table.
+#[tauri::command]
+#[specta::specta]
+pub fn set_prices(state: State<'_, AppState>, prices: Prices) -> IpcResult<Prices> {
+    prices.save(&state.dirs)?;
+    Ok(prices)
+}
+
+/// Files whose name contains `text`, across tenants (or in one), from what listings have seen;
+/// `refresh` lists the bucket (or the tenant) whole first.
+#[tauri::command]
+#[specta::specta]
+pub async fn find_files(
+    state: State<'_, AppState>,
+    text: String,
+    tenant: Option<String>,
+    refresh: bool,
+) -> IpcResult<Findings> {
+    let tenant = tenant.as_deref().map(TenantId::parse).transpose()?;
+    let session = state.session().await?;
+    let bucket_id = seen::bucket_id(&session.profile);
+    if refresh {
+        let prefix = tenant.as_ref().map(|t| t.prefix()).unwrap_or_default();
+        let index = Recorder::start(&state.dirs, bucket_id.clone(), &prefix, true)?;
+        let mut listing = Listing::new(&session.bucket, &Prefix::parse(&prefix)?, true);
+        while let Some(page) = listing.next_page().await? {
+            index.page(&page.objects);
+        }
+        tokio::task::spawn_blocking(move || index.finish())
+            .await
+            .map_err(|e| Error::Storage(format!("the search index stopped: {e}")))??;
+    }
+    let dirs = state.dirs.clone();
+    let scope = tenant.map(|t| t.to_string());
+    Ok(
+        tokio::task::spawn_blocking(move || seen::find(&dirs, &bucket_id, &text, scope.as_deref(), 200))
+            .await
+            .map_err(|e| Error::Storage(format!("the search index stopped: {e}")))??,
+    )
+}
