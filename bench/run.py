@@ -541,6 +541,50 @@ class Bench:
         }, note="stdout goes to a file that is counted after each sample (same for every tool)",
             extra={"objects": count})
 
+    def usage_and_find(self, wid: str, count: int) -> None:
+        """`cubby usage` of the listed prefix against the peers' recursive listings of it, then
+        `cubby find` answered from the index that listing filled (a target, no peer)."""
+        def usage_check(sample: Sample) -> None:
+            report = json.loads(sample.stdout.read_text())
+            if report.get("objects") != count:
+                raise BenchError(f"usage of {wid}: {report.get('objects')} objects, expected {count}")
+            sample.stdout.unlink()
+
+        def list_check(sample: Sample) -> None:
+            n = line_count(sample.stdout)
+            if n != count:
+                raise BenchError(f"{wid}: listed {n} lines, expected {count} ({sample.stdout})")
+            sample.stdout.unlink()
+
+        def mk(cmd: list[str], env: str, check: Callable[[Sample], None]) -> Callable[[str], Run]:
+            return lambda tag: Run(cmd, self.env[env], check)
+
+        self.measure("usage_100k", f"usage of {count:,} objects vs a recursive listing", {
+            "cubby": mk(self.cubby("--json", "usage", wid), "cubby", usage_check),
+            "rclone": mk(self.rclone("lsf", "-R", f"bench:{BUCKET}/{wid}"), "rclone", list_check),
+            "s5cmd": mk(self.s5cmd("ls", f"s3://{BUCKET}/{wid}/*"), "s5cmd", list_check),
+            "aws": mk(self.aws("s3", "ls", "--recursive", f"s3://{BUCKET}/{wid}/"), "aws", list_check),
+        }, note="Cubby sums objects and bytes per tenant, category and month, the largest files and the "
+                "cost, and fills its search index, from one listing; the peers list. Target ≤ 1.1×",
+            extra={"objects": count})
+
+        wanted = f"obj-{count // 2:06d}"
+
+        def find_check(sample: Sample) -> None:
+            found = json.loads(sample.stdout.read_text())
+            keys = [r["key"] for r in found.get("results", [])]
+            if keys != [f"{wid}/{wanted}.txt"] or found.get("indexed", 0) < count:
+                raise BenchError(f"find {wanted}: {keys}, {found.get('indexed')} names indexed")
+            sample.stdout.unlink()
+
+        self.measure("find_100k", f"find a name among {count:,} already listed", {
+            "cubby": mk(self.cubby("--json", "find", wanted), "cubby", find_check),
+        }, note="the whole `cubby find` process, start to exit, answered from the local index the "
+                "usage row filled; no request to the server")
+        entry = self.results[-1]
+        entry["target"] = 0.1
+        entry["meets_target"] = entry["tools"]["cubby"]["median"] <= 0.1
+
     def small_files(self) -> tuple[Path, dict[str, str]]:
         src = self.base / "small-src"
         src.mkdir()
@@ -1030,7 +1074,7 @@ A partial run (`BENCH_ONLY`) rewrites these files with only the workloads it ran
 # ---------------------------------------------------------------------------------------------
 
 
-WORKLOADS = ["list_10k", "list_100k", "upload_500x100k", "download_500x100k", "upload_1x1g",
+WORKLOADS = ["list_10k", "list_100k", "usage_100k", "find_100k", "upload_500x100k", "download_500x100k", "upload_1x1g",
              "download_1x1g", "download_1x1g_own", "presign_100k", "reconcile_10k", "watch_latency", "desktop"]
 
 
@@ -1098,6 +1142,8 @@ def main() -> int:
             bench.listing("list_10k", 10_000)
         if "list_100k" in selected:
             bench.listing("list_100k", 100_000)
+            if "usage_100k" in selected or "find_100k" in selected:
+                bench.usage_and_find("list_100k", 100_000)
         if "upload_500x100k" in selected or "download_500x100k" in selected:
             src, sums = bench.small_files()
             if "upload_500x100k" in selected:
