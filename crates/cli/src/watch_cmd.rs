@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::Subcommand;
 use cubby_core::actions::watch::{self, NewFolder};
-use cubby_core::journal::{AfterUpload, Journal};
+use cubby_core::journal::{AfterUpload, Journal, TenantRule};
 use cubby_core::tenant::CategoryChoice;
 use cubby_core::watcher::{SyncEvent, SyncOptions, Watcher};
 use cubby_core::{Error, Result};
@@ -19,8 +19,17 @@ pub enum WatchCommand {
     /// Watch a folder: new files go to TENANT/{documents,images,uploads}/ by type.
     Add {
         dir: PathBuf,
-        #[command(flatten)]
-        tenant: crate::TenantArg,
+        /// The tenant every file goes to.
+        #[arg(long, required_unless_present = "tenant_per_subfolder", add = clap_complete::engine::ArgValueCompleter::new(crate::complete::tenants))]
+        tenant: Option<String>,
+        /// Start a tenant that has no files yet (otherwise refused, with the near matches).
+        #[arg(long, requires = "tenant")]
+        new_tenant: bool,
+        /// Client folders: each first-level subfolder is a tenant (DIR/acme/receipt.pdf goes to
+        /// acme/). Files directly in DIR, or in a subfolder that is not a tenant id, are reported
+        /// as problems and never uploaded.
+        #[arg(long, conflicts_with = "tenant")]
+        tenant_per_subfolder: bool,
         /// auto (by content), documents, images or uploads.
         #[arg(long, default_value = "auto", value_parser = ["auto", "documents", "images", "uploads"])]
         category: String,
@@ -51,19 +60,62 @@ pub enum WatchCommand {
     Status,
 }
 
+/// Says which subfolders of a folder of client folders will be tenants and which cannot be.
+fn note_client_folders(ctx: &Ctx, dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && n != "Uploaded")
+        .collect();
+    names.sort();
+    let (good, bad): (Vec<&String>, Vec<&String>) =
+        names.iter().partition(|n| cubby_core::TenantId::parse(n).is_ok());
+    if !good.is_empty() {
+        ctx.note(&format!(
+            "client folders: {}",
+            good.iter()
+                .map(|n| format!("{n}/"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for name in bad {
+        ctx.note(&format!(
+            "warning: the subfolder '{}' is not a tenant id (letters, digits, '-', '_', '.'): its files will wait as problems until it is renamed",
+            name.escape_default()
+        ));
+    }
+}
+
 pub async fn run(ctx: &Ctx, cmd: WatchCommand) -> Result<ExitCode> {
     let journal = watch::journal(ctx.host(), ctx.profile.as_deref())?;
     match cmd {
         WatchCommand::Add {
             dir,
             tenant,
+            new_tenant,
+            tenant_per_subfolder,
             category,
             after_upload,
             poll,
             ignore,
         } => {
-            // Every receipt dropped in goes to this tenant: a typo must not start a new one.
-            let tenant = tenant.checked(&ctx.session().await?.bucket).await?;
+            let tenant = match tenant {
+                // Every receipt dropped in goes to this tenant: a typo must not start a new one.
+                Some(tenant) if !tenant_per_subfolder => TenantRule::One(
+                    crate::TenantArg { tenant, new_tenant }
+                        .checked(&ctx.session().await?.bucket)
+                        .await?,
+                ),
+                _ => {
+                    note_client_folders(ctx, &dir);
+                    TenantRule::PerSubfolder
+                }
+            };
             let folder = NewFolder {
                 dir,
                 tenant,
@@ -75,10 +127,13 @@ pub async fn run(ctx: &Ctx, cmd: WatchCommand) -> Result<ExitCode> {
             let added = watch::add(&journal, folder)?;
             let profile = ctx.host().active_profile(ctx.profile.as_deref())?;
             ctx.emit(&added, || {
+                let to = match &added.tenant {
+                    TenantRule::One(tenant) => format!("{tenant}/"),
+                    TenantRule::PerSubfolder => "each subfolder's tenant".into(),
+                };
                 format!(
-                    "Watching {} → {}/ ({}, after upload: {after_upload}) on profile '{profile}'.",
+                    "Watching {} → {to} ({}, after upload: {after_upload}) on profile '{profile}'.",
                     added.path.display(),
-                    added.tenant,
                     added.category,
                 )
             });

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use cubby_core::actions::watch::{self, FolderSummary, NewFolder, SyncProblem};
-use cubby_core::journal::{AfterUpload, Journal, WatchedFolder};
+use cubby_core::journal::{AfterUpload, Journal, TenantRule, WatchedFolder};
 use cubby_core::resolve::Resolved;
 use cubby_core::tenant::{CategoryChoice, TenantId};
 use cubby_core::watcher::{EngineStatus, SyncEvent, SyncOptions, Watcher};
@@ -102,24 +102,35 @@ pub async fn watched_folders(state: State<'_, AppState>) -> IpcResult<Vec<Folder
 }
 
 /// Starts watching `path`: its files go to `tenant` (routed by `category`, "auto" by content),
-/// and `after_upload` runs once each is verified.
+/// or with no tenant, each first-level subfolder is a client's tenant; `after_upload` runs once
+/// each is verified.
 #[tauri::command]
 #[specta::specta]
 pub async fn add_watched_folder(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
     path: String,
-    tenant: String,
+    tenant: Option<String>,
     category: String,
     after_upload: AfterUpload,
 ) -> IpcResult<FolderSummary> {
-    let tenant = TenantId::parse(&tenant)?;
+    let tenant = match tenant {
+        Some(tenant) => TenantRule::One(TenantId::parse(&tenant)?),
+        None => TenantRule::PerSubfolder,
+    };
     let category: CategoryChoice = category.parse()?;
     // A folder typed into the page rather than picked: the user confirms it natively. So does
     // deleting what was uploaded, since nothing in the page can be trusted to have asked.
     let grants = app.state::<crate::grants::Grants>();
     if !grants.is_granted(&path) {
-        let message = format!("Cubby will upload every file that appears in {path} to the tenant {tenant}.");
+        let message = match &tenant {
+            TenantRule::One(tenant) => {
+                format!("Cubby will upload every file that appears in {path} to the tenant {tenant}.")
+            }
+            TenantRule::PerSubfolder => format!(
+                "Cubby will upload every file that appears in a subfolder of {path} to the tenant the subfolder is named after."
+            ),
+        };
         if !pickers::confirm(&app, "Watch this folder?", message, "Watch folder").await {
             return Err(Error::Cancelled.into());
         }
@@ -133,7 +144,9 @@ pub async fn add_watched_folder(
             return Err(Error::Cancelled.into());
         }
     }
-    pickers::confirm_tenant(&app, &state.session().await?.bucket, &tenant).await?;
+    if let TenantRule::One(tenant) = &tenant {
+        pickers::confirm_tenant(&app, &state.session().await?.bucket, tenant).await?;
+    }
     let folder = NewFolder {
         dir: grants.check(&path)?,
         tenant,

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::Hint;
-use crate::journal::{AfterUpload, FileRow, FileState, FolderStatus, Journal, WatchedFolder};
+use crate::journal::{AfterUpload, FileRow, FileState, FolderStatus, Journal, TenantRule, WatchedFolder};
 use crate::listing::NameFilter;
 use crate::session::Host;
-use crate::tenant::{CategoryChoice, TenantId};
+use crate::tenant::CategoryChoice;
 use crate::watcher::SyncOptions;
 use crate::{Error, Result};
 
@@ -20,7 +20,7 @@ pub fn journal(host: Host<'_>, explicit: Option<&str>) -> Result<Journal> {
 
 pub struct NewFolder {
     pub dir: PathBuf,
-    pub tenant: TenantId,
+    pub tenant: TenantRule,
     pub category: CategoryChoice,
     pub after_upload: AfterUpload,
     /// Poll every this many seconds instead of OS events (network shares).
@@ -105,7 +105,10 @@ pub struct FolderSummary {
     pub path: String,
     /// The folder's own name ("Receipts").
     pub name: String,
+    /// The tenant, or "one tenant per subfolder" for a folder of client folders.
     pub tenant: String,
+    /// Each first-level subfolder is a tenant.
+    pub per_subfolder: bool,
     /// "auto" or a category.
     pub category: String,
     pub after_upload: AfterUpload,
@@ -131,6 +134,7 @@ impl FolderSummary {
                 .unwrap_or_else(|| folder.path.display().to_string()),
             path: folder.path.display().to_string(),
             tenant: folder.tenant.to_string(),
+            per_subfolder: folder.tenant == TenantRule::PerSubfolder,
             category: folder.category.to_string(),
             after_upload: folder.after_upload,
             paused: folder.paused,
@@ -198,7 +202,7 @@ mod tests {
         std::fs::create_dir(&receipts).unwrap();
         let new = |ignore: Vec<String>| NewFolder {
             dir: receipts.join("..").join("Receipts"),
-            tenant: TenantId::parse("acme").unwrap(),
+            tenant: TenantRule::One(crate::TenantId::parse("acme").unwrap()),
             category: CategoryChoice::Auto,
             after_upload: AfterUpload::Keep,
             poll_secs: None,

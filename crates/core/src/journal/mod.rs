@@ -56,6 +56,73 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE folders (
         PRIMARY KEY (folder, hash, size)
     );"];
 
+/// Which tenant a watched folder's files go to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TenantRule {
+    /// Every file to this tenant.
+    One(TenantId),
+    /// Client folders: each first-level subfolder is a tenant (`DIR/acme/receipt.pdf` goes to
+    /// `acme/…`). A file directly in the folder, or in a subfolder whose name is not a tenant id,
+    /// is a problem with its reason, never an upload.
+    PerSubfolder,
+}
+
+/// How `TenantRule::PerSubfolder` is kept in the journal's tenant column: no tenant id can
+/// look like it.
+const PER_SUBFOLDER: &str = "*";
+
+impl TenantRule {
+    /// The tenant of the file at `relative` (a path inside the folder, `/`-separated), or why
+    /// it has none.
+    pub fn for_path(&self, relative: &str) -> std::result::Result<TenantId, String> {
+        match self {
+            TenantRule::One(tenant) => Ok(tenant.clone()),
+            TenantRule::PerSubfolder => match relative.split_once('/') {
+                None => Err(
+                    "not in a client's subfolder: each subfolder here is a tenant, so move the file into one"
+                        .into(),
+                ),
+                Some((first, _)) => TenantId::parse(first).map_err(|e| {
+                    format!("the subfolder '{first}' cannot be a tenant ({e}); rename the subfolder")
+                }),
+            },
+        }
+    }
+
+    fn stored(&self) -> &str {
+        match self {
+            TenantRule::One(tenant) => tenant.as_str(),
+            TenantRule::PerSubfolder => PER_SUBFOLDER,
+        }
+    }
+
+    fn from_stored(text: &str) -> Result<TenantRule> {
+        if text == PER_SUBFOLDER {
+            return Ok(TenantRule::PerSubfolder);
+        }
+        TenantId::parse(text).map(TenantRule::One)
+    }
+}
+
+impl std::fmt::Display for TenantRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TenantRule::One(tenant) => write!(f, "{tenant}"),
+            TenantRule::PerSubfolder => f.write_str("one tenant per subfolder"),
+        }
+    }
+}
+
+/// In JSON a tenant id, or null for a folder of client subfolders (see `per_subfolder`).
+impl Serialize for TenantRule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            TenantRule::One(tenant) => s.serialize_str(tenant.as_str()),
+            TenantRule::PerSubfolder => s.serialize_none(),
+        }
+    }
+}
+
 /// What happens to a local file once its upload is verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -97,7 +164,7 @@ impl AfterUpload {
 pub struct WatchedFolder {
     pub id: i64,
     pub path: PathBuf,
-    pub tenant: TenantId,
+    pub tenant: TenantRule,
     #[serde(serialize_with = "display")]
     pub category: CategoryChoice,
     pub after_upload: AfterUpload,
@@ -193,7 +260,7 @@ impl Journal {
     pub fn add_folder(
         &self,
         path: &Path,
-        tenant: &TenantId,
+        tenant: &TenantRule,
         category: CategoryChoice,
         after_upload: AfterUpload,
         poll_secs: Option<u32>,
@@ -206,7 +273,7 @@ impl Journal {
         self.conn
             .execute(
                 "INSERT INTO folders (path, tenant, category, after_upload, poll_secs, ignore) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![text, tenant.as_str(), category.to_string(), after_upload.as_str(), poll_secs, ignore_json],
+                params![text, tenant.stored(), category.to_string(), after_upload.as_str(), poll_secs, ignore_json],
             )
             .map_err(|e| match e {
                 rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
@@ -264,7 +331,7 @@ impl Journal {
             Ok(WatchedFolder {
                 id,
                 path: PathBuf::from(path),
-                tenant: TenantId::parse(&tenant)?,
+                tenant: TenantRule::from_stored(&tenant)?,
                 category: category.parse()?,
                 after_upload: after.parse()?,
                 poll_secs: poll,
@@ -607,7 +674,7 @@ impl Journal {
     pub(crate) fn watch_for_tests(&self, path: &Path) -> WatchedFolder {
         self.add_folder(
             path,
-            &TenantId::parse("acme").unwrap(),
+            &TenantRule::One(TenantId::parse("acme").unwrap()),
             CategoryChoice::Auto,
             AfterUpload::Keep,
             None,

@@ -114,6 +114,25 @@ impl Job {
 
     async fn attempt(&self, row: &FileRow) -> Result<()> {
         let local = self.spec.path.join(&row.path);
+        let tenant = match self.spec.tenant.for_path(&row.path) {
+            Ok(tenant) => tenant,
+            // No tenant to send it to: a problem with its reason, shown until the file moves
+            // into a client's subfolder (a new path) or the subfolder is renamed.
+            Err(reason) => {
+                let retry = self.now_ms() + 300_000;
+                if row.last_error.as_deref() != Some(reason.as_str()) {
+                    self.emit(&row.path, FileState::Failed, None, Some(reason.clone()));
+                }
+                let path = row.path.clone();
+                return self
+                    .record(move |j, id| j.mark_failed(id, &path, &reason, retry))
+                    .await;
+            }
+        };
+        let bucket = match &self.spec.tenant {
+            TenantRule::One(_) => self.bucket.clone(),
+            TenantRule::PerSubfolder => self.bucket.scoped_to(&tenant),
+        };
         // Opened once, never through a link; what is hashed and checked is this handle's file.
         let (file, meta) = match confine::open_within(&self.spec.path, Path::new(&row.path)) {
             Ok(opened) => opened,
@@ -177,7 +196,9 @@ impl Job {
             self.record(move |j, id| j.uploaded_content(id, &hash, size))
                 .await?
         };
-        if let Some(key) = existing {
+        // For client subfolders the same receipt may belong to two clients: only an upload to
+        // this file's tenant counts.
+        if let Some(key) = existing.filter(|k| k.starts_with(&tenant.prefix())) {
             self.mark_uploaded(&row.path, &hash, size, &key, &hash).await?;
             self.emit(
                 &row.path,
@@ -196,7 +217,7 @@ impl Job {
             // The key reserved for this very content before an interruption: reuse it.
             (Some(key), Some(h)) if *h == hash => crate::tenant::ObjectKey::parse(key)?,
             _ => scheme_key(
-                &self.spec.tenant,
+                &tenant,
                 self.spec.category.resolve(detected.category),
                 chrono::Utc::now(),
                 &name,
@@ -210,7 +231,7 @@ impl Job {
         self.emit(&row.path, FileState::Uploading, Some(key.to_string()), None);
 
         // Already there with this content (a crash after the PUT): nothing to send.
-        let (exists, present) = match self.bucket.head(key.as_str()).await {
+        let (exists, present) = match bucket.head(key.as_str()).await {
             // A multipart object's ETag is the MD5 of its part MD5s: compare with both.
             Ok(info) => (
                 true,
@@ -239,7 +260,7 @@ impl Job {
                 known_new: !exists,
             };
             match upload(
-                &self.bucket,
+                &bucket,
                 &plan,
                 &options,
                 Arc::new(NoSink),
@@ -251,7 +272,7 @@ impl Job {
                 Ok(done) if clean_etag(&done.etag) != expected_etag => {
                     // The bytes sent are not the file that was opened: the path was swapped
                     // (for a link, say) while uploading. Take the object back at once.
-                    let _ = self.bucket.delete(key.as_str()).await;
+                    let _ = bucket.delete(key.as_str()).await;
                     self.requeue(&row.path, "replaced while uploading: the upload was removed")
                         .await?;
                     return Ok(());

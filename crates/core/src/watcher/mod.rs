@@ -19,7 +19,9 @@ use crate::confine;
 use crate::detect::detect;
 use crate::error::AuthFailure;
 use crate::error::Hint;
-use crate::journal::{AfterUpload, FileRow, FileState, Journal, JournalWriter, Upload, WatchedFolder};
+use crate::journal::{
+    AfterUpload, FileRow, FileState, Journal, JournalWriter, TenantRule, Upload, WatchedFolder,
+};
 use crate::keys::scheme_key;
 use crate::listing::NameFilter;
 use crate::storage::Bucket;
@@ -315,7 +317,12 @@ impl Watcher {
                     .iter()
                     .filter_map(|p| NameFilter::parse(p).ok())
                     .collect(),
-                bucket: self.bucket.scoped_to(&spec.tenant),
+                // Defence in depth: a folder's writes cannot leave its tenant. A folder of client
+                // subfolders is scoped per file, to the tenant its subfolder names (`Job`).
+                bucket: match &spec.tenant {
+                    TenantRule::One(tenant) => self.bucket.scoped_to(tenant),
+                    TenantRule::PerSubfolder => self.bucket.clone(),
+                },
                 spec,
                 stopped: false,
             })

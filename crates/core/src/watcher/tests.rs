@@ -138,6 +138,73 @@ mod engine {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn client_subfolders_are_tenants_and_a_file_without_one_is_a_problem_not_an_upload() {
+        let rig = Rig::new();
+        let clients = rig.folder.parent().unwrap().join("Clients");
+        for sub in ["acme", "globex", "Bad Name"] {
+            std::fs::create_dir_all(clients.join(sub)).unwrap();
+        }
+        // The same receipt for two clients goes to both; a loose file and one in a folder that
+        // cannot be a tenant go nowhere.
+        std::fs::write(clients.join("acme/receipt.pdf"), PDF).unwrap();
+        std::fs::write(clients.join("globex/receipt.pdf"), PDF).unwrap();
+        std::fs::write(clients.join("loose.pdf"), b"%PDF-1.4 whose?").unwrap();
+        std::fs::write(clients.join("Bad Name/scan.pdf"), b"%PDF-1.4 bad").unwrap();
+        let journal = rig.journal();
+        let folder = journal
+            .add_folder(
+                &clients.canonicalize().unwrap(),
+                &TenantRule::PerSubfolder,
+                crate::CategoryChoice::Auto,
+                AfterUpload::Keep,
+                None,
+                &[],
+            )
+            .unwrap();
+        rig.run_once().await;
+        let all = |bucket: Bucket| async move {
+            let page = bucket.list_page("", None, None, None).await.unwrap();
+            page.objects.into_iter().map(|o| o.key).collect::<Vec<_>>()
+        };
+        let keys = all(rig.bucket.clone()).await;
+        assert_eq!(keys.len(), 2, "{keys:?}");
+        assert!(
+            keys[0].starts_with("acme/documents/") && keys[1].starts_with("globex/documents/"),
+            "{keys:?}"
+        );
+        let status = journal.status(folder.id, i64::MAX).unwrap();
+        let mut problems: Vec<(String, String)> = status
+            .problems
+            .iter()
+            .map(|p| (p.path.clone(), p.last_error.clone().unwrap_or_default()))
+            .collect();
+        problems.sort();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0].0, "Bad Name/scan.pdf");
+        assert!(
+            problems[0].1.contains("'Bad Name' cannot be a tenant"),
+            "{problems:?}"
+        );
+        assert_eq!(problems[1].0, "loose.pdf");
+        assert!(
+            problems[1].1.contains("not in a client's subfolder"),
+            "{problems:?}"
+        );
+        // Moved into a client's folder, the loose file goes up there, once.
+        std::fs::rename(clients.join("loose.pdf"), clients.join("acme/loose.pdf")).unwrap();
+        rig.run_once().await;
+        rig.run_once().await;
+        let keys = all(rig.bucket.clone()).await;
+        assert_eq!(keys.len(), 3, "{keys:?}");
+        assert_eq!(
+            keys.iter()
+                .filter(|k| k.ends_with("_loose.pdf") && k.starts_with("acme/"))
+                .count(),
+            1
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_file_waits_for_the_stability_window_then_goes_up() {
         let rig = Rig::new();
         std::fs::write(rig.folder.join("scan.pdf"), PDF).unwrap();

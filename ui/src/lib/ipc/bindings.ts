@@ -123,9 +123,10 @@ export const commands = {
 	watchedFolders: () => typedError<FolderSummary[], IpcError_Serialize>(__TAURI_INVOKE("watched_folders")),
 	/**
 	 *  Starts watching `path`: its files go to `tenant` (routed by `category`, "auto" by content),
-	 *  and `after_upload` runs once each is verified.
+	 *  or with no tenant, each first-level subfolder is a client's tenant; `after_upload` runs once
+	 *  each is verified.
 	 */
-	addWatchedFolder: (path: string, tenant: string, category: string, afterUpload: AfterUpload) => typedError<FolderSummary, IpcError_Serialize>(__TAURI_INVOKE("add_watched_folder", { path, tenant, category, afterUpload })),
+	addWatchedFolder: (path: string, tenant: string | null, category: string, afterUpload: AfterUpload) => typedError<FolderSummary, IpcError_Serialize>(__TAURI_INVOKE("add_watched_folder", { path, tenant, category, afterUpload })),
 	/**  Stops watching `path`; nothing local or in the bucket is deleted. */
 	removeWatchedFolder: (path: string) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("remove_watched_folder", { path })),
 	pauseWatchedFolder: (path: string, paused: boolean) => typedError<null, IpcError_Serialize>(__TAURI_INVOKE("pause_watched_folder", { path, paused })),
@@ -465,7 +466,10 @@ export type FolderSummary = {
 	path: string,
 	/**  The folder's own name ("Receipts"). */
 	name: string,
+	/**  The tenant, or "one tenant per subfolder" for a folder of client folders. */
 	tenant: string,
+	/**  Each first-level subfolder is a tenant. */
+	per_subfolder: boolean,
 	/**  "auto" or a category. */
 	category: string,
 	after_upload: AfterUpload,
