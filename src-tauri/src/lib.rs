@@ -33,6 +33,8 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         get_prices,
         set_prices,
         find_files,
+        migration_plan,
+        run_migration,
         tenant_folders,
         list_folder,
         stat,

@@ -61,6 +61,9 @@ enum Command {
     Usage(report_cmd::UsageArgs),
     /// Find files by name across all tenants, from what listings have seen.
     Find(report_cmd::FindArgs),
+    /// Copy every object of another bucket (S3 or S3-compatible) into this one, verified and
+    /// resumable: `cubby migrate --from old-s3 --to r2 --dry-run`.
+    Migrate(report_cmd::MigrateArgs),
     /// Show an object's size, ETag, Content-Type, modification time and metadata.
     Stat(browse_cmd::StatArgs),
     /// Upload files or folders to a tenant, routed to documents/, images/ or uploads/ by type.
@@ -289,6 +292,7 @@ fn main() -> ExitCode {
             Command::Stat(args) => browse_cmd::stat(&ctx, args).await,
             Command::Usage(args) => report_cmd::usage(&ctx, args).await,
             Command::Find(args) => report_cmd::find(&ctx, args).await,
+            Command::Migrate(args) => report_cmd::migrate(&ctx, args).await,
             Command::Put(args) => transfer_cmd::put(&ctx, args).await,
             Command::Get(args) => transfer_cmd::get(&ctx, args).await,
             Command::Rm(args) => transfer_cmd::rm(&ctx, args).await,

@@ -221,3 +221,150 @@ pub async fn find(ctx: &Ctx, args: FindArgs) -> Result<ExitCode> {
     });
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Args)]
+pub struct MigrateArgs {
+    /// The profile of the bucket to copy from (an S3 or S3-compatible one).
+    #[arg(long, add = ArgValueCompleter::new(crate::complete::profiles))]
+    from: String,
+    /// The profile of the bucket to copy into (R2).
+    #[arg(long, add = ArgValueCompleter::new(crate::complete::profiles))]
+    to: String,
+    /// Only keys under this prefix (`acme/`).
+    #[arg(long, default_value = "")]
+    prefix: String,
+    /// Show the plan (counts, bytes, estimated time) and copy nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Replace a different object already at a key in the destination (else it is reported).
+    #[arg(long)]
+    overwrite: bool,
+    /// Objects copied at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+}
+
+pub async fn migrate(ctx: &Ctx, args: MigrateArgs) -> Result<ExitCode> {
+    use cubby_core::migrate::{Migration, Options};
+    if !args.prefix.is_empty() {
+        Prefix::parse(&args.prefix)?;
+    }
+    let source = cubby_core::Session::open(ctx.host(), Some(&args.from)).await?;
+    let dest = cubby_core::Session::open(ctx.host(), Some(&args.to)).await?;
+    let (source_id, dest_id) = (seen::bucket_id(&source.profile), seen::bucket_id(&dest.profile));
+    if source_id == dest_id {
+        return Err(cubby_core::Error::invalid(format!(
+            "'{}' and '{}' name the same bucket: migrate between two different buckets",
+            args.from, args.to
+        )));
+    }
+    let migration = Migration {
+        source: source.bucket.clone(),
+        dest: dest.bucket.clone(),
+        source_id,
+        dest_id,
+        options: Options {
+            prefix: args.prefix.clone(),
+            overwrite: args.overwrite,
+            concurrency: usize::from(args.concurrency),
+        },
+    };
+    if args.dry_run {
+        let plan = migration.plan(&ctx.dirs).await?;
+        ctx.emit(&plan, || {
+            let mut lines = vec![
+                format!(
+                    "source: {} objects, {}",
+                    plan.source.objects,
+                    bytes(plan.source.bytes)
+                ),
+                format!(
+                    "to copy: {} objects, {}",
+                    plan.to_copy.objects,
+                    bytes(plan.to_copy.bytes)
+                ),
+                format!(
+                    "already there: {} objects, {}",
+                    plan.already_there.objects,
+                    bytes(plan.already_there.bytes)
+                ),
+            ];
+            if !plan.conflicts.is_empty() {
+                lines.push(format!(
+                    "different object already in the destination (left alone without --overwrite): {}",
+                    plan.conflicts.len()
+                ));
+            }
+            lines.push(format!(
+                "estimated time: {} (at {})",
+                duration(plan.estimated_seconds),
+                plan.estimate_basis
+            ));
+            lines.join("\n")
+        });
+        return Ok(ExitCode::SUCCESS);
+    }
+    let quiet = ctx.quiet || ctx.json;
+    let last = std::sync::Mutex::new(std::time::Instant::now());
+    let report = migration
+        .run(&ctx.dirs, move |p| {
+            let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+            if quiet || (last.elapsed().as_millis() < 500 && p.done.objects < p.total.objects) {
+                return;
+            }
+            *last = std::time::Instant::now();
+            eprintln!(
+                "copied {}/{} objects, {} of {}{}",
+                p.done.objects,
+                p.total.objects,
+                bytes(p.done.bytes),
+                bytes(p.total.bytes),
+                if p.failed > 0 {
+                    format!(", {} failed", p.failed)
+                } else {
+                    String::new()
+                }
+            );
+        })
+        .await?;
+    ctx.emit(&report, || {
+        let mut lines = vec![
+            format!(
+                "copied: {} objects, {} in {:.1} s",
+                report.copied.objects,
+                bytes(report.copied.bytes),
+                report.seconds
+            ),
+            format!(
+                "already there: {} objects, {}",
+                report.already_there.objects,
+                bytes(report.already_there.bytes)
+            ),
+        ];
+        if report.checked_bytes_only > 0 {
+            lines.push(format!(
+                "{} copied whose source ETag is not an MD5: checked as the bytes read on both sides",
+                report.checked_bytes_only
+            ));
+        }
+        lines.push(format!("failed: {}", report.failed.len()));
+        for f in &report.failed {
+            lines.push(format!("  {}: {}", f.key, f.reason));
+        }
+        lines.join("\n")
+    });
+    Ok(if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn duration(secs: f64) -> String {
+    let secs = secs.round() as u64;
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min {} s", secs / 60, secs % 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    }
+}

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod links;
 pub mod listing;
 pub mod local_path;
+pub mod migrate;
 pub mod names;
 pub mod objects;
 pub mod opener;

@@ -1,12 +1,16 @@
-//! Tenant names, the Usage view and the search box: adapters over `cubby_core::names`,
-//! `usage` and `seen`.
+//! Tenant names, the Usage view, the search box and the Migration window: adapters over
+//! `cubby_core::names`, `usage`, `seen` and `migrate`.
 
 use cubby_core::listing::Listing;
+use cubby_core::migrate::{
+    Migration, Options as MigrateOptions, Plan, Progress as MigrateProgress, Report as MigrateReport,
+};
 use cubby_core::names::{self, TenantEntry};
 use cubby_core::seen::{self, Findings, Recorder};
 use cubby_core::tenant::{Prefix, TenantId};
 use cubby_core::usage::{self, Prices, UsageReport};
-use cubby_core::Error;
+use cubby_core::{Error, Session};
+use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::error::IpcResult;
@@ -146,4 +150,78 @@ pub async fn find_files(
             .await
             .map_err(|e| Error::Storage(format!("the search index stopped: {e}")))??,
     )
+}
+
+/// The migration between two profiles' buckets.
+async fn migration(
+    state: &AppState,
+    from: &str,
+    to: &str,
+    prefix: String,
+    overwrite: bool,
+) -> cubby_core::Result<(Migration, Session, Session)> {
+    if !prefix.is_empty() {
+        Prefix::parse(&prefix)?;
+    }
+    let source = Session::open(state.host(), Some(from)).await?;
+    let dest = Session::open(state.host(), Some(to)).await?;
+    let (source_id, dest_id) = (seen::bucket_id(&source.profile), seen::bucket_id(&dest.profile));
+    if source_id == dest_id {
+        return Err(Error::invalid(format!(
+            "'{from}' and '{to}' name the same bucket: choose two different buckets"
+        )));
+    }
+    let migration = Migration {
+        source: source.bucket.clone(),
+        dest: dest.bucket.clone(),
+        source_id,
+        dest_id,
+        options: MigrateOptions {
+            prefix,
+            overwrite,
+            ..MigrateOptions::default()
+        },
+    };
+    // The sessions are returned so a sandbox either of them started keeps running meanwhile.
+    Ok((migration, source, dest))
+}
+
+/// What migrating `from`'s bucket into `to`'s would do: counts, bytes, estimated time.
+#[tauri::command]
+#[specta::specta]
+pub async fn migration_plan(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    prefix: String,
+    overwrite: bool,
+) -> IpcResult<Plan> {
+    let (migration, _source, _dest) = migration(&state, &from, &to, prefix, overwrite).await?;
+    Ok(migration.plan(&state.dirs).await?)
+}
+
+/// Copies `from`'s bucket into `to`'s, verified and resumable; progress goes to `on_progress`.
+#[tauri::command]
+#[specta::specta]
+pub async fn run_migration(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    prefix: String,
+    overwrite: bool,
+    on_progress: Channel<MigrateProgress>,
+) -> IpcResult<MigrateReport> {
+    let (migration, _source, _dest) = migration(&state, &from, &to, prefix, overwrite).await?;
+    let last = std::sync::Mutex::new(std::time::Instant::now() - std::time::Duration::from_secs(1));
+    let report = migration
+        .run(&state.dirs, move |p| {
+            // At most five a second, and always the last one.
+            let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+            if last.elapsed().as_millis() >= 200 || p.done.objects + p.failed >= p.total.objects {
+                *last = std::time::Instant::now();
+                let _ = on_progress.send(p);
+            }
+        })
+        .await?;
+    Ok(report)
 }

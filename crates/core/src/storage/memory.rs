@@ -347,6 +347,19 @@ impl ObjectStore for MemoryStore {
         )
     }
 
+    async fn put_body(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        headers: &ObjectHeaders,
+        content_md5: &str,
+    ) -> Result<Option<String>> {
+        self.check_md5(key, &body, content_md5)?;
+        let mut object = Self::single(body, headers.content_type.clone(), headers.metadata.clone());
+        object.presentation = headers.presentation.clone();
+        self.store(key, object, false)
+    }
+
     async fn create_multipart(&self, key: &str, headers: &ObjectHeaders) -> Result<String> {
         let mut state = self.state();
         state.next_upload += 1;
@@ -489,7 +502,11 @@ impl ObjectStore for MemoryStore {
                 end: to as usize,
             }),
             etag: Some(o.etag),
-            metadata: o.metadata.clone(),
+            headers: ObjectHeaders {
+                content_type: o.content_type.clone(),
+                metadata: o.metadata.clone(),
+                presentation: o.presentation.clone(),
+            },
             total: o.data.len() as u64,
         })
     }

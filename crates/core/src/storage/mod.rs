@@ -84,6 +84,14 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
         content_md5: &str,
         if_absent: bool,
     ) -> Result<Option<String>>;
+    /// Uploads a body held in memory in one PUT with its Content-MD5 and `headers`.
+    async fn put_body(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        headers: &ObjectHeaders,
+        content_md5: &str,
+    ) -> Result<Option<String>>;
     /// Starts a multipart upload of an object that will carry `headers`.
     async fn create_multipart(&self, key: &str, headers: &ObjectHeaders) -> Result<String>;
     async fn upload_part(
@@ -267,8 +275,9 @@ pub enum WriteGuard {
 pub struct Fetched {
     pub body: ByteStream,
     pub etag: Option<String>,
-    /// The object's user metadata (`x-amz-meta-*`, names without the prefix).
-    pub metadata: std::collections::BTreeMap<String, String>,
+    /// What the object carries besides its bytes: type, user metadata (`x-amz-meta-*`, names
+    /// without the prefix) and presentation headers.
+    pub headers: ObjectHeaders,
     /// The object's whole size (from Content-Range when a range was asked for).
     pub total: u64,
     /// The bytes in this body.

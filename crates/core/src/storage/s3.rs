@@ -409,6 +409,23 @@ impl ObjectStore for S3Store {
         Ok(out.e_tag)
     }
 
+    async fn put_body(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        headers: &ObjectHeaders,
+        content_md5: &str,
+    ) -> Result<Option<String>> {
+        let request = self.client.put_object().bucket(&self.name).key(key);
+        let out = with_headers!(request, headers)
+            .content_md5(content_md5)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| self.map_err("upload", Some(key), e))?;
+        Ok(out.e_tag)
+    }
+
     async fn create_multipart(&self, key: &str, headers: &ObjectHeaders) -> Result<String> {
         let request = self.client.create_multipart_upload().bucket(&self.name).key(key);
         let out = with_headers!(request, headers)
@@ -582,9 +599,19 @@ impl ObjectStore for S3Store {
             .and_then(|(_, total)| total.parse().ok())
             .unwrap_or(start + length);
         Ok(Fetched {
-            body: out.body,
             etag: out.e_tag,
-            metadata: out.metadata.unwrap_or_default().into_iter().collect(),
+            headers: ObjectHeaders {
+                content_type: out.content_type,
+                metadata: out.metadata.unwrap_or_default().into_iter().collect(),
+                presentation: Presentation {
+                    cache_control: out.cache_control,
+                    content_disposition: out.content_disposition,
+                    content_encoding: out.content_encoding,
+                    content_language: out.content_language,
+                    expires: out.expires_string,
+                },
+            },
+            body: out.body,
             total,
             length,
         })

@@ -154,6 +154,17 @@ impl ObjectStore for TenantScoped {
             .await
     }
 
+    async fn put_body(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        headers: &ObjectHeaders,
+        content_md5: &str,
+    ) -> Result<Option<String>> {
+        self.check(key)?;
+        self.inner.put_body(key, body, headers, content_md5).await
+    }
+
     async fn create_multipart(&self, key: &str, headers: &ObjectHeaders) -> Result<String> {
         self.check(key)?;
         self.inner.create_multipart(key, headers).await

@@ -251,7 +251,7 @@ async fn download_inner(
     let etag = first.etag.as_deref().map(clean_etag).unwrap_or_default();
     let size = first.total;
     let meter = start_meter(size);
-    let expect = match checksum::recorded(&first.metadata) {
+    let expect = match checksum::recorded(&first.headers.metadata) {
         Some(crc) => Expect::Crc(crc),
         None => Expect::Etag,
     };

@@ -117,6 +117,34 @@ impl ContentCheck {
     }
 }
 
+/// Checks bytes fed in order against an ETag, for every part size common tools use when the
+/// ETag is a multipart one (no request is made to learn the real one).
+pub struct EtagCheck(ContentCheck);
+
+impl EtagCheck {
+    pub fn new(etag: &str, size: u64) -> EtagCheck {
+        let etag = clean_etag(etag);
+        let shapes: Vec<Option<u64>> = match etag_kind(&etag) {
+            EtagKind::Md5 => vec![None],
+            EtagKind::Multipart(n) => part_size_candidates(size, n, None)
+                .into_iter()
+                .map(Some)
+                .collect(),
+            EtagKind::Opaque => Vec::new(),
+        };
+        EtagCheck(ContentCheck::new(&shapes))
+    }
+
+    pub fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    /// None when the ETag gives no way to check (opaque, or no common part size fits).
+    pub fn matches(self, etag: &str) -> Option<bool> {
+        self.0.matches(&clean_etag(etag))
+    }
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -19,9 +19,9 @@ mod multipart;
 mod upload;
 
 pub use crate::bounded::for_each_bounded;
-pub use checksum::{Crc64, CRC_META};
+pub use checksum::{encode as encode_crc, Crc64, CRC_META};
 pub use download::{download, target_for, DownloadOptions, Downloaded, STALE_CHECKSUM};
-pub use etag::{clean_etag, EtagHasher};
+pub use etag::{clean_etag, EtagCheck, EtagHasher};
 pub(crate) use etag::{file_md5, hex};
 pub use multipart::part_size_for;
 pub use upload::{plan_uploads, upload, UploadOptions, UploadPlan, Uploaded};
@@ -281,6 +281,6 @@ pub fn content_md5_of(body: &[u8]) -> String {
     b64(&md5::Md5::digest(body))
 }
 
-fn b64(digest: &[u8]) -> String {
+pub(crate) fn b64(digest: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(digest)
 }

@@ -56,6 +56,10 @@ export const commands = {
 	 *  `refresh` lists the bucket (or the tenant) whole first.
 	 */
 	findFiles: (text: string, tenant: string | null, refresh: boolean) => typedError<Findings_Serialize, IpcError_Serialize>(__TAURI_INVOKE("find_files", { text, tenant, refresh })),
+	/**  What migrating `from`'s bucket into `to`'s would do: counts, bytes, estimated time. */
+	migrationPlan: (from: string, to: string, prefix: string, overwrite: boolean) => typedError<Plan, IpcError_Serialize>(__TAURI_INVOKE("migration_plan", { from, to, prefix, overwrite })),
+	/**  Copies `from`'s bucket into `to`'s, verified and resumable; progress goes to `on_progress`. */
+	runMigration: (from: string, to: string, prefix: string, overwrite: boolean, onProgress: Channel<Progress>) => typedError<Report, IpcError_Serialize>(__TAURI_INVOKE("run_migration", { from, to, prefix, overwrite, onProgress })),
 	/**  A tenant's folders: documents, images and uploads always, then any others. */
 	tenantFolders: (tenant: string) => typedError<Folder_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("tenant_folders", { tenant })),
 	/**
@@ -370,6 +374,11 @@ export type EndpointChecks = {
 
 /**  The engine as a whole: running, held by the person (Pause sync), or stopped by an error. */
 export type EngineStatus = "watching" | "paused" | "stopped";
+
+export type Failed = {
+	key: string,
+	reason: string,
+};
 
 /**  One object as a file manager shows it. */
 export type FileEntry = FileEntry_Serialize | FileEntry_Deserialize;
@@ -767,6 +776,20 @@ export type ObjectInfo_Serialize = {
  */
 export type ObjectKey = string;
 
+/**  What a migration would do, before it does it (`--dry-run`). */
+export type Plan = {
+	/**  Everything under the prefix in the source. */
+	source: Tally,
+	to_copy: Tally,
+	/**  Recorded as copied by an earlier run, or the same object is in the destination. */
+	already_there: Tally,
+	/**  A different object is at the key in the destination: left alone unless overwriting. */
+	conflicts: string[],
+	estimated_seconds: number | null,
+	/**  What the estimate assumes. */
+	estimate_basis: string,
+};
+
 /**  One file of a planned upload as the window previews it: where it lands and why. */
 export type PlannedUpload = {
 	local: string,
@@ -851,6 +874,14 @@ export type ProfileSummary_Serialize = {
 	is_default: boolean,
 };
 
+/**  Progress as objects finish. */
+export type Progress = {
+	done: Tally,
+	total: Tally,
+	failed: number,
+	last_key: string,
+};
+
 /**  One file of a batch, announced before any of them starts. */
 export type QueuedItem = QueuedItem_Serialize | QueuedItem_Deserialize;
 
@@ -868,6 +899,17 @@ export type QueuedItem_Serialize = {
 	local: string,
 	/**  Known up front for uploads; downloads learn it when they start. */
 	size: number | null,
+};
+
+/**  The end of a run. */
+export type Report = {
+	plan: Plan,
+	copied: Tally,
+	/**  Of the copied, those whose source ETag could not vouch for the bytes read. */
+	checked_bytes_only: number,
+	already_there: Tally,
+	failed: Failed[],
+	seconds: number | null,
 };
 
 export type Revoked = {
@@ -983,6 +1025,11 @@ export type SyncProblem_Serialize = {
 	attempts: number,
 	key: string | null,
 	reason: string | null,
+};
+
+export type Tally = {
+	objects: number,
+	bytes: number,
 };
 
 /**  A tenant as people see it: its id, its name, and whether it holds files yet. */
