@@ -135,10 +135,12 @@ def ensure_tools() -> dict[str, Path | None]:
 def build(desktop: bool) -> dict[str, Path]:
     cubby = ROOT / "target" / "release" / "cubby"
     presign = ROOT / "target" / "release" / "examples" / "presign_rate"
+    migrate = ROOT / "target" / "release" / "examples" / "migrate_run"
     app = ROOT / "target" / "release" / "cubby-desktop"
     floor = ROOT / "target" / "release" / "examples" / "window_floor"
     cmds = [["cargo", "build", "--release", "--locked", "-p", "cubby-cli"],
-            ["cargo", "build", "--release", "--locked", "--example", "presign_rate", "-p", "cubby-core"]]
+            ["cargo", "build", "--release", "--locked", "--example", "presign_rate", "-p", "cubby-core"],
+            ["cargo", "build", "--release", "--locked", "--example", "migrate_run", "-p", "cubby-core"]]
     if desktop:
         cmds.append(["cargo", "build", "--release", "--locked", "-p", "cubby-desktop"])
         cmds.append(["cargo", "build", "--release", "--locked", "--example", "window_floor", "-p", "cubby-desktop"])
@@ -149,10 +151,10 @@ def build(desktop: bool) -> dict[str, Path]:
             if subprocess.run(cmd, cwd=ROOT).returncode != 0:
                 raise BenchError("the release build failed: " + " ".join(cmd))
             log(f"built in {time.monotonic() - started:.0f} s")
-    for p in (cubby, presign, *([app, floor] if desktop else [])):
+    for p in (cubby, presign, migrate, *([app, floor] if desktop else [])):
         if not p.is_file():
             raise BenchError(f"{p} is missing: run without BENCH_SKIP_BUILD=1")
-    return {"cubby": cubby, "presign": presign, "desktop": app, "floor": floor}
+    return {"cubby": cubby, "presign": presign, "migrate": migrate, "desktop": app, "floor": floor}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,8 +192,8 @@ def die_with_parent() -> None:
 
 
 class SeaweedFS:
-    def __init__(self, weed: Path, base: Path):
-        self.dir = base / "seaweedfs"
+    def __init__(self, weed: Path, base: Path, name: str = "seaweedfs"):
+        self.dir = base / name
         (self.dir / "tmp").mkdir(parents=True)
         config = {"identities": [{
             "name": "admin",
@@ -584,6 +586,80 @@ class Bench:
         entry = self.results[-1]
         entry["target"] = 0.1
         entry["meets_target"] = entry["tools"]["cubby"]["median"] <= 0.1
+
+    def migrate(self, count: int) -> None:
+        """COUNT objects from this SeaweedFS into a second one under the same keys: Cubby's
+        migration engine (verifying every object) against `rclone copy` with its defaults."""
+        import boto3
+        from botocore.config import Config
+
+        wid, prefix = "migrate_10k", "migrate/"
+        local = self.base / "seed-migrate"
+        local.mkdir()
+        rng = random.Random(13)
+        total = 0
+        for i in range(count):
+            body = b"%PDF-1.4 " + rng.randbytes(4 * KIB)
+            total += len(body)
+            (local / f"doc-{i:05d}.pdf").write_bytes(body)
+        self.seed_dir(wid, local, prefix, count)
+        rm_tree(local)
+        dest = SeaweedFS(self.tools["weed"], self.base, name="seaweedfs-dest")
+        dest.start()
+        try:
+            s3 = boto3.client(
+                "s3", endpoint_url=dest.endpoint, aws_access_key_id=ACCESS_KEY,
+                aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
+                config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
+                              max_pool_connections=64, retries={"max_attempts": 5}))
+
+            def dest_objects() -> list[dict]:
+                out = []
+                for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
+                    out.extend(page.get("Contents", []))
+                return out
+
+            def check(sample: Sample) -> None:
+                objs = dest_objects()
+                got = sum(o["Size"] for o in objs)
+                if len(objs) != count or got != total:
+                    raise BenchError(f"migrate: {len(objs)} objects, {got} bytes in the destination; "
+                                     f"expected {count}, {total}")
+
+            def clean(data: Path | None) -> Callable[[], None]:
+                def run() -> None:
+                    keys = [{"Key": o["Key"]} for o in dest_objects()]
+                    for i in range(0, len(keys), 1000):
+                        s3.delete_objects(Bucket=BUCKET, Delete={"Objects": keys[i:i + 1000], "Quiet": True})
+                    if data is not None:
+                        rm_tree(data)
+                return run
+
+            def cubby(tag: str) -> Run:
+                data = self.base / "migrate-data" / tag
+                env = dict(self.env["cubby"], SOURCE_ENDPOINT=self.server.endpoint, DEST_ENDPOINT=dest.endpoint,
+                           MIGRATE_PREFIX=prefix, CUBBY_DATA_DIR=str(data))
+                return Run([str(self.bins["migrate"])], env, check, clean(data))
+
+            def rclone(tag: str) -> Run:
+                env = dict(self.env["rclone"])
+                for k, v in list(env.items()):
+                    if k.startswith("RCLONE_CONFIG_BENCH_"):
+                        env[k.replace("RCLONE_CONFIG_BENCH_", "RCLONE_CONFIG_DEST_")] = v
+                env["RCLONE_CONFIG_DEST_ENDPOINT"] = dest.endpoint
+                cmd = self.rclone("copy", f"bench:{BUCKET}/{prefix}", f"dest:{BUCKET}/{prefix}")
+                return Run(cmd, env, check, clean(None))
+
+            self.measure(wid, f"migrate {count:,} objects between two servers", {
+                "cubby": cubby,
+                "rclone": rclone,
+            }, note=f"{count:,} objects of 4 KiB from one SeaweedFS to another, same keys; Cubby's migration "
+                    "engine (`cubby migrate`'s, run by examples/migrate_run with the two endpoints given "
+                    "directly) verifies each object and keeps a journal; rclone copy runs with its defaults; "
+                    "the destination is emptied after each sample. Target ≤ 1.0×",
+                extra={"objects": count})
+        finally:
+            dest.stop()
 
     def small_files(self) -> tuple[Path, dict[str, str]]:
         src = self.base / "small-src"
@@ -1075,7 +1151,7 @@ A partial run (`BENCH_ONLY`) rewrites these files with only the workloads it ran
 
 
 WORKLOADS = ["list_10k", "list_100k", "usage_100k", "find_100k", "upload_500x100k", "download_500x100k", "upload_1x1g",
-             "download_1x1g", "download_1x1g_own", "presign_100k", "reconcile_10k", "watch_latency", "desktop"]
+             "download_1x1g", "download_1x1g_own", "migrate_10k", "presign_100k", "reconcile_10k", "watch_latency", "desktop"]
 
 
 def report_only() -> int:
@@ -1151,6 +1227,8 @@ def main() -> int:
             if "download_500x100k" in selected:
                 bench.download_small(src, sums)
             rm_tree(src)
+        if "migrate_10k" in selected:
+            bench.migrate(10_000)
         if any(w in selected for w in big_rows):
             path, md5 = bench.big_file(big)
             if "download_1x1g" in selected:
