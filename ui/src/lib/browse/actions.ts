@@ -22,6 +22,8 @@ export type MenuItem<Id extends string = string> = {
   danger?: boolean;
   /** Draw a line above this item. */
   separated?: boolean;
+  /** The item's data-testid when "menu-<id>" would be ambiguous (the same id in two menus). */
+  testid?: string;
 };
 
 /**

@@ -186,6 +186,12 @@ describe('location', () => {
     expect(categoryOf('acme/images/x/')).toBe('images');
     expect(categoryOf('acme/other/')).toBeNull();
   });
+
+  it('names the tenant’s crumb by its name, and only that crumb', () => {
+    const named = (tenant: string) => (tenant === 'acme' ? 'Acme Corporation' : tenant);
+    expect(crumbs('acme/acme/', 'bucket', named).map((c) => c.label)).toEqual(['bucket', 'Acme Corporation', 'acme']);
+    expect(crumbs('acme/', 'bucket', named)[1]).toEqual({ label: 'Acme Corporation', prefix: 'acme/' });
+  });
 });
 
 describe('expiry', () => {

@@ -5,7 +5,7 @@
 // The download clash question is asked by a batch that waits for the answer, so it is settled
 // however it goes away: answered, cancelled, or replaced by another dialog (as cancelled).
 
-import type { FileEntry, ProfileSummary } from '../ipc';
+import type { FileEntry, ProfileSummary, TenantEntry } from '../ipc';
 import type { ClashChoice, ClashQuestion } from './clashes';
 
 export type Dialog =
@@ -18,6 +18,9 @@ export type Dialog =
   | { kind: 'delete'; files: FileEntry[] }
   | { kind: 'upload-url'; tenant: string }
   | { kind: 'add-folder' }
+  | { kind: 'tenant-menu'; tenant: string; x: number; y: number }
+  | { kind: 'rename-tenant'; tenant: TenantEntry }
+  | { kind: 'add-tenant' }
   | { kind: 'remove-profile'; profile: ProfileSummary }
   | { kind: 'check-connection'; profile: ProfileSummary }
   | { kind: 'clash'; question: ClashQuestion };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claims, filterKey, isMove, isTextEntry, moveBy, PAGE_ROWS, tableKey, windowKey, type KeyPress } from './keymap';
+import { claims, filterKey, isMove, isTextEntry, moveBy, PAGE_ROWS, searchKey, tableKey, windowKey, type KeyPress } from './keymap';
 
 const press = (key: string, mods: Partial<Omit<KeyPress, 'key'>> = {}): KeyPress => ({
   key,
@@ -101,11 +101,32 @@ describe('filterKey', () => {
   });
 });
 
+describe('searchKey', () => {
+  it('moves through the results and opens the one chosen', () => {
+    expect(searchKey(press('ArrowDown'), { text: 'inv', results: 3 })).toBe('next');
+    expect(searchKey(press('ArrowUp'), { text: 'inv', results: 3 })).toBe('previous');
+    expect(searchKey(press('Enter'), { text: 'inv', results: 3 })).toBe('choose');
+  });
+
+  it('leaves the keys alone with nothing to move through', () => {
+    expect(searchKey(press('ArrowDown'), { text: 'inv', results: 0 })).toBeNull();
+    expect(searchKey(press('Enter'), { text: 'inv', results: 0 })).toBeNull();
+    expect(searchKey(press('x'), { text: 'inv', results: 3 })).toBeNull();
+  });
+
+  it('empties the box on Esc, and leaves it on a second Esc', () => {
+    expect(searchKey(press('Escape'), { text: 'inv', results: 3 })).toBe('clear');
+    expect(searchKey(press('Escape'), { text: '', results: 0 })).toBe('leave');
+  });
+});
+
 describe('windowKey', () => {
   const free = { dialogOpen: false };
 
-  it('maps Ctrl+F, Ctrl+U and Ctrl+Shift+L', () => {
+  it('maps Ctrl+F, Ctrl+Shift+F, Ctrl+U and Ctrl+Shift+L', () => {
     expect(windowKey(press('f', { ctrlKey: true }), free)).toBe('filter');
+    expect(windowKey(press('f', { metaKey: true }), free)).toBe('filter');
+    expect(windowKey(press('F', { ctrlKey: true, shiftKey: true }), free)).toBe('search');
     expect(windowKey(press('u', { metaKey: true }), free)).toBe('upload');
     expect(windowKey(press('L', { ctrlKey: true, shiftKey: true }), free)).toBe('share');
   });
@@ -118,7 +139,7 @@ describe('windowKey', () => {
   it('needs Ctrl, leaves Alt combinations and the wrong Shift state alone', () => {
     expect(windowKey(press('f'), free)).toBeNull();
     expect(windowKey(press('f', { ctrlKey: true, altKey: true }), free)).toBeNull();
-    expect(windowKey(press('F', { ctrlKey: true, shiftKey: true }), free)).toBeNull();
+    expect(windowKey(press('U', { ctrlKey: true, shiftKey: true }), free)).toBeNull();
     expect(windowKey(press('l', { ctrlKey: true }), free)).toBeNull();
   });
 

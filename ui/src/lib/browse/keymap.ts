@@ -25,7 +25,9 @@ export type TableAction =
 
 export type FilterAction = 'clear-filter' | 'enter-table';
 
-export type WindowAction = 'filter' | 'upload' | 'share' | 'select-all';
+export type SearchAction = 'next' | 'previous' | 'choose' | 'clear' | 'leave';
+
+export type WindowAction = 'search' | 'filter' | 'upload' | 'share' | 'select-all';
 
 /** The parts of an element the window reads to tell whether a key is typing; tests pass plain objects. */
 export type FocusTarget = { tagName: string; type?: string; isContentEditable?: boolean; readOnly?: boolean };
@@ -128,8 +130,28 @@ export function filterKey(press: KeyPress, context: { filter: string }): FilterA
 }
 
 /**
- * The window-wide shortcuts (Ctrl+F, Ctrl+U, Ctrl+Shift+L, Ctrl+A). None fires while a dialog or a
- * menu is open, since the dialog owns the keyboard then, nor with Alt, which belongs to the desktop.
+ * A key pressed in the search box: the arrows move through the results and Enter opens the one
+ * they are on; Esc empties the box, and Esc in an empty box leaves it for the files.
+ */
+export function searchKey(press: KeyPress, context: { text: string; results: number }): SearchAction | null {
+  switch (press.key) {
+    case 'ArrowDown':
+      return context.results > 0 ? 'next' : null;
+    case 'ArrowUp':
+      return context.results > 0 ? 'previous' : null;
+    case 'Enter':
+      return context.results > 0 ? 'choose' : null;
+    case 'Escape':
+      return context.text !== '' ? 'clear' : 'leave';
+  }
+  return null;
+}
+
+/**
+ * The window-wide shortcuts (Ctrl+F, Ctrl+Shift+F, Ctrl+U, Ctrl+Shift+L, Ctrl+A). Ctrl+F filters the
+ * folder shown and Ctrl+Shift+F searches every tenant, as in VS Code (find in the file, find in
+ * all files). None fires while a
+ * dialog or a menu is open, since the dialog owns the keyboard then, nor with Alt, which belongs to the desktop.
  * Ctrl+A selects the files wherever the focus is in the files view (the sidebar, the toolbar), as
  * the webview would otherwise select the page's text; in a text box it keeps selecting the text.
  */
@@ -137,7 +159,7 @@ export function windowKey(press: KeyPress, context: { dialogOpen: boolean; inTex
   if (context.dialogOpen || press.altKey || !ctrlOf(press)) return null;
   const key = press.key.toLowerCase();
   if (!press.shiftKey && key === 'a') return context.files && !context.inText ? 'select-all' : null;
-  if (!press.shiftKey && key === 'f') return 'filter';
+  if (key === 'f') return press.shiftKey ? 'search' : 'filter';
   if (!press.shiftKey && key === 'u') return 'upload';
   if (press.shiftKey && key === 'l') return 'share';
   return null;

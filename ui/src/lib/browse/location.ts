@@ -1,16 +1,22 @@
 // Where the browser is: a prefix ("" is the bucket, "acme/" a tenant, "acme/documents/" a
-// folder), its breadcrumb, its parent and its tenant.
+// folder), its breadcrumb, its parent and its tenant; and which view the window shows.
+
+/** The window's views: the files, the share links, a watched folder, the usage report. */
+export type View = 'files' | 'links' | 'sync' | 'usage';
 
 export type Crumb = { label: string; prefix: string };
 
-/** "acme/documents/" → [bucket, acme, documents]. */
-export function crumbs(prefix: string, bucket: string): Crumb[] {
+/**
+ * "acme/documents/" → [bucket, acme, documents]; the tenant's crumb reads as `tenantLabel` says
+ * (its name, when it has one: "Acme Corporation").
+ */
+export function crumbs(prefix: string, bucket: string, tenantLabel: (tenant: string) => string = (tenant) => tenant): Crumb[] {
   const parts = prefix.split('/').filter((p) => p !== '');
   const out: Crumb[] = [{ label: bucket, prefix: '' }];
   let at = '';
-  for (const part of parts) {
+  for (const [i, part] of parts.entries()) {
     at += `${part}/`;
-    out.push({ label: part, prefix: at });
+    out.push({ label: i === 0 ? tenantLabel(part) : part, prefix: at });
   }
   return out;
 }

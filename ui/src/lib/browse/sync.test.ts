@@ -25,6 +25,7 @@ const folder = (over: Partial<WatchedFolderRow> = {}): WatchedFolderRow => ({
   path: '/home/a/Receipts',
   name: 'Receipts',
   tenant: 'acme',
+  per_subfolder: false,
   category: 'auto',
   after_upload: 'keep',
   paused: false,

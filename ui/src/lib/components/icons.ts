@@ -44,3 +44,5 @@ export { default as IconPause } from '@lucide/svelte/icons/pause';
 export { default as IconPlay } from '@lucide/svelte/icons/play';
 export { default as IconChevronLeft } from '@lucide/svelte/icons/chevron-left';
 export { default as IconCloudOff } from '@lucide/svelte/icons/cloud-off';
+export { default as IconChartColumn } from '@lucide/svelte/icons/chart-column';
+export { default as IconListFilter } from '@lucide/svelte/icons/list-filter';

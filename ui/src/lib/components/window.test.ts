@@ -40,15 +40,17 @@ const html = (rendered: { body: string }) => rendered.body.replace(/<!--.*?-->/g
 describe('Main', () => {
   const body = html(render(Main, { props: { active: sandbox } }));
 
-  it.each(['main-layout', 'breadcrumb', 'filter', 'sidebar', 'download', 'share', 'delete', 'properties-button', 'more-actions', 'upload-url', 'status-bar'])(
+  it.each(['main-layout', 'breadcrumb', 'filter', 'search-input', 'open-usage', 'sidebar', 'download', 'share', 'delete', 'properties-button', 'more-actions', 'upload-url', 'status-bar'])(
     'renders [data-testid=%s]',
     (testid) => {
       expect(body).toContain(`data-testid="${testid}"`);
     },
   );
 
-  it('has the Upload button and the filter box with their shortcuts', () => {
+  // Ctrl+F filters the folder; Ctrl+Shift+F searches every tenant (as in VS Code).
+  it('has the Upload button, the search box and the filter box with their shortcuts', () => {
     expect(body).toMatch(/<button[^>]*id="upload"[^>]*aria-keyshortcuts="Control\+U"/);
+    expect(body).toMatch(/<input[^>]*id="search"[^>]*aria-keyshortcuts="Control\+Shift\+F"[^>]*data-testid="search-input"/);
     expect(body).toMatch(/<input[^>]*id="filter"[^>]*aria-keyshortcuts="Control\+F"/);
     expect(body).toContain('Open a tenant to upload into it');
   });

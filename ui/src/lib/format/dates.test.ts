@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAbsolute, formatExpiry, formatRelative } from './dates';
+import { formatAbsolute, formatAge, formatExpiry, formatRelative } from './dates';
 
 // Built with local-time constructors, so the tests mean the same in every time zone.
 const now = new Date(2025, 0, 28, 15, 0, 0);
@@ -80,5 +80,29 @@ describe('formatExpiry', () => {
   it('accepts ISO strings and shows a dash for an unreadable date', () => {
     expect(formatExpiry(at(6 * h).toISOString(), now)).toBe('expires in 6 h');
     expect(formatExpiry('soon', now)).toBe('—');
+  });
+});
+
+describe('formatAge', () => {
+  const ago = (ms: number) => new Date(now.getTime() - ms);
+  const [s, min, h, day] = [1000, 60_000, 3_600_000, 86_400_000];
+
+  it('reads "just now" under a minute, and for a clock a little ahead', () => {
+    expect(formatAge(ago(59 * s), now)).toBe('just now');
+    expect(formatAge(ago(-5 * s), now)).toBe('just now');
+  });
+
+  it('counts minutes, hours and days, rounded down so a report never looks fresher', () => {
+    expect(formatAge(ago(5 * min + 59 * s), now)).toBe('5 min ago');
+    expect(formatAge(ago(59 * min), now)).toBe('59 min ago');
+    expect(formatAge(ago(3 * h + 40 * min), now)).toBe('3 h ago');
+    expect(formatAge(ago(day + h), now)).toBe('1 day ago');
+    expect(formatAge(ago(29 * day), now)).toBe('29 days ago');
+  });
+
+  it('gives the date from 30 days on, and a dash for an unreadable one', () => {
+    expect(formatAge(new Date(2024, 11, 1, 9, 0), now)).toBe('1 Dec 2024');
+    expect(formatAge('2025-01-28T14:55:00Z', new Date('2025-01-28T15:00:00Z'))).toBe('5 min ago');
+    expect(formatAge('yesterday', now)).toBe('—');
   });
 });

@@ -66,3 +66,20 @@ export function formatExpiry(value: Date | string | number, now: Date): string {
   if (-left < MINUTE) return 'expired just now';
   return `expired ${distance(-left)} ago`;
 }
+
+/**
+ * How old something is, for "as of …" lines: "just now", "5 min ago", "3 h ago", "2 days ago",
+ * then the date ("27 Jan 2025") from 30 days on. Rounded down, so a report never seems fresher
+ * than it is; a time ahead of `now` (another machine's clock) reads "just now".
+ */
+export function formatAge(value: Date | string | number, now: Date): string {
+  const date = toDate(value);
+  if (Number.isNaN(date.getTime())) return '—';
+  const age = now.getTime() - date.getTime();
+  if (age < MINUTE) return 'just now';
+  if (age < HOUR) return `${Math.floor(age / MINUTE)} min ago`;
+  if (age < DAY) return `${Math.floor(age / HOUR)} h ago`;
+  const days = Math.floor(age / DAY);
+  if (days < 30) return days === 1 ? '1 day ago' : `${days} days ago`;
+  return day(date);
+}

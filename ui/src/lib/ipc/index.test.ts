@@ -2,7 +2,11 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const mocks = vi.hoisted(() => ({
   appStatus: vi.fn(),
+  cachedUsage: vi.fn(),
   checkProfile: vi.fn(),
+  findFiles: vi.fn(),
+  renameTenant: vi.fn(),
+  tenantDirectory: vi.fn(),
   connect: vi.fn(),
   downloadClashes: vi.fn(),
   removeProfile: vi.fn(),
@@ -16,7 +20,11 @@ const mocks = vi.hoisted(() => ({
 vi.mock('./bindings', () => ({
   commands: {
     appStatus: mocks.appStatus,
+    cachedUsage: mocks.cachedUsage,
     checkProfile: mocks.checkProfile,
+    findFiles: mocks.findFiles,
+    renameTenant: mocks.renameTenant,
+    tenantDirectory: mocks.tenantDirectory,
     connect: mocks.connect,
     downloadClashes: mocks.downloadClashes,
     removeProfile: mocks.removeProfile,
@@ -28,7 +36,23 @@ vi.mock('./bindings', () => ({
   },
 }));
 
-import { IpcFailure, appStatus, checkProfile, connect, downloadClashes, errorMessage, moveObjects, pickEnvFile, removeProfile, shareLink, uploadUrl } from './index';
+import {
+  IpcFailure,
+  appStatus,
+  cachedUsage,
+  checkProfile,
+  connect,
+  downloadClashes,
+  errorMessage,
+  findFiles,
+  moveObjects,
+  pickEnvFile,
+  removeProfile,
+  renameTenant,
+  shareLink,
+  tenantDirectory,
+  uploadUrl,
+} from './index';
 import type { ConnectForm } from './index';
 
 const form: ConnectForm = {
@@ -190,5 +214,33 @@ describe('pickEnvFile', () => {
   it('returns null when the dialog is cancelled', async () => {
     mocks.pickEnvFile.mockResolvedValue({ status: 'ok', data: null });
     await expect(pickEnvFile()).resolves.toBeNull();
+  });
+});
+
+describe('tenants, usage and search', () => {
+  it('the directory comes back as the core lists it, names included', async () => {
+    const list = [{ id: 'acme', name: 'Acme Corporation', has_files: true }];
+    mocks.tenantDirectory.mockResolvedValue({ status: 'ok', data: list });
+    await expect(tenantDirectory()).resolves.toEqual(list);
+  });
+
+  it('a rename sends the id and the name, and surfaces a refusal', async () => {
+    mocks.renameTenant.mockResolvedValue({ status: 'error', error: { code: 'invalid', message: 'no tenant “acme”' } });
+    const thrown = await renameTenant('acme', '').catch((e: unknown) => e);
+    expect(mocks.renameTenant).toHaveBeenCalledWith('acme', '');
+    expect((thrown as IpcFailure).message).toBe('no tenant “acme”');
+  });
+
+  it('the cached report is null when none was made, for the whole bucket', async () => {
+    mocks.cachedUsage.mockResolvedValue({ status: 'ok', data: null });
+    await expect(cachedUsage(null, 250)).resolves.toBeNull();
+    expect(mocks.cachedUsage).toHaveBeenCalledWith(null, 250);
+  });
+
+  it('a search passes the text, the scope and whether to list the bucket first', async () => {
+    const findings = { results: [], truncated: false, indexed: 0, complete_at: null };
+    mocks.findFiles.mockResolvedValue({ status: 'ok', data: findings });
+    await expect(findFiles('inv', null, true)).resolves.toEqual(findings);
+    expect(mocks.findFiles).toHaveBeenCalledWith('inv', null, true);
   });
 });

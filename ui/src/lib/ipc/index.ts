@@ -33,6 +33,16 @@ import type {
   UploadUrl_Serialize,
   AppStatus_Serialize,
   Check_Serialize,
+  Cost,
+  Count,
+  Findings_Serialize,
+  Found_Serialize,
+  LargeFile_Serialize,
+  Month,
+  Prices,
+  TenantEntry_Serialize,
+  TenantUsage_Serialize,
+  UsageReport_Serialize,
   ConnectForm_Deserialize,
   ConnectionReport_Serialize,
   ConnectionStep_Serialize,
@@ -64,7 +74,13 @@ export type DeleteOutcome = DeleteReport;
 export type MoveOutcome = MoveReport;
 export type RevokeOutcome = Revoked;
 export type WatchedFolderRow = FolderSummary;
-export type { AfterUpload, BatchSummary, Clash, KeyFailure, PlannedUpload, ShareAs };
+export type TenantEntry = TenantEntry_Serialize;
+export type UsageReport = UsageReport_Serialize;
+export type TenantUsage = TenantUsage_Serialize;
+export type LargeFile = LargeFile_Serialize;
+export type Findings = Findings_Serialize;
+export type Found = Found_Serialize;
+export type { AfterUpload, BatchSummary, Clash, Cost, Count, KeyFailure, Month, PlannedUpload, Prices, ShareAs };
 export type { Category, CheckId, EndpointChecks, Hint, IpcError, ProfileKind, StepId, StepStatus, Verdict } from './bindings';
 export type { Direction as TransferDirection } from './bindings';
 
@@ -198,6 +214,24 @@ export async function listTenants(): Promise<string[]> {
   return unwrap(await commands.listTenants());
 }
 
+/**
+ * Every tenant with the name people know it by, those added before their first file included,
+ * in the order the core sorts them. What the window shows; `listTenants` is the bare folders.
+ */
+export async function tenantDirectory(): Promise<TenantEntry[]> {
+  return unwrap(await commands.tenantDirectory());
+}
+
+/** Adds a tenant before its first file; the core checks the id and says why it refuses one. */
+export async function addTenant(id: string, name: string | null): Promise<TenantEntry[]> {
+  return unwrap(await commands.addTenant(id, name));
+}
+
+/** Names a tenant; an empty name clears it, so the id shows again. */
+export async function renameTenant(id: string, name: string): Promise<TenantEntry[]> {
+  return unwrap(await commands.renameTenant(id, name));
+}
+
 /** documents, images and uploads always come first, then any other folders. */
 export async function tenantFolders(tenant: string): Promise<FolderEntry[]> {
   return unwrap(await commands.tenantFolders(tenant));
@@ -249,6 +283,39 @@ export async function openObject(key: string): Promise<string> {
 
 export async function previewObject(key: string): Promise<Preview> {
   return unwrap(await commands.previewObject(key));
+}
+
+// ---- Usage and search -----------------------------------------------------------------------
+
+/**
+ * The last usage report made for the bucket (`tenant` null) or one tenant, costed for
+ * `downloadGb` a month; null when none was made yet. Instant: nothing is listed.
+ */
+export async function cachedUsage(tenant: string | null, downloadGb: number): Promise<UsageReport | null> {
+  return unwrap(await commands.cachedUsage(tenant, downloadGb));
+}
+
+/** Lists the bucket (or one tenant) whole and sums it up: seconds on 100,000 objects. */
+export async function usageReport(tenant: string | null, downloadGb: number): Promise<UsageReport> {
+  return unwrap(await commands.usageReport(tenant, downloadGb));
+}
+
+/** The price table the cost estimate uses. */
+export async function getPrices(): Promise<Prices> {
+  return unwrap(await commands.getPrices());
+}
+
+/** Saves an edited price table; the core refuses a negative or missing figure. */
+export async function setPrices(prices: Prices): Promise<Prices> {
+  return unwrap(await commands.setPrices(prices));
+}
+
+/**
+ * Files whose name contains `text`, from the names listings have seen; `refresh` lists the bucket
+ * (or `tenant`) whole first, which takes as long as a usage report.
+ */
+export async function findFiles(text: string, tenant: string | null, refresh: boolean): Promise<Findings> {
+  return unwrap(await commands.findFiles(text, tenant, refresh));
 }
 
 // ---- Transfers ------------------------------------------------------------------------------

@@ -5,10 +5,12 @@
 // a bucket of "error" makes the command itself fail with an IpcError; Connect's "Save anyway"
 // saves whatever the test said. "Check everything" finds one guard ignored and one refused, and
 // fails only for a profile that does not exist. A download meets a file already in the folder when the object's
-// name has "taken" in it (a different file) or "same" (one with its content).
+// name has "taken" in it (a different file) or "same" (one with its content). With ?returning the
+// window opens on a demo bucket (./mock-bucket.ts) to browse, search and see the Usage view.
 
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { AppStatus, Check, Clash, ConnectForm, ConnectionReport, DeepReport, ProfileSummary } from './index';
+import { bucketCommand } from './mock-bucket';
 
 const DELAY_MS = 700;
 
@@ -118,7 +120,8 @@ export function installMockCore(flags: URLSearchParams): void {
   });
 
   mockIPC(async (cmd, payload) => {
-    await new Promise((resolve) => setTimeout(resolve, cmd === 'app_status' ? 150 : DELAY_MS));
+    // Search answers from an index on disk: quickly, as the real one does.
+    await new Promise((resolve) => setTimeout(resolve, cmd === 'app_status' ? 150 : cmd === 'find_files' ? 80 : DELAY_MS));
     const args = (payload ?? {}) as Record<string, unknown>;
     switch (cmd) {
       case 'app_status':
@@ -162,8 +165,11 @@ export function installMockCore(flags: URLSearchParams): void {
       case 'remove_profile':
         profiles = profiles.filter((p) => p.name !== args.name);
         return null;
-      default:
-        throw { code: 'unknown_command', message: `The mock core has no command ${cmd}.` };
+      default: {
+        const answer = await bucketCommand(cmd, args);
+        if (answer === undefined) throw { code: 'unknown_command', message: `The mock core has no command ${cmd}.` };
+        return answer;
+      }
     }
   });
 }
