@@ -131,6 +131,21 @@ impl App {
         cmd
     }
 
+    /// The `cubby` CLI beside the app binary, on this app's keychain and folders: what a person
+    /// running it on the same computer sees.
+    pub fn second_launch_cli(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(app_binary().with_file_name("cubby"));
+        on_app_world(
+            &mut cmd,
+            &self._xvfb,
+            &self.keyring,
+            self.config_dir.path(),
+            self.data_dir.path(),
+        );
+        cmd.args(args);
+        cmd
+    }
+
     pub async fn launch() -> App {
         Self::launch_with(&[]).await
     }

@@ -459,3 +459,53 @@ fn links_in_a_watched_folder_are_never_followed_out_of_it() {
         }
     }
 }
+
+/// `watch add --tenant-per-subfolder`: the real `cubby watch run --once` process puts each
+/// client's receipts under that client's tenant; a loose file and a subfolder that cannot be a
+/// tenant are reported with their reason, and nothing of theirs reaches the bucket.
+#[test]
+fn client_subfolders_each_go_to_their_own_tenant() {
+    let server = SeaweedFs::start(&[BUCKET]);
+    let home = tempfile::tempdir().expect("tempdir");
+    let clients = home.path().join("Clients");
+    for sub in ["acme", "globex", "Not A Tenant"] {
+        std::fs::create_dir_all(clients.join(sub)).expect("mkdir");
+    }
+    let rig = Rig {
+        server,
+        home,
+        inbox: clients.clone(),
+    };
+    let dir = clients.to_str().expect("utf8");
+    let (code, out, err) = rig.cubby(&["watch", "add", dir, "--tenant-per-subfolder"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("client folders: acme/, globex/"), "{err}");
+    assert!(err.contains("'Not A Tenant' is not a tenant id"), "{err}");
+    let (code, _, err) = rig.cubby(&["watch", "add", dir, "--tenant", "acme", "--tenant-per-subfolder"]);
+    assert_eq!(code, 2, "one tenant or one per subfolder, not both: {err}");
+
+    rig.drop_file("acme/receipt.pdf", b"%PDF-1.4 acme's receipt");
+    rig.drop_file("globex/photo.jpg", b"\xFF\xD8\xFF\xE0 globex's photo");
+    rig.drop_file("loose.pdf", b"%PDF-1.4 whose is this?");
+    rig.drop_file("Not A Tenant/scan.pdf", b"%PDF-1.4 nowhere");
+    let (code, out, err) = rig.cubby(&["watch", "run", "--once", "--stability-ms", "0"]);
+    assert_ne!(code, 0, "problems make a non-zero exit: {out}{err}");
+    let all = rig.keys("");
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(
+        all.iter()
+            .any(|k| k.starts_with("acme/documents/") && k.ends_with("_receipt.pdf")),
+        "{all:?}"
+    );
+    assert!(
+        all.iter()
+            .any(|k| k.starts_with("globex/images/") && k.ends_with("_photo.jpg")),
+        "{all:?}"
+    );
+    let (_, status, err) = rig.cubby(&["watch", "status"]);
+    assert!(
+        status.contains("loose.pdf") && status.contains("not in a client's subfolder"),
+        "{status}{err}"
+    );
+    assert!(status.contains("cannot be a tenant"), "{status}");
+}
