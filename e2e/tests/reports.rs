@@ -100,7 +100,7 @@ async fn tenants_are_named_search_opens_the_file_and_usage_sums_the_bucket() {
         .await
         .expect("enter");
     let folder = &key[..key.rfind('/').expect("folder") + 1];
-    app.wait_for(&format!("[data-testid='folder-line']")).await;
+    app.wait_for("[data-testid='folder-line']").await;
     let selected = app
         .client
         .wait()
