@@ -124,8 +124,12 @@ struct LsOutput {
     objects: Vec<FileEntry>,
 }
 
-fn folder_line(prefix: &str) -> String {
-    format!("{:>10}  {:<16}  {prefix}", "", "")
+fn folder_line(prefix: &str, names: &names::Directory) -> String {
+    // At the bucket's root the folders are tenants: their names follow, as in the window.
+    match names.name_of(prefix.trim_end_matches('/')) {
+        Some(name) => format!("{:>10}  {:<16}  {prefix}  ({name})", "", ""),
+        None => format!("{:>10}  {:<16}  {prefix}", "", ""),
+    }
 }
 
 fn file_line(f: &FileEntry) -> String {
@@ -157,6 +161,14 @@ pub async fn ls(ctx: &Ctx, args: LsArgs) -> Result<ExitCode> {
         folders: Vec::new(),
         objects: Vec::new(),
     };
+    let tenant_names = if prefix.is_root() && !ctx.json {
+        names::load(&session.bucket)
+            .await
+            .map(|(d, _)| d)
+            .unwrap_or_default()
+    } else {
+        names::Directory::default()
+    };
     let index = cubby_core::seen::Recorder::start(
         &ctx.dirs,
         cubby_core::seen::bucket_id(&session.profile),
@@ -170,7 +182,7 @@ pub async fn ls(ctx: &Ctx, args: LsArgs) -> Result<ExitCode> {
             output.folders.extend(folders);
             output.objects.extend(page.files);
         } else {
-            folders.for_each(|f| out(&folder_line(&f)));
+            folders.for_each(|f| out(&folder_line(&f, &tenant_names)));
             page.files.iter().for_each(|f| out(&file_line(f)));
         }
         Ok(())
@@ -181,7 +193,11 @@ pub async fn ls(ctx: &Ctx, args: LsArgs) -> Result<ExitCode> {
     }
     if collect {
         ctx.emit(&output, || {
-            let mut lines: Vec<String> = output.folders.iter().map(|f| folder_line(f)).collect();
+            let mut lines: Vec<String> = output
+                .folders
+                .iter()
+                .map(|f| folder_line(f, &tenant_names))
+                .collect();
             lines.extend(output.objects.iter().map(file_line));
             lines.join("\n")
         });
