@@ -1,8 +1,8 @@
 // Where the browser is: a prefix ("" is the bucket, "acme/" a tenant, "acme/documents/" a
 // folder), its breadcrumb, its parent and its tenant; and which view the window shows.
 
-/** The window's views: the files, the share links, a watched folder, the usage report. */
-export type View = 'files' | 'links' | 'sync' | 'usage';
+/** The window's views: the files, the share links, a watched folder, the usage report, a migration from S3. */
+export type View = 'files' | 'links' | 'sync' | 'usage' | 'migrate';
 
 export type Crumb = { label: string; prefix: string };
 

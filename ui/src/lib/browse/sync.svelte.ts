@@ -24,6 +24,18 @@ export function pushActivity(list: FileActivity[], item: FileActivity, max = MAX
   return [item, ...rest].slice(0, max);
 }
 
+/** What a folder of client folders reads as where a tenant's name would stand. */
+export const CLIENT_FOLDERS = 'Client folders';
+
+/**
+ * Where a folder's files go, as the sidebar and the Sync view say it: its tenant, or "Client
+ * folders" when each first-level subfolder is a tenant (the core's `tenant` then reads "one
+ * tenant per subfolder", which is no tenant's name).
+ */
+export function folderDestination(folder: Pick<WatchedFolderRow, 'tenant' | 'per_subfolder'>): string {
+  return folder.per_subfolder ? CLIENT_FOLDERS : folder.tenant;
+}
+
 /** "● Receipts → acme": the dot's tone for a folder. */
 export function folderTone(folder: WatchedFolderRow, stopped: boolean, enginePaused = false): 'paused' | 'error' | 'busy' | 'ok' {
   if (folder.paused || enginePaused) return 'paused';
@@ -50,7 +62,8 @@ export function folderTooltip(folder: WatchedFolderRow, stopped: boolean, engine
     `${folder.uploaded} uploaded`,
     folder.failed > 0 ? `${folder.failed} failed` : null,
   ];
-  return `${folder.path} → ${folder.tenant}\n${parts.filter(Boolean).join(' · ')}`;
+  const to = folder.per_subfolder ? `${CLIENT_FOLDERS.toLowerCase()}: each subfolder is a tenant` : folder.tenant;
+  return `${folder.path} → ${to}\n${parts.filter(Boolean).join(' · ')}`;
 }
 
 export type SyncTone = 'ok' | 'busy' | 'paused' | 'error';

@@ -17,7 +17,7 @@ vi.mock('../ipc', async (original) => ({
   watchedFolders: async () => [],
 }));
 
-import { Sync, folderTone, folderTooltip, pushActivity, syncLine, toUpload, type FileActivity } from './sync.svelte';
+import { Sync, folderDestination, folderTone, folderTooltip, pushActivity, syncLine, toUpload, type FileActivity } from './sync.svelte';
 
 const item = (id: number, path: string, state = 'pending'): FileActivity => ({ id, folder: '/r', path, state, key: null, message: null, at: id });
 
@@ -136,6 +136,20 @@ describe('one word for files not yet uploaded', () => {
     expect(folderTooltip(folder({ waiting: 1, queued: 2, failed: 1 }), false)).toBe('/home/a/Receipts → acme\n3 queued · 3 uploaded · 1 failed');
     expect(folderTooltip(folder({ queued: 2 }), false, true)).toBe('/home/a/Receipts → acme\nPaused · 2 queued · 3 uploaded');
     expect(folderTooltip(folder(), true)).toBe('/home/a/Receipts → acme\nStopped · 3 uploaded');
+  });
+});
+
+describe('a folder of client folders', () => {
+  const clients = folder({ path: '/home/a/Clients', name: 'Clients', tenant: 'one tenant per subfolder', per_subfolder: true });
+
+  // The core's "one tenant per subfolder" is no tenant's name: it must not read as one.
+  it('reads as client folders where a tenant would stand', () => {
+    expect(folderDestination(clients)).toBe('Client folders');
+    expect(folderDestination(folder())).toBe('acme');
+  });
+
+  it('says in its tooltip that each subfolder is a tenant', () => {
+    expect(folderTooltip(clients, false)).toBe('/home/a/Clients → client folders: each subfolder is a tenant\nUp to date · 3 uploaded');
   });
 });
 

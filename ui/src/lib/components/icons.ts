@@ -46,3 +46,4 @@ export { default as IconChevronLeft } from '@lucide/svelte/icons/chevron-left';
 export { default as IconCloudOff } from '@lucide/svelte/icons/cloud-off';
 export { default as IconChartColumn } from '@lucide/svelte/icons/chart-column';
 export { default as IconListFilter } from '@lucide/svelte/icons/list-filter';
+export { default as IconArrowRightLeft } from '@lucide/svelte/icons/arrow-right-left';

@@ -83,6 +83,7 @@ describe('Sidebar', () => {
           onnavigate: noop,
           onlinks: noop,
           onusage: noop,
+          onmigrate: noop,
           onsync: noop,
           onaddfolder: noop,
           onaddtenant: noop,

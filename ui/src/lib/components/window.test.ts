@@ -40,7 +40,7 @@ const html = (rendered: { body: string }) => rendered.body.replace(/<!--.*?-->/g
 describe('Main', () => {
   const body = html(render(Main, { props: { active: sandbox } }));
 
-  it.each(['main-layout', 'breadcrumb', 'filter', 'search-input', 'open-usage', 'sidebar', 'download', 'share', 'delete', 'properties-button', 'more-actions', 'upload-url', 'status-bar'])(
+  it.each(['main-layout', 'breadcrumb', 'filter', 'search-input', 'open-usage', 'open-migration', 'sidebar', 'download', 'share', 'delete', 'properties-button', 'more-actions', 'upload-url', 'status-bar'])(
     'renders [data-testid=%s]',
     (testid) => {
       expect(body).toContain(`data-testid="${testid}"`);

@@ -15,6 +15,17 @@ const mocks = vi.hoisted(() => ({
   pickEnvFile: vi.fn(),
   shareLink: vi.fn(),
   uploadUrl: vi.fn(),
+  migrationPlan: vi.fn(),
+  runMigration: vi.fn(),
+  addWatchedFolder: vi.fn(),
+}));
+
+// A Channel needs Tauri's runtime; this one only keeps its handler for the test to call.
+vi.mock('@tauri-apps/api/core', async (original) => ({
+  ...(await original<typeof import('@tauri-apps/api/core')>()),
+  Channel: class {
+    onmessage: (message: unknown) => void = () => {};
+  },
 }));
 
 vi.mock('./bindings', () => ({
@@ -33,11 +44,15 @@ vi.mock('./bindings', () => ({
     pickEnvFile: mocks.pickEnvFile,
     shareLink: mocks.shareLink,
     uploadUrl: mocks.uploadUrl,
+    migrationPlan: mocks.migrationPlan,
+    runMigration: mocks.runMigration,
+    addWatchedFolder: mocks.addWatchedFolder,
   },
 }));
 
 import {
   IpcFailure,
+  addWatchedFolder,
   appStatus,
   cachedUsage,
   checkProfile,
@@ -45,10 +60,12 @@ import {
   downloadClashes,
   errorMessage,
   findFiles,
+  migrationPlan,
   moveObjects,
   pickEnvFile,
   removeProfile,
   renameTenant,
+  runMigration,
   shareLink,
   tenantDirectory,
   uploadUrl,
@@ -242,5 +259,46 @@ describe('tenants, usage and search', () => {
     mocks.findFiles.mockResolvedValue({ status: 'ok', data: findings });
     await expect(findFiles('inv', null, true)).resolves.toEqual(findings);
     expect(mocks.findFiles).toHaveBeenCalledWith('inv', null, true);
+  });
+});
+
+describe('migration', () => {
+  const tally = { objects: 0, bytes: 0 };
+  const plan = { source: tally, to_copy: tally, already_there: tally, conflicts: [], estimated_seconds: 0, estimate_basis: '' };
+
+  it('asks for a plan between two profiles, under a prefix', async () => {
+    mocks.migrationPlan.mockResolvedValue({ status: 'ok', data: plan });
+    await expect(migrationPlan('aws-archive', 'oasys-prod', 'acme/', false)).resolves.toEqual(plan);
+    expect(mocks.migrationPlan).toHaveBeenCalledWith('aws-archive', 'oasys-prod', 'acme/', false);
+  });
+
+  it('a run hands each progress message to the caller and resolves with the report', async () => {
+    const progress = { done: { objects: 1, bytes: 10 }, total: { objects: 2, bytes: 20 }, failed: 0, last_key: 'acme/a.pdf' };
+    const report = { plan, copied: tally, checked_bytes_only: 0, already_there: tally, failed: [], seconds: 1 };
+    mocks.runMigration.mockImplementation(async (_f, _t, _p, _o, channel: { onmessage: (m: unknown) => void }) => {
+      channel.onmessage(progress);
+      return { status: 'ok', data: report };
+    });
+    const heard: unknown[] = [];
+    await expect(runMigration('aws-archive', 'oasys-prod', '', true, (p) => heard.push(p))).resolves.toEqual(report);
+    expect(mocks.runMigration).toHaveBeenCalledWith('aws-archive', 'oasys-prod', '', true, expect.anything());
+    expect(heard).toEqual([progress]);
+  });
+
+  it('a refused run throws the core’s words', async () => {
+    mocks.runMigration.mockResolvedValue({ status: 'error', error: { code: 'invalid', message: "'a' and 'b' name the same bucket" } });
+    const thrown = await runMigration('a', 'b', '', false, () => {}).catch((e: unknown) => e);
+    expect((thrown as IpcFailure).code).toBe('invalid');
+    expect(errorMessage(thrown)).toBe("'a' and 'b' name the same bucket");
+  });
+});
+
+describe('watched folders', () => {
+  // null tells the core that each first-level subfolder is a tenant.
+  it('a folder of client folders is added with no tenant', async () => {
+    const row = { path: '/home/a/Clients', name: 'Clients', tenant: 'one tenant per subfolder', per_subfolder: true };
+    mocks.addWatchedFolder.mockResolvedValue({ status: 'ok', data: row });
+    await expect(addWatchedFolder('/home/a/Clients', null, 'auto', 'keep')).resolves.toEqual(row);
+    expect(mocks.addWatchedFolder).toHaveBeenCalledWith('/home/a/Clients', null, 'auto', 'keep');
   });
 });

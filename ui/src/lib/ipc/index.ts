@@ -19,16 +19,21 @@ import type {
   FolderPage_Serialize,
   FolderSummary,
   FolderTotals,
+  Failed,
   KeyFailure,
   LinkRecord_Serialize,
   MoveReport,
   ObjectDetails_Serialize,
+  Plan,
   PlannedUpload,
   Preview_Serialize,
+  Progress,
+  Report,
   Revoked,
   ShareAs,
   SharedLink_Serialize,
   SyncEvent_Serialize,
+  Tally,
   TransferUpdate_Serialize,
   UploadUrl_Serialize,
   AppStatus_Serialize,
@@ -80,6 +85,11 @@ export type TenantUsage = TenantUsage_Serialize;
 export type LargeFile = LargeFile_Serialize;
 export type Findings = Findings_Serialize;
 export type Found = Found_Serialize;
+export type MigrationPlan = Plan;
+export type MigrationProgress = Progress;
+export type MigrationReport = Report;
+export type MigrationFailure = Failed;
+export type { Tally };
 export type { AfterUpload, BatchSummary, Clash, Cost, Count, KeyFailure, Month, PlannedUpload, Prices, ShareAs };
 export type { Category, CheckId, EndpointChecks, Hint, IpcError, ProfileKind, StepId, StepStatus, Verdict } from './bindings';
 export type { Direction as TransferDirection } from './bindings';
@@ -318,6 +328,34 @@ export async function findFiles(text: string, tenant: string | null, refresh: bo
   return unwrap(await commands.findFiles(text, tenant, refresh));
 }
 
+// ---- Migration from S3 ---------------------------------------------------------------------
+
+/**
+ * What copying `from`'s bucket into `to`'s (profile names) would do, objects under `prefix` only
+ * ("" for all): what is to copy, what is already there, the keys where a different object is in
+ * the way, and an estimated time. Lists both buckets whole, so it takes seconds on a big one.
+ */
+export async function migrationPlan(from: string, to: string, prefix: string, overwrite: boolean): Promise<MigrationPlan> {
+  return unwrap(await commands.migrationPlan(from, to, prefix, overwrite));
+}
+
+/**
+ * Copies `from`'s bucket into `to`'s under the same keys, each object verified; `onProgress` hears
+ * at most five times a second, and always at the end. Resumable: a run stopped part way starts
+ * again where it left off. `overwrite` replaces the objects the plan listed as conflicts.
+ */
+export async function runMigration(
+  from: string,
+  to: string,
+  prefix: string,
+  overwrite: boolean,
+  onProgress: (progress: MigrationProgress) => void,
+): Promise<MigrationReport> {
+  const channel = new Channel<Progress>();
+  channel.onmessage = onProgress;
+  return unwrap(await commands.runMigration(from, to, prefix, overwrite, channel));
+}
+
 // ---- Transfers ------------------------------------------------------------------------------
 
 /** Where each file would go ("auto" routes by content), before anything is uploaded. */
@@ -480,8 +518,13 @@ export async function watchedFolders(): Promise<WatchedFolderRow[]> {
   return unwrap(await commands.watchedFolders());
 }
 
-/** Starts watching a folder; category is auto/documents/images/uploads, afterUpload keep/move/delete. */
-export async function addWatchedFolder(path: string, tenant: string, category: string, afterUpload: AfterUpload): Promise<WatchedFolderRow> {
+/**
+ * Starts watching a folder; category is auto/documents/images/uploads, afterUpload keep/move/delete.
+ * `tenant` null makes it a folder of client folders: each first-level subfolder is a tenant
+ * (DIR/acme/receipt.pdf goes to acme/…), and a file outside one, or in a subfolder whose name is
+ * not a tenant ID, is a problem, never an upload.
+ */
+export async function addWatchedFolder(path: string, tenant: string | null, category: string, afterUpload: AfterUpload): Promise<WatchedFolderRow> {
   return unwrap(await commands.addWatchedFolder(path, tenant, category, afterUpload));
 }
 

@@ -1,9 +1,11 @@
 // The mock core's bucket (see ./mock.ts; development only): three tenants, one named, one added
 // before its first file, a few hundred files over two years, for browsing, searching and the
 // Usage view in a plain browser. Searching "scan" finds little until "Search the whole bucket",
-// as the real index does before a full listing.
+// as the real index does before a full listing. Watched folders can be added (the folder picker
+// answers ~/Clients), paused and removed; a folder of client folders reports two problems: a file
+// outside any client's subfolder, and a subfolder whose name cannot be a tenant ID.
 
-import type { FileEntry, Findings, Found, Prices, TenantEntry, UsageReport } from './index';
+import type { AfterUpload, FileEntry, Findings, Found, Prices, SyncProblem, TenantEntry, UsageReport, WatchedFolderRow } from './index';
 
 const DAY = 86_400_000;
 const CATEGORY_FOLDERS = ['documents', 'images', 'uploads'] as const;
@@ -25,6 +27,7 @@ let prices: Prices = {
   s3_egress_gb: 0.09,
   s3_egress_free_gb: 100,
 };
+let watched: WatchedFolderRow[] = [];
 let cached: UsageReport | null = null;
 let completeAt: string | null = null;
 const opened = new Set<string>();
@@ -129,6 +132,43 @@ function checkId(id: string): void {
   }
 }
 
+function watch(path: string, tenant: string | null, category: string, afterUpload: AfterUpload): WatchedFolderRow {
+  if (path.trim() === '') throw { code: 'invalid', message: 'Choose a folder to watch.' };
+  if (watched.some((f) => f.path === path)) throw { code: 'already_exists', message: `${path} is already watched.` };
+  if (tenant !== null) checkId(tenant);
+  const perSubfolder = tenant === null;
+  const folder: WatchedFolderRow = {
+    path,
+    name: path.split('/').filter(Boolean).pop() ?? path,
+    tenant: tenant ?? 'one tenant per subfolder',
+    per_subfolder: perSubfolder,
+    category,
+    after_upload: afterUpload,
+    paused: false,
+    waiting: 0,
+    queued: 0,
+    uploading: 0,
+    uploaded: perSubfolder ? 12 : 0,
+    failed: perSubfolder ? 2 : 0,
+  };
+  watched = [...watched, folder];
+  return folder;
+}
+
+function problems(path: string): SyncProblem[] {
+  if (!watched.find((f) => f.path === path)?.per_subfolder) return [];
+  return [
+    { path: `${path}/notes.txt`, state: 'failed', attempts: 1, key: null, reason: 'not in a client’s subfolder: each subfolder here is a tenant, so move the file into one' },
+    {
+      path: `${path}/Old clients/contract.pdf`,
+      state: 'failed',
+      attempts: 1,
+      key: null,
+      reason: "the subfolder 'Old clients' cannot be a tenant (a tenant ID uses letters, digits, '-', '_' and '.'); rename the subfolder",
+    },
+  ];
+}
+
 /** The answer to a browsing command, or undefined when `cmd` is not one of them. */
 export async function bucketCommand(cmd: string, args: Record<string, unknown>): Promise<unknown> {
   switch (cmd) {
@@ -177,6 +217,19 @@ export async function bucketCommand(cmd: string, args: Record<string, unknown>):
       prices = args.prices as Prices;
       return prices;
     case 'watched_folders':
+      return watched;
+    case 'add_watched_folder':
+      return watch(String(args.path ?? ''), (args.tenant as string | null) ?? null, String(args.category), args.afterUpload as AfterUpload);
+    case 'remove_watched_folder':
+      watched = watched.filter((f) => f.path !== args.path);
+      return null;
+    case 'pause_watched_folder':
+      watched = watched.map((f) => (f.path === args.path ? { ...f, paused: args.paused === true } : f));
+      return null;
+    case 'sync_problems':
+      return problems(String(args.path));
+    case 'pick_folder':
+      return args.purpose === 'watch' ? '/home/me/Clients' : '/home/me/Downloads';
     case 'list_links':
       return [];
     case 'watch_events':

@@ -6,11 +6,13 @@
 // saves whatever the test said. "Check everything" finds one guard ignored and one refused, and
 // fails only for a profile that does not exist. A download meets a file already in the folder when the object's
 // name has "taken" in it (a different file) or "same" (one with its content). With ?returning the
-// window opens on a demo bucket (./mock-bucket.ts) to browse, search and see the Usage view.
+// window opens on a demo bucket (./mock-bucket.ts) to browse, search and see the Usage view, and
+// with an S3 connection ("aws-archive") to migrate from (./mock-migration.ts).
 
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { AppStatus, Check, Clash, ConnectForm, ConnectionReport, DeepReport, ProfileSummary } from './index';
 import { bucketCommand } from './mock-bucket';
+import { migrationCommand } from './mock-migration';
 
 const DELAY_MS = 700;
 
@@ -93,7 +95,11 @@ export function installMockCore(flags: URLSearchParams): void {
     is_default: false,
   };
   let profiles: ProfileSummary[] = flags.has('returning')
-    ? [{ name: 'oasys-prod', kind: 'r2', endpoint: 'https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com', bucket: 'oasys-prod', public_url: null, is_default: true }, sandbox]
+    ? [
+        { name: 'oasys-prod', kind: 'r2', endpoint: 'https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com', bucket: 'oasys-prod', public_url: null, is_default: true },
+        { name: 'aws-archive', kind: 's3', endpoint: 'https://s3.eu-west-1.amazonaws.com', bucket: 'oasys-archive-2019', public_url: null, is_default: false },
+        sandbox,
+      ]
     : [];
   let firstRun = profiles.length === 0;
 
@@ -166,7 +172,9 @@ export function installMockCore(flags: URLSearchParams): void {
         profiles = profiles.filter((p) => p.name !== args.name);
         return null;
       default: {
-        const answer = await bucketCommand(cmd, args);
+        let answer = await bucketCommand(cmd, args);
+        // null is an answer (a command with nothing to return); undefined is "not mine".
+        if (answer === undefined) answer = await migrationCommand(cmd, args);
         if (answer === undefined) throw { code: 'unknown_command', message: `The mock core has no command ${cmd}.` };
         return answer;
       }
