@@ -35,6 +35,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         find_files,
         migration_plan,
         run_migration,
+        cancel_migration,
         tenant_folders,
         list_folder,
         stat,

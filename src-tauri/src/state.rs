@@ -61,6 +61,8 @@ pub struct AppState {
     pub sync_listeners: crate::commands::sync::Listeners,
     /// The tray's Pause sync: no engine runs while set. Not saved; a restart resumes.
     sync_paused: std::sync::atomic::AtomicBool,
+    /// The migration running, if one is: `cancel_migration` stops it.
+    pub migration: std::sync::Mutex<Option<CancellationToken>>,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
             sync_engine: tokio::sync::Mutex::new(None),
             sync_listeners: Default::default(),
             sync_paused: Default::default(),
+            migration: Default::default(),
         })
     }
 

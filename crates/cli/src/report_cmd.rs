@@ -304,10 +304,21 @@ pub async fn migrate(ctx: &Ctx, args: MigrateArgs) -> Result<ExitCode> {
         });
         return Ok(ExitCode::SUCCESS);
     }
+    // Ctrl-C: no object starts after it; those in flight finish, and the rerun does the rest.
+    let cancel = tokio_util::sync::CancellationToken::new();
+    {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("stopping: the objects being copied finish; run the same command again to go on");
+                cancel.cancel();
+            }
+        });
+    }
     let quiet = ctx.quiet || ctx.json;
     let last = std::sync::Mutex::new(std::time::Instant::now());
     let report = migration
-        .run(&ctx.dirs, move |p| {
+        .run(&ctx.dirs, &cancel, move |p| {
             let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
             if quiet || (last.elapsed().as_millis() < 500 && p.done.objects < p.total.objects) {
                 return;
@@ -347,16 +358,25 @@ pub async fn migrate(ctx: &Ctx, args: MigrateArgs) -> Result<ExitCode> {
                 report.checked_bytes_only
             ));
         }
+        if report.not_started.objects > 0 {
+            lines.push(format!(
+                "not started (stopped): {} objects, {}; run the same command again to copy them",
+                report.not_started.objects,
+                bytes(report.not_started.bytes)
+            ));
+        }
         lines.push(format!("failed: {}", report.failed.len()));
         for f in &report.failed {
             lines.push(format!("  {}: {}", f.key, f.reason));
         }
         lines.join("\n")
     });
-    Ok(if report.failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    Ok(if !report.failed.is_empty() {
         ExitCode::from(1)
+    } else if report.not_started.objects > 0 {
+        ExitCode::from(crate::exit_code_for("cancelled"))
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

@@ -51,7 +51,7 @@ async fn main() -> Result<std::process::ExitCode, Box<dyn std::error::Error>> {
         },
     };
     let dirs = Dirs::new(format!("{data}/config"), data);
-    let report = migration.run(&dirs, |_| {}).await?;
+    let report = migration.run(&dirs, &Default::default(), |_| {}).await?;
     println!("{}", serde_json::to_string(&report)?);
     Ok(if report.failed.is_empty() {
         std::process::ExitCode::SUCCESS

@@ -110,6 +110,8 @@ pub struct Report {
     pub checked_bytes_only: u64,
     pub already_there: Tally,
     pub failed: Vec<Failed>,
+    /// Not started because the run was cancelled; the next run copies them.
+    pub not_started: Tally,
     pub seconds: f64,
 }
 
@@ -279,10 +281,12 @@ impl Migration {
     }
 
     /// Copies what the plan says, `options.concurrency` objects at a time; `on_progress` hears
-    /// of each finished object.
+    /// of each finished object. Once `cancel` fires no object starts; those in flight finish
+    /// (a half-copied object is never left), and the report counts the others as not started.
     pub async fn run(
         &self,
         dirs: &Dirs,
+        cancel: &tokio_util::sync::CancellationToken,
         on_progress: impl Fn(Progress) + Send + Sync + 'static,
     ) -> Result<Report> {
         let started = Instant::now();
@@ -302,11 +306,15 @@ impl Migration {
         let work = {
             let (source, dest, journal) = (self.source.clone(), self.dest.clone(), journal.clone());
             let ids = Arc::new((self.source_id.clone(), self.dest_id.clone(), self.options.clone()));
+            let cancel = cancel.clone();
             move |o: ObjectEntry| {
                 let (source, dest, journal, ids) =
                     (source.clone(), dest.clone(), journal.clone(), ids.clone());
-                let (done, on_progress) = (done.clone(), on_progress.clone());
+                let (done, on_progress, cancel) = (done.clone(), on_progress.clone(), cancel.clone());
                 async move {
+                    if cancel.is_cancelled() {
+                        return Err(Error::Cancelled);
+                    }
                     let outcome = copy_one(&source, &dest, &o).await;
                     if outcome.is_ok() {
                         let m = Migration {
@@ -336,7 +344,7 @@ impl Migration {
                 }
             }
         };
-        let keys: Vec<String> = copies.iter().map(|o| o.key.clone()).collect();
+        let keys: Vec<(String, u64)> = copies.iter().map(|o| (o.key.clone(), o.size)).collect();
         let results = crate::bounded::for_each_bounded(copies, self.options.concurrency, work).await;
         let mut report = Report {
             already_there: plan.already_there,
@@ -344,9 +352,10 @@ impl Migration {
             copied: Tally::default(),
             checked_bytes_only: 0,
             failed: Vec::new(),
+            not_started: Tally::default(),
             seconds: 0.0,
         };
-        for (key, result) in keys.into_iter().zip(results) {
+        for ((key, size), result) in keys.into_iter().zip(results) {
             match result.and_then(|r| r) {
                 Ok((size, verified)) => {
                     report.copied.add(size);
@@ -354,6 +363,7 @@ impl Migration {
                         report.checked_bytes_only += 1;
                     }
                 }
+                Err(Error::Cancelled) => report.not_started.add(size),
                 Err(e) => report.failed.push(Failed {
                     key,
                     reason: e.to_string(),
@@ -563,7 +573,7 @@ mod tests {
         let plan = m.plan(&dirs).await.unwrap();
         assert_eq!(plan.to_copy.objects, 3);
         assert_eq!(plan.source.bytes, (small.len() + big.len() + 4) as u64);
-        let report = m.run(&dirs, |_| {}).await.unwrap();
+        let report = m.run(&dirs, &Default::default(), |_| {}).await.unwrap();
         assert!(report.failed.is_empty(), "{:?}", report.failed);
         assert_eq!(report.copied.objects, 3);
         assert_eq!(report.checked_bytes_only, 1, "the opaque ETag could not vouch");
@@ -578,8 +588,51 @@ mod tests {
         assert_eq!(dest.get("acme/uploads/big.bin").await.unwrap(), big);
 
         // Run again: nothing to copy, nothing written.
-        let again = m.run(&dirs, |_| {}).await.unwrap();
+        let again = m.run(&dirs, &Default::default(), |_| {}).await.unwrap();
         assert_eq!((again.copied.objects, again.already_there.objects), (0, 3));
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_run_starts_nothing_more_and_the_next_one_finishes() {
+        let root = tempfile::tempdir().unwrap();
+        let dirs = dirs(root.path());
+        let (source, dest) = (Bucket::in_memory("old"), Bucket::in_memory("new"));
+        for i in 0..40 {
+            source
+                .put(&format!("acme/documents/{i:02}.pdf"), vec![i; 10], None)
+                .await
+                .unwrap();
+        }
+        let m = Migration {
+            options: Options {
+                concurrency: 1,
+                ..Options::default()
+            },
+            ..migration(&source, &dest)
+        };
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let trip = cancel.clone();
+        let report = m
+            .run(&dirs, &cancel, move |p| {
+                if p.done.objects == 5 {
+                    trip.cancel();
+                }
+            })
+            .await
+            .unwrap();
+        assert!(
+            report.copied.objects >= 5 && report.copied.objects < 40,
+            "{report:?}"
+        );
+        assert_eq!(report.copied.objects + report.not_started.objects, 40);
+        assert!(
+            report.failed.is_empty(),
+            "not started is not failed: {:?}",
+            report.failed
+        );
+        let rest = m.run(&dirs, &Default::default(), |_| {}).await.unwrap();
+        assert_eq!(rest.copied.objects, report.not_started.objects);
+        assert_eq!(rest.already_there.objects, report.copied.objects);
     }
 
     #[tokio::test]
@@ -594,7 +647,10 @@ mod tests {
         dest.put("acme/documents/a.pdf", b"newer".to_vec(), None)
             .await
             .unwrap();
-        let report = migration(&source, &dest).run(&dirs, |_| {}).await.unwrap();
+        let report = migration(&source, &dest)
+            .run(&dirs, &Default::default(), |_| {})
+            .await
+            .unwrap();
         assert_eq!(report.copied.objects, 0);
         assert_eq!(report.failed.len(), 1);
         assert!(

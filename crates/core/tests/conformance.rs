@@ -1304,7 +1304,10 @@ async fn migration_from_seaweedfs_into_r2_keeps_headers_and_a_rerun_writes_nothi
         (plan.to_copy.objects, plan.to_copy.bytes),
         (2, (receipt.len() + big.len()) as u64)
     );
-    let report = migration.run(&dirs, |_| {}).await.expect("run");
+    let report = migration
+        .run(&dirs, &Default::default(), |_| {})
+        .await
+        .expect("run");
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     assert_eq!(report.copied.objects, 2);
     let info = dest
@@ -1326,7 +1329,10 @@ async fn migration_from_seaweedfs_into_r2_keeps_headers_and_a_rerun_writes_nothi
     );
     assert_eq!(info.presentation.content_language.as_deref(), Some("en"));
     assert!(dest.get("acme/uploads/archive.zip").await.expect("get") == big);
-    let again = migration.run(&dirs, |_| {}).await.expect("rerun");
+    let again = migration
+        .run(&dirs, &Default::default(), |_| {})
+        .await
+        .expect("rerun");
     assert_eq!((again.copied.objects, again.already_there.objects), (0, 2));
     sandbox.stop().await;
 }

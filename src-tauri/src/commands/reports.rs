@@ -212,9 +212,17 @@ pub async fn run_migration(
     on_progress: Channel<MigrateProgress>,
 ) -> IpcResult<MigrateReport> {
     let (migration, _source, _dest) = migration(&state, &from, &to, prefix, overwrite).await?;
+    let cancel = tokio_util::sync::CancellationToken::new();
+    {
+        let mut running = state.migration.lock().unwrap_or_else(|e| e.into_inner());
+        if running.as_ref().is_some_and(|t| !t.is_cancelled()) {
+            return Err(Error::invalid("a migration is already running: wait for it or cancel it").into());
+        }
+        *running = Some(cancel.clone());
+    }
     let last = std::sync::Mutex::new(std::time::Instant::now() - std::time::Duration::from_secs(1));
     let report = migration
-        .run(&state.dirs, move |p| {
+        .run(&state.dirs, &cancel, move |p| {
             // At most five a second, and always the last one.
             let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
             if last.elapsed().as_millis() >= 200 || p.done.objects + p.failed >= p.total.objects {
@@ -222,6 +230,21 @@ pub async fn run_migration(
                 let _ = on_progress.send(p);
             }
         })
-        .await?;
-    Ok(report)
+        .await;
+    state.migration.lock().unwrap_or_else(|e| e.into_inner()).take();
+    Ok(report?)
+}
+
+/// Stops the running migration: no object starts after this; those in flight finish.
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_migration(state: State<'_, AppState>) -> IpcResult<bool> {
+    let running = state.migration.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(match running.as_ref() {
+        Some(token) => {
+            token.cancel();
+            true
+        }
+        None => false,
+    })
 }

@@ -60,6 +60,8 @@ export const commands = {
 	migrationPlan: (from: string, to: string, prefix: string, overwrite: boolean) => typedError<Plan, IpcError_Serialize>(__TAURI_INVOKE("migration_plan", { from, to, prefix, overwrite })),
 	/**  Copies `from`'s bucket into `to`'s, verified and resumable; progress goes to `on_progress`. */
 	runMigration: (from: string, to: string, prefix: string, overwrite: boolean, onProgress: Channel<Progress>) => typedError<Report, IpcError_Serialize>(__TAURI_INVOKE("run_migration", { from, to, prefix, overwrite, onProgress })),
+	/**  Stops the running migration: no object starts after this; those in flight finish. */
+	cancelMigration: () => typedError<boolean, IpcError_Serialize>(__TAURI_INVOKE("cancel_migration")),
 	/**  A tenant's folders: documents, images and uploads always, then any others. */
 	tenantFolders: (tenant: string) => typedError<Folder_Serialize[], IpcError_Serialize>(__TAURI_INVOKE("tenant_folders", { tenant })),
 	/**
@@ -909,6 +911,8 @@ export type Report = {
 	checked_bytes_only: number,
 	already_there: Tally,
 	failed: Failed[],
+	/**  Not started because the run was cancelled; the next run copies them. */
+	not_started: Tally,
 	seconds: number | null,
 };
 
