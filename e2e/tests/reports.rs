@@ -112,3 +112,96 @@ async fn tenants_are_named_search_opens_the_file_and_usage_sums_the_bucket() {
     assert!(selected.is_ok(), "{key} is not selected in {folder}");
     app.quit().await;
 }
+
+/// Migrate from S3 in the window: an "old S3" bucket (SeaweedFS, a profile added with the CLI
+/// on the app's keychain) copied into the sandbox: the plan, the run, the report, and the
+/// objects under the same keys in the sandbox afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bucket_is_migrated_into_the_open_one_from_the_window() {
+    use std::io::Write;
+    let old = tokio::task::spawn_blocking(|| cubby_testkit::SeaweedFs::start(&["old-s3"]))
+        .await
+        .expect("seaweedfs");
+    let app = App::launch().await;
+    let mut add = app.second_launch_cli(&[
+        "profile",
+        "add",
+        "old-s3",
+        "--endpoint",
+        &old.endpoint,
+        "--bucket",
+        "old-s3",
+        "--secret-stdin",
+    ]);
+    let mut child = add
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("profile add");
+    writeln!(
+        child.stdin.take().expect("stdin"),
+        "{}\n{}",
+        old.access_key,
+        old.secret_key
+    )
+    .expect("keys");
+    let out = child.wait_with_output().expect("profile add");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files = tempfile::tempdir().expect("tempdir");
+    for (name, body) in [
+        ("2019-receipt.pdf", &b"%PDF-1.4 old"[..]),
+        ("logo.png", b"\x89PNG\r\n\x1a\nold"),
+    ] {
+        std::fs::write(files.path().join(name), body).expect("write");
+    }
+    let out = app
+        .second_launch_cli(&[
+            "--profile",
+            "old-s3",
+            "put",
+            &files.path().display().to_string(),
+            "--tenant",
+            "legacy",
+            "--new-tenant",
+        ])
+        .output()
+        .expect("put");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    app.click("#use-sandbox").await;
+    app.wait_for("[data-testid='main-layout']").await;
+    app.click("[data-testid='open-migration']").await;
+    app.wait_for("[data-testid='migration-view']").await;
+    let from = app
+        .text_content("[data-testid='migration-from'] option:checked")
+        .await;
+    assert!(from.contains("old-s3"), "copy from: {from}");
+    app.click("[data-testid='migration-check']").await;
+    let plan = wait_for_contains(&app, "[data-testid='migration-plan-copy']", "2").await;
+    assert!(plan.contains("2"), "{plan}");
+    app.screenshot("migration-plan").await;
+    app.click("[data-testid='migration-start']").await;
+    let copied = wait_for_contains(&app, "[data-testid='migration-report-copied']", "2").await;
+    assert!(copied.contains("2"), "{copied}");
+    let failed = app.text_content("[data-testid='migration-report-failed']").await;
+    assert_eq!(failed, "none");
+    app.screenshot("migration-report").await;
+
+    // The same keys are in the sandbox now.
+    let out = app
+        .second_launch_cli(&["--profile", "sandbox", "--json", "ls", "legacy", "-r"])
+        .output()
+        .expect("ls");
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let keys: Vec<&str> = listed["objects"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|o| o["key"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(keys.len(), 2, "{listed}");
+    assert!(
+        keys.iter().any(|k| k.starts_with("legacy/documents/")),
+        "{keys:?}"
+    );
+    app.quit().await;
+}

@@ -100,3 +100,45 @@ async fn a_watched_folder_uploads_dropped_files() {
     app.screenshot("sync-remove-confirm").await;
     app.quit().await;
 }
+
+/// Client folders: Add folder… with "Each subfolder is a client"; a receipt in a client's
+/// subfolder goes up under that tenant, a loose one is a problem with its reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_of_client_folders_uploads_each_to_its_tenant() {
+    let app = App::launch().await;
+    app.click("#use-sandbox").await;
+    app.wait_for("[data-testid='main-layout']").await;
+    app.wait_for("[data-testid='tenant-acme-corp']").await;
+    let watched = tempfile::tempdir().expect("tempdir");
+    let clients = watched.path().join("Clients");
+    std::fs::create_dir_all(clients.join("acme-corp")).expect("mkdir");
+
+    app.click("[data-testid='add-watched-folder']").await;
+    app.fill("[data-testid='add-folder-path']", &clients.display().to_string())
+        .await;
+    app.click("[data-testid='folder-per-subfolder']").await;
+    app.screenshot("sync-add-client-folders").await;
+    app.click("[data-testid='add-folder-confirm']").await;
+    app.wait_for("[data-testid='sync-view']").await;
+    app.wait_for("[data-testid='watched-Clients']").await;
+
+    std::fs::write(clients.join("acme-corp/receipt.txt"), "taxi 12.40\n").expect("write");
+    std::fs::write(clients.join("loose.txt"), "whose?\n").expect("write");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let rows = activity(&app).await;
+        let state = |name: &str| rows.iter().find(|(p, _)| p == name).map(|(_, s)| s.clone());
+        if state("acme-corp/receipt.txt").as_deref() == Some("uploaded")
+            && state("loose.txt").as_deref() == Some("failed")
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the Sync view shows {rows:?}, expected the receipt uploaded and the loose file failed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.screenshot("sync-client-folders").await;
+    app.quit().await;
+}
