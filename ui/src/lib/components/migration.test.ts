@@ -38,6 +38,7 @@ const report: MigrationReport = {
   checked_bytes_only: 14,
   already_there: plan.already_there,
   failed: [{ key: 'acme/x.pdf', reason: 'the source changed while it was read' }],
+  not_started: { objects: 0, bytes: 0 },
   seconds: 185,
 };
 
@@ -46,6 +47,7 @@ function migrationWith(run?: (onProgress: (p: MigrationProgress) => void) => Pro
   const core: Core = {
     migrationPlan: vi.fn(async () => plan),
     runMigration: vi.fn(async (_f, _t, _p, _o, onProgress) => (run ? run(onProgress) : report)),
+    cancelMigration: vi.fn(async () => true),
   };
   const migration = new Migration({ core, now: (() => { let t = 0; return () => (t += 1000); })() });
   migration.fill([r2, s3], r2);
@@ -113,6 +115,35 @@ describe('MigrationView', () => {
     expect(body).toMatch(/data-testid="migration-last-key"[^>]*>acme\/documents\/invoice\.pdf</);
     // The form is held while it runs.
     expect(body).toMatch(/<select[^>]*disabled[^>]*data-testid="migration-from"/);
+    // It can be stopped, nothing asked; the page says what Stop does.
+    expect(body).toMatch(/<button(?![^>]*disabled)[^>]*data-testid="migration-cancel"[^>]*>\s*Stop\s*</);
+    expect(body).not.toContain('data-testid="migration-stopping"');
+    expect(body).toMatch(/Stop starts no more objects and lets those being copied finish/);
+    expect(body).not.toContain('data-testid="migration-report"');
+  });
+
+  it('shows a run stopping until it ends: Stop busy, and that the objects being copied finish', async () => {
+    const migration = migrationWith(() => new Promise<MigrationReport>(() => {}));
+    await migration.check();
+    void migration.start(false);
+    await migration.stop();
+    const body = view(migration);
+    expect(body).toContain('data-testid="migration-progress"');
+    expect(body).toMatch(/<button[^>]*disabled[^>]*aria-busy="true"[^>]*data-testid="migration-cancel"/);
+    expect(body).toMatch(/role="status" data-testid="migration-stopping">Stopping… the objects being copied finish</);
+    expect(body).not.toContain('data-testid="migration-confirm"');
+  });
+
+  it('reports a stopped run as stopped, with what was not started and how to copy it', async () => {
+    const stopped: MigrationReport = { ...report, copied: { objects: 312, bytes: 1_200_000_000 }, not_started: { objects: 890, bytes: 1_900_000_000 }, seconds: 42 };
+    const migration = migrationWith(async () => stopped);
+    await migration.check();
+    await migration.start(false);
+    const body = view(migration);
+    expect(body).toMatch(/id="migrate-report-title"[^>]*>\s*Migration into oasys-prod stopped\s*</);
+    expect(body).toMatch(/data-testid="migration-report-line"[^>]*>Copied 312 objects \(1.2 GB\) in 42 s before it was stopped; 1 not copied\.</);
+    expect(body).toMatch(/data-testid="migration-not-started"[^>]*>Stopped: 890 objects \(1.9 GB\) not started — Check and Start again to copy them\.</);
+    expect(body).not.toContain('data-testid="migration-progress"');
   });
 
   it('reports what was copied, what was checked by bytes only and why, and each failure with its reason', async () => {
@@ -121,6 +152,8 @@ describe('MigrationView', () => {
     await migration.start(false);
     const body = view(migration);
     expect(body).toContain('data-testid="migration-report"');
+    expect(body).toMatch(/id="migrate-report-title"[^>]*>\s*Migration into oasys-prod finished\s*</);
+    expect(body).not.toContain('data-testid="migration-not-started"');
     expect(body).toMatch(/data-testid="migration-report-line"[^>]*>Copied 1,202 objects \(3.1 GB\) in 3 min 5 s; 1 not copied\.</);
     expect(body).toMatch(/data-testid="migration-report-bytes-only"[^>]*>14 objects</);
     expect(body).toContain('Their source ETag isn’t an MD5');

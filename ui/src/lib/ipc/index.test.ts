@@ -17,6 +17,7 @@ const mocks = vi.hoisted(() => ({
   uploadUrl: vi.fn(),
   migrationPlan: vi.fn(),
   runMigration: vi.fn(),
+  cancelMigration: vi.fn(),
   addWatchedFolder: vi.fn(),
 }));
 
@@ -46,6 +47,7 @@ vi.mock('./bindings', () => ({
     uploadUrl: mocks.uploadUrl,
     migrationPlan: mocks.migrationPlan,
     runMigration: mocks.runMigration,
+    cancelMigration: mocks.cancelMigration,
     addWatchedFolder: mocks.addWatchedFolder,
   },
 }));
@@ -55,6 +57,7 @@ import {
   addWatchedFolder,
   appStatus,
   cachedUsage,
+  cancelMigration,
   checkProfile,
   connect,
   downloadClashes,
@@ -274,7 +277,7 @@ describe('migration', () => {
 
   it('a run hands each progress message to the caller and resolves with the report', async () => {
     const progress = { done: { objects: 1, bytes: 10 }, total: { objects: 2, bytes: 20 }, failed: 0, last_key: 'acme/a.pdf' };
-    const report = { plan, copied: tally, checked_bytes_only: 0, already_there: tally, failed: [], seconds: 1 };
+    const report = { plan, copied: tally, checked_bytes_only: 0, already_there: tally, failed: [], not_started: tally, seconds: 1 };
     mocks.runMigration.mockImplementation(async (_f, _t, _p, _o, channel: { onmessage: (m: unknown) => void }) => {
       channel.onmessage(progress);
       return { status: 'ok', data: report };
@@ -290,6 +293,13 @@ describe('migration', () => {
     const thrown = await runMigration('a', 'b', '', false, () => {}).catch((e: unknown) => e);
     expect((thrown as IpcFailure).code).toBe('invalid');
     expect(errorMessage(thrown)).toBe("'a' and 'b' name the same bucket");
+  });
+
+  it('Stop says whether a run was going to stop', async () => {
+    mocks.cancelMigration.mockResolvedValueOnce({ status: 'ok', data: true }).mockResolvedValueOnce({ status: 'ok', data: false });
+    await expect(cancelMigration()).resolves.toBe(true);
+    await expect(cancelMigration()).resolves.toBe(false);
+    expect(mocks.cancelMigration).toHaveBeenCalledWith();
   });
 });
 

@@ -356,6 +356,15 @@ export async function runMigration(
   return unwrap(await commands.runMigration(from, to, prefix, overwrite, channel));
 }
 
+/**
+ * Stops the running migration: no object starts after this, those being copied finish, and the
+ * run resolves with a report that counts the rest as not started (a run again copies them).
+ * False when no run was going, or its core had not started it yet.
+ */
+export async function cancelMigration(): Promise<boolean> {
+  return unwrap(await commands.cancelMigration());
+}
+
 // ---- Transfers ------------------------------------------------------------------------------
 
 /** Where each file would go ("auto" routes by content), before anything is uploaded. */

@@ -3,8 +3,9 @@
 // different object at three keys (the conflicts). A run takes a few seconds, sends progress five
 // times a second as the real one does, copies what the plan said, and reports two failures and
 // a share of objects "checked by bytes only" (multipart ETags). A second run finds everything
-// already there. A prefix starting with "/" is refused with the core's words; a profile named
-// "error" makes the listing fail.
+// already there. Stop (cancel_migration) lets the batch being copied finish and ends the run
+// early, the rest reported as not started, which a run again copies. A prefix starting with "/"
+// is refused with the core's words; a profile named "error" makes the listing fail.
 
 import type { MigrationPlan, MigrationReport, Tally } from './index';
 
@@ -39,6 +40,9 @@ const source: SourceObject[] = (() => {
 const copied = new Set(source.filter((_, i) => i % 9 === 0).map((o) => o.key));
 const conflicts = new Set(source.filter((_, i) => i % 9 === 4 && i < 60).map((o) => o.key));
 const failing = new Set(source.filter((_, i) => i === 101 || i === 1307).map((o) => o.key));
+
+// The run going on, if any: cancel_migration says so, and the run stops at its next batch.
+let running: { cancelled: boolean } | null = null;
 
 const tally = (objects: SourceObject[]): Tally => ({ objects: objects.length, bytes: objects.reduce((sum, o) => sum + o.size, 0) });
 
@@ -78,9 +82,21 @@ async function run(prefix: string, overwrite: boolean, channel: Channelled): Pro
   const done = { objects: 0, bytes: 0 };
   let failed = 0;
   let index = 0;
-  const report: MigrationReport = { plan, copied: { objects: 0, bytes: 0 }, checked_bytes_only: 0, already_there: plan.already_there, failed: [], seconds: 0 };
+  const report: MigrationReport = {
+    plan,
+    copied: { objects: 0, bytes: 0 },
+    checked_bytes_only: 0,
+    already_there: plan.already_there,
+    failed: [],
+    not_started: { objects: 0, bytes: 0 },
+    seconds: 0,
+  };
   const perTick = Math.max(1, Math.ceil(copy.length / (RUN_MS / TICK_MS)));
-  for (let at = 0; at < copy.length; at += perTick) {
+  const going = { cancelled: false };
+  running = going;
+  let at = 0;
+  // Each tick copies a batch; Stop during a tick lets that batch finish, and starts no other.
+  for (; at < copy.length && !going.cancelled; at += perTick) {
     await new Promise((resolve) => setTimeout(resolve, TICK_MS));
     for (const o of copy.slice(at, at + perTick)) {
       if (failing.has(o.key)) {
@@ -96,6 +112,8 @@ async function run(prefix: string, overwrite: boolean, channel: Channelled): Pro
     const last = copy[Math.min(at + perTick, copy.length) - 1];
     send(channel, index++, { done: { ...done }, total: plan.to_copy, failed, last_key: last.key });
   }
+  if (running === going) running = null;
+  report.not_started = tally(copy.slice(at));
   send(channel, index, undefined);
   for (const key of plan.conflicts) {
     report.failed.push({ key, reason: 'a different object is already at this key in the destination: left as it is (--overwrite replaces it)' });
@@ -116,7 +134,12 @@ export async function migrationCommand(cmd: string, args: Record<string, unknown
       return decide(prefix, overwrite).plan;
     case 'run_migration':
       refuse(from, to, prefix);
+      if (running && !running.cancelled) throw { code: 'invalid', message: 'a migration is already running: wait for it or cancel it' };
       return run(prefix, overwrite, args.onProgress as Channelled);
+    case 'cancel_migration':
+      if (!running) return false;
+      running.cancelled = true;
+      return true;
     default:
       return undefined;
   }

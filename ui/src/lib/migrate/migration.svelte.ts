@@ -2,7 +2,9 @@
 // run's progress and its report. The window keeps one for its lifetime (../screens/Main.svelte),
 // so a run goes on, and its progress is still there, while the person looks at other views. A
 // plan belongs to the form it was made for: change the pair or the prefix and it must be checked
-// again before a run may start. The core lists, copies and verifies; this only asks and shows.
+// again before a run may start. A run can be stopped: the objects being copied finish, the rest
+// are reported as not started, and a run again copies them. The core lists, copies and verifies;
+// this only asks and shows.
 
 import * as ipc from '../ipc';
 import type { MigrationPlan, MigrationProgress, MigrationReport, ProfileSummary } from '../ipc';
@@ -10,12 +12,17 @@ import { defaultPair, formKey, type MigrationForm } from './plan';
 import { addSample, rateOf, type Rate, type Sample } from './progress';
 
 /** The part of the IPC surface the migration uses, so tests can hand in a fake. */
-export type Core = Pick<typeof ipc, 'migrationPlan' | 'runMigration'>;
+export type Core = Pick<typeof ipc, 'migrationPlan' | 'runMigration' | 'cancelMigration'>;
+
+/** How long Stop waits before asking again when the core had not taken the run on yet. */
+export const STOP_RETRY_MS = 250;
 
 export type Options = {
   core?: Core;
   /** Milliseconds, for the rate; tests pass their own. */
   now?: () => number;
+  /** Milliseconds between Stop's asks (see `stop`); tests pass their own. */
+  stopRetryMs?: number;
   /** A run ended with a report (not with an error): the window may refresh what it shows. */
   onfinish?: (report: MigrationReport, form: MigrationForm) => void;
 };
@@ -26,6 +33,8 @@ export class Migration {
   plan = $state.raw<MigrationPlan | null>(null);
   checking = $state(false);
   running = $state(false);
+  /** Stop was pressed and the run has not ended yet: the objects being copied finish first. */
+  stopping = $state(false);
   /** The run's last message; before the first one, what the plan said it would copy. */
   progress = $state.raw<MigrationProgress | null>(null);
   rate = $state.raw<Rate | null>(null);
@@ -35,13 +44,17 @@ export class Migration {
   error = $state<string | null>(null);
   #planFor = $state<string | null>(null);
   #samples: Sample[] = [];
+  /** Counts the runs, so that a Stop still asking for one run never stops the next. */
+  #run = 0;
   readonly #core: Core;
   readonly #now: () => number;
+  readonly #stopRetryMs: number;
   readonly #onfinish: Options['onfinish'];
 
-  constructor({ core = ipc, now = () => Date.now(), onfinish }: Options = {}) {
+  constructor({ core = ipc, now = () => Date.now(), stopRetryMs = STOP_RETRY_MS, onfinish }: Options = {}) {
     this.#core = core;
     this.#now = now;
+    this.#stopRetryMs = stopRetryMs;
     this.#onfinish = onfinish;
   }
 
@@ -83,13 +96,16 @@ export class Migration {
 
   /**
    * Runs the migration the current plan describes; `overwrite` replaces the objects the plan
-   * found in the way. Resolves when the run ends; what went wrong is in `error`, not thrown.
+   * found in the way. Resolves when the run ends, stopped or not; what went wrong is in `error`,
+   * not thrown.
    */
   async start(overwrite: boolean): Promise<void> {
     const plan = this.current;
     if (plan === null || this.running) return;
     const form = { ...this.form };
     this.running = true;
+    this.stopping = false;
+    this.#run += 1;
     this.error = null;
     this.report = null;
     this.ranFor = form;
@@ -107,6 +123,30 @@ export class Migration {
       this.error = `The migration stopped: ${ipc.errorMessage(failure)} What was copied is recorded: Check and start again to go on from there.`;
     } finally {
       this.running = false;
+      this.stopping = false;
+    }
+  }
+
+  /**
+   * Stops the run: no object starts after this, those being copied finish, and `start` resolves
+   * with a report that counts the rest as not started. Nothing is lost, so nothing is asked. The
+   * core takes a run on only once it has opened both connections: a Stop before that asks again
+   * until the run takes it or ends.
+   */
+  async stop(): Promise<void> {
+    if (!this.running || this.stopping) return;
+    const run = this.#run;
+    const same = () => this.running && this.#run === run;
+    this.stopping = true;
+    try {
+      while (!(await this.#core.cancelMigration())) {
+        await new Promise((resolve) => setTimeout(resolve, this.#stopRetryMs));
+        if (!same()) return;
+      }
+    } catch (failure) {
+      if (!same()) return;
+      this.stopping = false;
+      this.error = `Couldn’t stop the migration: ${ipc.errorMessage(failure)} It is still running.`;
     }
   }
 

@@ -28,6 +28,7 @@ const report: MigrationReport = {
   checked_bytes_only: 1,
   already_there: plan.already_there,
   failed: [{ key: 'acme/x.pdf', reason: 'a different object is already at this key' }],
+  not_started: { objects: 0, bytes: 0 },
   seconds: 2,
 };
 
@@ -36,6 +37,7 @@ function fake(run?: (onProgress: (p: MigrationProgress) => void) => Promise<Migr
   return {
     migrationPlan: vi.fn<Core['migrationPlan']>().mockResolvedValue(plan),
     runMigration: vi.fn<Core['runMigration']>(async (_from, _to, _prefix, _overwrite, onProgress) => (run ? run(onProgress) : report)),
+    cancelMigration: vi.fn<Core['cancelMigration']>().mockResolvedValue(true),
   };
 }
 
@@ -155,5 +157,99 @@ describe('start', () => {
     expect(core.runMigration).toHaveBeenCalledTimes(1);
     release();
     await running;
+  });
+});
+
+describe('stop', () => {
+  /** A checked migration whose run stays open until `end` hands it its report. */
+  async function running(core = fake(() => new Promise((resolve) => (end = resolve)))) {
+    const migration = new Migration({ core, stopRetryMs: 0 });
+    migration.form = { from: 'aws-archive', to: 'oasys-prod', prefix: '' };
+    await migration.check();
+    const run = migration.start(false);
+    return { core, migration, run };
+  }
+  let end: (report: MigrationReport) => void = () => {};
+  const stoppedReport: MigrationReport = { ...report, copied: { objects: 2, bytes: 2_000 }, not_started: { objects: 4, bytes: 4_000 } };
+
+  it('asks the core to stop, without asking the person, and shows it stopping until the report', async () => {
+    const { core, migration, run } = await running();
+    await migration.stop();
+    expect(core.cancelMigration).toHaveBeenCalledTimes(1);
+    expect(migration.running).toBe(true);
+    expect(migration.stopping).toBe(true);
+    // Pressed again while stopping: nothing more to ask.
+    await migration.stop();
+    expect(core.cancelMigration).toHaveBeenCalledTimes(1);
+    end(stoppedReport);
+    await run;
+    expect(migration.running).toBe(false);
+    expect(migration.stopping).toBe(false);
+    expect(migration.report).toEqual(stoppedReport);
+    expect(migration.error).toBeNull();
+  });
+
+  it('a stopped run is a report, not an error, and the next run needs a fresh check', async () => {
+    const onfinish = vi.fn();
+    const core = fake(async () => stoppedReport);
+    const migration = new Migration({ core, onfinish });
+    migration.form = { from: 'aws-archive', to: 'oasys-prod', prefix: '' };
+    await migration.check();
+    await migration.start(false);
+    expect(onfinish).toHaveBeenCalledWith(stoppedReport, { from: 'aws-archive', to: 'oasys-prod', prefix: '' });
+    expect(migration.error).toBeNull();
+    expect(migration.current).toBeNull();
+  });
+
+  it('does nothing when no run is going', async () => {
+    const core = fake();
+    const migration = new Migration({ core });
+    await migration.stop();
+    expect(core.cancelMigration).not.toHaveBeenCalled();
+    expect(migration.stopping).toBe(false);
+  });
+
+  // The core takes a run on once it has opened both connections; a Stop before that is asked again.
+  it('asks again while the core has no run to stop yet, until it takes the Stop', async () => {
+    const { core, migration, run } = await running();
+    core.cancelMigration.mockResolvedValueOnce(false).mockResolvedValueOnce(false);
+    await migration.stop();
+    expect(core.cancelMigration).toHaveBeenCalledTimes(3);
+    expect(migration.stopping).toBe(true);
+    end(stoppedReport);
+    await run;
+  });
+
+  it('stops asking when the run ends meanwhile, and never stops the next one', async () => {
+    const { core, migration, run } = await running();
+    core.cancelMigration.mockResolvedValue(false);
+    const stopping = migration.stop();
+    end(report);
+    await run;
+    await stopping;
+    expect(migration.stopping).toBe(false);
+    const asked = core.cancelMigration.mock.calls.length;
+    // The next run starts while the first Stop would have been asking.
+    migration.form.prefix = 'acme/';
+    await migration.check();
+    const next = migration.start(false);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(core.cancelMigration).toHaveBeenCalledTimes(asked);
+    expect(migration.stopping).toBe(false);
+    end(report);
+    await next;
+  });
+
+  it('says when the core could not stop it, and lets Stop be pressed again', async () => {
+    const { core, migration, run } = await running();
+    core.cancelMigration.mockRejectedValueOnce(new IpcFailure({ code: 'internal', message: 'The core did not answer.' }));
+    await migration.stop();
+    expect(migration.stopping).toBe(false);
+    expect(migration.running).toBe(true);
+    expect(migration.error).toBe('Couldn’t stop the migration: The core did not answer. It is still running.');
+    await migration.stop();
+    expect(migration.stopping).toBe(true);
+    end(stoppedReport);
+    await run;
   });
 });

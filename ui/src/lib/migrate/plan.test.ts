@@ -4,16 +4,19 @@ import {
   conflictPreview,
   defaultPair,
   failuresText,
+  finishedToast,
   formatElapsed,
   formatEstimate,
   formatTally,
   formKey,
   formProblems,
   hasWork,
+  notStartedLine,
   planLine,
   prefixProblem,
   profileOption,
   reportLine,
+  wasStopped,
 } from './plan';
 
 const profile = (name: string, kind: ProfileSummary['kind'], bucket = name, endpoint = `https://${name}.example`): ProfileSummary => ({
@@ -190,13 +193,44 @@ describe('the report', () => {
       { key: 'acme/x.pdf', reason: 'the source changed while it was read' },
       { key: 'acme/y.pdf', reason: 'a different object is already at this key' },
     ],
+    not_started: { objects: 0, bytes: 0 },
     seconds: 185,
     ...over,
   });
+  const stopped = (over: Partial<MigrationReport> = {}) =>
+    report({ copied: { objects: 312, bytes: 1_200_000_000 }, not_started: { objects: 890, bytes: 1_900_000_000 }, seconds: 42, ...over });
 
   it('reads as one line: copied, how long, and how many were not', () => {
     expect(reportLine(report())).toBe('Copied 1,202 objects (3.1 GB) in 3 min 5 s; 2 not copied.');
     expect(reportLine(report({ copied: { objects: 0, bytes: 0 }, failed: [], seconds: 1.2 }))).toBe('Nothing needed copying in 1.2 s.');
+  });
+
+  it('says a run was stopped only when it left objects not started', () => {
+    expect(wasStopped(report())).toBe(false);
+    expect(wasStopped(stopped())).toBe(true);
+    // Stop pressed once every object had started: the run finished.
+    expect(wasStopped(report({ not_started: { objects: 0, bytes: 0 } }))).toBe(false);
+  });
+
+  it('reads, when stopped, as what was copied before the stop, failures apart', () => {
+    expect(reportLine(stopped())).toBe('Copied 312 objects (1.2 GB) in 42 s before it was stopped; 2 not copied.');
+    expect(reportLine(stopped({ failed: [], seconds: null }))).toBe('Copied 312 objects (1.2 GB) before it was stopped.');
+    expect(reportLine(stopped({ copied: { objects: 0, bytes: 0 }, failed: [] }))).toBe('Stopped before anything was copied.');
+  });
+
+  it('says what a stopped run did not start, and that a run again copies it', () => {
+    expect(notStartedLine(report())).toBeNull();
+    expect(notStartedLine(stopped())).toBe('Stopped: 890 objects (1.9 GB) not started — Check and Start again to copy them.');
+    expect(notStartedLine(stopped({ not_started: { objects: 1, bytes: 2_000 } }))).toBe('Stopped: 1 object (2.0 KB) not started — Check and Start again to copy them.');
+  });
+
+  it('toasts the end of a run, finished or stopped', () => {
+    expect(finishedToast(report(), 'oasys-prod')).toBe('Migration into oasys-prod finished: copied 1,202 objects (3.1 GB) · 2 not copied');
+    expect(finishedToast(report({ copied: { objects: 0, bytes: 0 }, failed: [] }), 'oasys-prod')).toBe('Migration into oasys-prod finished: nothing needed copying');
+    expect(finishedToast(stopped({ failed: [] }), 'oasys-prod')).toBe('Migration into oasys-prod stopped: copied 312 objects (1.2 GB) · 890 objects not started');
+    expect(finishedToast(stopped({ copied: { objects: 0, bytes: 0 } }), 'oasys-prod')).toBe(
+      'Migration into oasys-prod stopped: nothing copied · 890 objects not started · 2 not copied',
+    );
   });
 
   it('gives its failures as one key and reason a line, for a spreadsheet', () => {

@@ -1,7 +1,8 @@
 // The Migrate view's words and rules, apart from any component: which two connections a
 // migration runs between and whether the form may be checked, how a plan, its estimate and a
-// finished run read, and the failures as text to copy. The core lists, decides and copies; the
-// checks here only catch what it would refuse anyway, so the person hears it before a listing.
+// finished or stopped run read, and the failures as text to copy. The core lists, decides and
+// copies; the checks here only catch what it would refuse anyway, so the person hears it before
+// a listing.
 
 import type { FieldProblem } from '../connect/validate';
 import { formatBytes } from '../format/bytes';
@@ -131,12 +132,40 @@ export function formKey(form: MigrationForm): string {
   return JSON.stringify([form.from, form.to, form.prefix]);
 }
 
+/**
+ * Whether the run was stopped (Stop in the window, Ctrl-C in the CLI) before every object it had
+ * to copy was started. Those it did not start are not failures: a run again copies them.
+ */
+export function wasStopped(report: MigrationReport): boolean {
+  return report.not_started.objects > 0;
+}
+
 /** The report's headline: "Copied 1,204 objects (3.2 GB) in 42 s", or what stopped it. */
 export function reportLine(report: MigrationReport): string {
   const took = formatElapsed(report.seconds);
-  const copied = report.copied.objects === 0 ? 'Nothing needed copying' : `Copied ${formatTally(report.copied)}`;
   const failed = report.failed.length > 0 ? `; ${report.failed.length.toLocaleString()} not copied` : '';
+  if (wasStopped(report)) {
+    if (report.copied.objects === 0) return `Stopped before anything was copied${failed}.`;
+    return `Copied ${formatTally(report.copied)}${took ? ` in ${took}` : ''} before it was stopped${failed}.`;
+  }
+  const copied = report.copied.objects === 0 ? 'Nothing needed copying' : `Copied ${formatTally(report.copied)}`;
   return `${copied}${took ? ` in ${took}` : ''}${failed}.`;
+}
+
+/** What a stopped run left for the next one; null when it started every object. */
+export function notStartedLine(report: MigrationReport): string | null {
+  if (!wasStopped(report)) return null;
+  return `Stopped: ${formatTally(report.not_started)} not started — Check and Start again to copy them.`;
+}
+
+/** The toast when a run ends, for whichever view is showing. */
+export function finishedToast(report: MigrationReport, to: string): string {
+  const copied = report.copied.objects === 0 ? null : `copied ${formatTally(report.copied)}`;
+  const failed = report.failed.length > 0 ? ` · ${report.failed.length.toLocaleString()} not copied` : '';
+  if (wasStopped(report)) {
+    return `Migration into ${to} stopped: ${copied ?? 'nothing copied'} · ${objectCount(report.not_started.objects)} not started${failed}`;
+  }
+  return `Migration into ${to} finished: ${copied ?? 'nothing needed copying'}${failed}`;
 }
 
 /** The failures as text to paste into a ticket or a spreadsheet: one "key<TAB>reason" a line. */
