@@ -117,7 +117,7 @@ async fn tenants_are_named_search_opens_the_file_and_usage_sums_the_bucket() {
 /// on the app's keychain) copied into the sandbox: the plan, the run, the report, and the
 /// objects under the same keys in the sandbox afterwards.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bucket_is_migrated_into_the_open_one_from_the_window() {
+async fn a_bucket_is_migrated_into_the_sandbox_from_the_window() {
     use std::io::Write;
     let old = tokio::task::spawn_blocking(|| cubby_testkit::SeaweedFs::start(&["old-s3"]))
         .await
@@ -169,14 +169,36 @@ async fn a_bucket_is_migrated_into_the_open_one_from_the_window() {
         .expect("put");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
-    app.click("#use-sandbox").await;
+    // The window opens whichever profile it finds; the migration's two ends are chosen in
+    // the view itself.
+    let script = "return !!document.querySelector('#use-sandbox') || !!document.querySelector(\"[data-testid='main-layout']\");";
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while app.client.execute(script, vec![]).await.ok() != Some(serde_json::Value::Bool(true)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "neither Connect nor the main window"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if app
+        .client
+        .find(fantoccini::Locator::Css("#use-sandbox"))
+        .await
+        .is_ok()
+    {
+        app.click("#use-sandbox").await;
+    }
     app.wait_for("[data-testid='main-layout']").await;
     app.click("[data-testid='open-migration']").await;
     app.wait_for("[data-testid='migration-view']").await;
-    let from = app
-        .text_content("[data-testid='migration-from'] option:checked")
-        .await;
-    assert!(from.contains("old-s3"), "copy from: {from}");
+    for (select, profile) in [("migration-from", "old-s3"), ("migration-to", "sandbox")] {
+        app.click(&format!("[data-testid='{select}'] option[value='{profile}']"))
+            .await;
+        let chosen = app
+            .text_content(&format!("[data-testid='{select}'] option:checked"))
+            .await;
+        assert!(chosen.contains(profile), "{select}: {chosen}");
+    }
     app.click("[data-testid='migration-check']").await;
     let plan = wait_for_contains(&app, "[data-testid='migration-plan-copy']", "2").await;
     assert!(plan.contains("2"), "{plan}");
