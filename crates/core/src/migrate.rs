@@ -36,7 +36,8 @@ const PART_SIZE: u64 = 8 * 1024 * 1024;
 const ESTIMATE_BYTES_PER_SEC: f64 = 50_000_000.0;
 const ESTIMATE_OBJECTS_PER_SEC: f64 = 100.0;
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE copied (
         source TEXT NOT NULL,
         dest TEXT NOT NULL,
@@ -46,7 +47,19 @@ const MIGRATIONS: &[&str] = &["
         at TEXT NOT NULL,
         PRIMARY KEY (source, dest, key)
     ) WITHOUT ROWID;
-"];
+",
+    "
+    -- Objects whose copy has begun and not been recorded: if the run is killed, what the
+    -- destination then holds under the key is this migration's own half-done work, which the
+    -- next run replaces instead of reporting it as someone else's object.
+    CREATE TABLE started (
+        source TEXT NOT NULL,
+        dest TEXT NOT NULL,
+        key TEXT NOT NULL,
+        PRIMARY KEY (source, dest, key)
+    ) WITHOUT ROWID;
+",
+];
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -184,8 +197,36 @@ impl Journal {
             .map_err(failed)
     }
 
-    fn record(&self, m: &Migration, o: &ObjectEntry) -> Result<()> {
+    fn was_started(&self, m: &Migration, key: &str) -> Result<bool> {
         self.conn()
+            .query_row(
+                "SELECT 1 FROM started WHERE source = ?1 AND dest = ?2 AND key = ?3",
+                params![m.source_id, m.dest_id, key],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(failed)
+    }
+
+    fn start(&self, m: &Migration, key: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT OR IGNORE INTO started (source, dest, key) VALUES (?1, ?2, ?3)",
+                params![m.source_id, m.dest_id, key],
+            )
+            .map(|_| ())
+            .map_err(failed)
+    }
+
+    fn record(&self, m: &Migration, o: &ObjectEntry) -> Result<()> {
+        let conn = self.conn();
+        conn.execute(
+            "DELETE FROM started WHERE source = ?1 AND dest = ?2 AND key = ?3",
+            params![m.source_id, m.dest_id, o.key],
+        )
+        .map_err(failed)?;
+        conn
             .execute(
                 "INSERT OR REPLACE INTO copied (source, dest, key, size, etag, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
@@ -262,7 +303,7 @@ impl Migration {
                 // Found in the destination but not yet in the journal: recorded, so the next
                 // run need not look.
                 steps.push(Step::There(o, !copied_before));
-            } else if there.is_some() && !self.options.overwrite {
+            } else if there.is_some() && !self.options.overwrite && !journal.was_started(self, &o.key)? {
                 plan.conflicts.push(o.key);
             } else {
                 plan.to_copy.add(o.size);
@@ -315,15 +356,16 @@ impl Migration {
                     if cancel.is_cancelled() {
                         return Err(Error::Cancelled);
                     }
+                    let m = Migration {
+                        source: source.clone(),
+                        dest: dest.clone(),
+                        source_id: ids.0.clone(),
+                        dest_id: ids.1.clone(),
+                        options: ids.2.clone(),
+                    };
+                    journal.start(&m, &o.key)?;
                     let outcome = copy_one(&source, &dest, &o).await;
                     if outcome.is_ok() {
-                        let m = Migration {
-                            source: source.clone(),
-                            dest: dest.clone(),
-                            source_id: ids.0.clone(),
-                            dest_id: ids.1.clone(),
-                            options: ids.2.clone(),
-                        };
                         journal.record(&m, &o)?;
                     }
                     let progress = {
@@ -633,6 +675,32 @@ mod tests {
         let rest = m.run(&dirs, &Default::default(), |_| {}).await.unwrap();
         assert_eq!(rest.copied.objects, report.not_started.objects);
         assert_eq!(rest.already_there.objects, report.copied.objects);
+    }
+
+    #[tokio::test]
+    async fn what_a_killed_run_left_half_done_is_redone_not_reported() {
+        let root = tempfile::tempdir().unwrap();
+        let dirs = dirs(root.path());
+        let (source, dest) = (Bucket::in_memory("old"), Bucket::in_memory("new"));
+        let body: Vec<u8> = (0..(9 * 1024 * 1024u32)).map(|i| (i % 241) as u8).collect();
+        source
+            .put("acme/uploads/scan.tif", body.clone(), None)
+            .await
+            .unwrap();
+        let m = migration(&source, &dest);
+        // The state a kill leaves: the copy begun in the journal, something under the key in
+        // the destination, nothing recorded as copied.
+        Journal::open(&dirs)
+            .unwrap()
+            .start(&m, "acme/uploads/scan.tif")
+            .unwrap();
+        dest.put("acme/uploads/scan.tif", body[..10].to_vec(), None)
+            .await
+            .unwrap();
+        let report = m.run(&dirs, &Default::default(), |_| {}).await.unwrap();
+        assert!(report.failed.is_empty(), "{:?}", report.failed);
+        assert_eq!(report.copied.objects, 1);
+        assert!(dest.get("acme/uploads/scan.tif").await.unwrap() == body);
     }
 
     #[tokio::test]

@@ -87,24 +87,33 @@ pub struct Recorder {
 impl Recorder {
     /// Records a listing of `prefix`: everything under it when `recursive`, else its own level.
     pub fn start(dirs: &Dirs, bucket: String, prefix: &str, recursive: bool) -> Result<Recorder> {
-        let mut conn = open(&path(dirs))?;
+        let file = path(dirs);
         let prefix = prefix.to_string();
         let generation = Utc::now().timestamp_nanos_opt().unwrap_or_default();
         let (tx, rx) = mpsc::channel::<Message>();
         std::thread::Builder::new()
             .name("cubby-seen".into())
             .spawn(move || {
-                let mut result = Ok(());
+                // Opening the file (and creating it) happens here, off the listing's path.
+                let mut conn = None;
+                let mut result = open(&file).map(|c| conn = Some(c));
                 for message in rx {
+                    let Some(conn) = conn.as_mut() else {
+                        if let Message::Finish(done) = message {
+                            let _ = done.send(std::mem::replace(&mut result, Ok(())));
+                            return;
+                        }
+                        continue;
+                    };
                     match message {
                         Message::Page(objects) => {
                             if result.is_ok() {
-                                result = insert(&mut conn, &bucket, &objects, generation);
+                                result = insert(conn, &bucket, &objects, generation);
                             }
                         }
                         Message::Finish(done) => {
                             if result.is_ok() {
-                                result = sweep(&mut conn, &bucket, &prefix, recursive, generation);
+                                result = sweep(conn, &bucket, &prefix, recursive, generation);
                             }
                             let _ = done.send(std::mem::replace(&mut result, Ok(())));
                             return;

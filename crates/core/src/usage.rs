@@ -298,8 +298,10 @@ pub async fn summarize(
     }
     if let Some(index) = index {
         // The report stands without the index; a failed index only costs `find` its rows.
-        if let Err(e) = index.finish() {
-            tracing::warn!("the search index was not updated: {e}");
+        match tokio::task::spawn_blocking(move || index.finish()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!("the search index was not updated: {e}"),
+            Err(e) => tracing::warn!("the search index was not updated: {e}"),
         }
     }
     let names = crate::names::load(bucket)
