@@ -120,21 +120,19 @@ impl App {
     /// The app binary started again as a person would, on this app's display, keychain and
     /// folders (not through WebDriver).
     pub fn second_launch(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(app_binary());
-        on_app_world(
-            &mut cmd,
-            &self._xvfb,
-            &self.keyring,
-            self.config_dir.path(),
-            self.data_dir.path(),
-        );
-        cmd
+        self.on_this_world(app_binary())
     }
 
     /// The `cubby` CLI beside the app binary, on this app's keychain and folders: what a person
     /// running it on the same computer sees.
     pub fn second_launch_cli(&self, args: &[&str]) -> std::process::Command {
-        let mut cmd = std::process::Command::new(app_binary().with_file_name("cubby"));
+        let mut cmd = self.on_this_world(app_binary().with_file_name("cubby"));
+        cmd.args(args);
+        cmd
+    }
+
+    fn on_this_world(&self, program: PathBuf) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
         on_app_world(
             &mut cmd,
             &self._xvfb,
@@ -142,7 +140,6 @@ impl App {
             self.config_dir.path(),
             self.data_dir.path(),
         );
-        cmd.args(args);
         cmd
     }
 

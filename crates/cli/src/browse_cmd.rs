@@ -12,7 +12,7 @@ use cubby_core::tenant::{ObjectKey, Prefix, TenantId};
 use cubby_core::Result;
 use serde::Serialize;
 
-use crate::format::{bytes, when};
+use crate::format::{bytes, when_text};
 use crate::{out, Ctx};
 
 #[derive(Args)]
@@ -139,12 +139,7 @@ fn file_line(f: &FileEntry) -> String {
     } else {
         format!("  ({})", f.name)
     };
-    let modified = f
-        .modified
-        .as_deref()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| when(t.to_utc()))
-        .unwrap_or_default();
+    let modified = when_text(f.modified.as_deref());
     format!("{:>10}  {modified:<16}  {}{extra}", bytes(f.size), f.key)
 }
 

@@ -9,6 +9,14 @@ pub fn when(t: DateTime<Utc>) -> String {
     t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// An RFC 3339 time as `when` shows it; "" when there is none or it does not parse.
+pub fn when_text(rfc3339: Option<&str>) -> String {
+    rfc3339
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| when(t.to_utc()))
+        .unwrap_or_default()
+}
+
 /// Parses sizes like `64MiB`, `100MB`, `5GiB`, `1048576`.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();

@@ -11,7 +11,7 @@ use cubby_core::tenant::{Prefix, TenantId};
 use cubby_core::usage::{self, Prices, UsageReport};
 use cubby_core::Result;
 
-use crate::format::{bytes, when};
+use crate::format::{bytes, when_text};
 use crate::Ctx;
 
 #[derive(Args)]
@@ -208,12 +208,7 @@ pub async fn find(ctx: &Ctx, args: FindArgs) -> Result<ExitCode> {
             .results
             .iter()
             .map(|f| {
-                let modified = f
-                    .modified
-                    .as_deref()
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                    .map(|t| when(t.to_utc()))
-                    .unwrap_or_default();
+                let modified = when_text(f.modified.as_deref());
                 format!("{:>10}  {modified:<16}  {}  ({})", bytes(f.size), f.key, f.name)
             })
             .collect::<Vec<_>>()

@@ -51,6 +51,20 @@ macro_rules! with_headers {
     }};
 }
 
+/// The presentation headers of a HeadObject or GetObject answer: the two outputs have the
+/// same fields but no common trait.
+macro_rules! presentation {
+    ($out:expr) => {
+        Presentation {
+            cache_control: $out.cache_control,
+            content_disposition: $out.content_disposition,
+            content_encoding: $out.content_encoding,
+            content_language: $out.content_language,
+            expires: $out.expires_string,
+        }
+    };
+}
+
 /// A bucket reached through one profile over S3. Cheap to clone: the client shares its
 /// connection pool.
 #[derive(Clone, Debug)]
@@ -220,13 +234,7 @@ impl ObjectStore for S3Store {
             last_modified: out.last_modified.and_then(to_chrono),
             content_type: out.content_type,
             metadata: out.metadata.unwrap_or_default().into_iter().collect(),
-            presentation: Presentation {
-                cache_control: out.cache_control,
-                content_disposition: out.content_disposition,
-                content_encoding: out.content_encoding,
-                content_language: out.content_language,
-                expires: out.expires_string,
-            },
+            presentation: presentation!(out),
         })
     }
 
@@ -603,13 +611,7 @@ impl ObjectStore for S3Store {
             headers: ObjectHeaders {
                 content_type: out.content_type,
                 metadata: out.metadata.unwrap_or_default().into_iter().collect(),
-                presentation: Presentation {
-                    cache_control: out.cache_control,
-                    content_disposition: out.content_disposition,
-                    content_encoding: out.content_encoding,
-                    content_language: out.content_language,
-                    expires: out.expires_string,
-                },
+                presentation: presentation!(out),
             },
             body: out.body,
             total,

@@ -1,10 +1,11 @@
 // Server-renders the Migrate view in each of its states and the watched-folder places that show
 // a folder of client folders, and checks the words and the selectors the end-to-end tests drive.
 import { render } from 'svelte/server';
-import { describe, expect, it, vi } from 'vitest';
-import type { MigrationPlan, MigrationProgress, MigrationReport, ProfileSummary, TenantEntry, WatchedFolderRow } from '../ipc';
+import { describe, expect, it } from 'vitest';
+import type { MigrationPlan, MigrationProgress, MigrationReport, TenantEntry, WatchedFolderRow } from '../ipc';
 import { TenantDirectory } from '../browse/tenants.svelte';
-import { Migration, type Core } from '../migrate/migration.svelte';
+import { fakeCore, profile, reportFor, type Run } from '../migrate/fixtures';
+import { Migration } from '../migrate/migration.svelte';
 import AddFolderDialog from './AddFolderDialog.svelte';
 import MigrationView from './MigrationView.svelte';
 import Sidebar from './Sidebar.svelte';
@@ -13,16 +14,8 @@ const noop = () => {};
 /** The rendered HTML without Svelte's hydration comments. */
 const html = (rendered: { body: string }) => rendered.body.replace(/<!--.*?-->/g, '');
 
-const profile = (name: string, kind: ProfileSummary['kind'], bucket = name): ProfileSummary => ({
-  name,
-  kind,
-  endpoint: `https://${name}.example`,
-  bucket,
-  public_url: null,
-  is_default: kind === 'r2',
-});
-const r2 = profile('oasys-prod', 'r2');
-const s3 = profile('aws-archive', 's3', 'invoices-2019');
+const r2 = profile('oasys-prod', 'r2', { is_default: true });
+const s3 = profile('aws-archive', 's3', { bucket: 'invoices-2019' });
 
 const plan: MigrationPlan = {
   source: { objects: 1_840, bytes: 12_400_000_000 },
@@ -32,24 +25,16 @@ const plan: MigrationPlan = {
   estimated_seconds: 76,
   estimate_basis: '50 MB/s and 100 objects/s, a conservative internet rate; the real rate shows as it runs',
 };
-const report: MigrationReport = {
-  plan,
+const report = reportFor(plan, {
   copied: { objects: 1_202, bytes: 3_100_000_000 },
   checked_bytes_only: 14,
-  already_there: plan.already_there,
   failed: [{ key: 'acme/x.pdf', reason: 'the source changed while it was read' }],
-  not_started: { objects: 0, bytes: 0 },
   seconds: 185,
-};
+});
 
 /** A migration with its form filled; `run` holds the run open when given. */
-function migrationWith(run?: (onProgress: (p: MigrationProgress) => void) => Promise<MigrationReport>) {
-  const core: Core = {
-    migrationPlan: vi.fn(async () => plan),
-    runMigration: vi.fn(async (_f, _t, _p, _o, onProgress) => (run ? run(onProgress) : report)),
-    cancelMigration: vi.fn(async () => true),
-  };
-  const migration = new Migration({ core, now: (() => { let t = 0; return () => (t += 1000); })() });
+function migrationWith(run?: Run) {
+  const migration = new Migration({ core: fakeCore(plan, report, run), now: (() => { let t = 0; return () => (t += 1000); })() });
   migration.fill([r2, s3], r2);
   return migration;
 }

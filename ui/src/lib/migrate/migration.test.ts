@@ -1,15 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { IpcFailure, type MigrationPlan, type MigrationProgress, type MigrationReport, type ProfileSummary } from '../ipc';
-import { Migration, type Core, type Options } from './migration.svelte';
+import { IpcFailure, type MigrationPlan, type MigrationReport } from '../ipc';
+import { fakeCore, profile, reportFor, type Run } from './fixtures';
+import { Migration, type Options } from './migration.svelte';
 
-const profile = (name: string, kind: ProfileSummary['kind']): ProfileSummary => ({
-  name,
-  kind,
-  endpoint: `https://${name}.example`,
-  bucket: name,
-  public_url: null,
-  is_default: false,
-});
 const r2 = profile('oasys-prod', 'r2');
 const s3 = profile('aws-archive', 's3');
 const sandbox = profile('sandbox', 'sandbox');
@@ -22,24 +15,15 @@ const plan: MigrationPlan = {
   estimated_seconds: 1,
   estimate_basis: '50 MB/s',
 };
-const report: MigrationReport = {
-  plan,
+const report = reportFor(plan, {
   copied: { objects: 6, bytes: 6_000 },
   checked_bytes_only: 1,
-  already_there: plan.already_there,
   failed: [{ key: 'acme/x.pdf', reason: 'a different object is already at this key' }],
-  not_started: { objects: 0, bytes: 0 },
   seconds: 2,
-};
+});
 
 /** A fake core; `run` decides what the run sends and how it ends. */
-function fake(run?: (onProgress: (p: MigrationProgress) => void) => Promise<MigrationReport>) {
-  return {
-    migrationPlan: vi.fn<Core['migrationPlan']>().mockResolvedValue(plan),
-    runMigration: vi.fn<Core['runMigration']>(async (_from, _to, _prefix, _overwrite, onProgress) => (run ? run(onProgress) : report)),
-    cancelMigration: vi.fn<Core['cancelMigration']>().mockResolvedValue(true),
-  };
-}
+const fake = (run?: Run) => fakeCore(plan, report, run);
 
 describe('fill', () => {
   it('starts as into the active connection, from an S3 one', () => {
