@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use clap::Args;
 use clap_complete::engine::ArgValueCompleter;
-use cubby_core::listing::Listing;
 use cubby_core::seen::{self, Recorder};
 use cubby_core::tenant::{Prefix, TenantId};
 use cubby_core::usage::{self, Prices, UsageReport};
@@ -168,14 +167,7 @@ pub async fn find(ctx: &Ctx, args: FindArgs) -> Result<ExitCode> {
     let bucket_id = seen::bucket_id(&session.profile);
     if args.refresh {
         let prefix = tenant.as_ref().map(|t| t.prefix()).unwrap_or_default();
-        let index = Recorder::start(&ctx.dirs, bucket_id.clone(), &prefix, true)?;
-        let mut listing = Listing::new(&session.bucket, &Prefix::parse(&prefix)?, true);
-        while let Some(page) = listing.next_page().await? {
-            index.page(&page.objects);
-        }
-        tokio::task::spawn_blocking(move || index.finish())
-            .await
-            .map_err(|e| cubby_core::Error::Storage(format!("the search index stopped: {e}")))??;
+        seen::index_whole(&ctx.dirs, &session.bucket, bucket_id.clone(), &prefix).await?;
     }
     let found = seen::find(
         &ctx.dirs,

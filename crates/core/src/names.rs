@@ -69,8 +69,6 @@ pub async fn load(bucket: &Bucket) -> Result<(Directory, Option<String>)> {
     let fetched = match bucket.get_range(NAMES_KEY, 0, None, None).await {
         Ok(f) => f,
         Err(Error::NotFound(_)) => return Ok((Directory::default(), None)),
-        // An empty object cannot be read by range on every server; it holds no names either.
-        Err(Error::Storage(m)) if m.contains("InvalidRange") => return Ok((Directory::default(), None)),
         Err(e) => return Err(e),
     };
     let etag = fetched.etag.clone();

@@ -198,6 +198,19 @@ fn sweep(conn: &mut Connection, bucket: &str, prefix: &str, recursive: bool, gen
     tx.commit().map_err(failed)
 }
 
+/// Lists everything under `prefix` in `bucket` and makes it what the index holds there: `find
+/// --refresh` and the window's "Search the whole bucket".
+pub async fn index_whole(dirs: &Dirs, bucket: &crate::Bucket, bucket_id: String, prefix: &str) -> Result<()> {
+    let index = Recorder::start(dirs, bucket_id, prefix, true)?;
+    let mut listing = crate::listing::Listing::new(bucket, &crate::Prefix::parse(prefix)?, true);
+    while let Some(page) = listing.next_page().await? {
+        index.page(&page.objects);
+    }
+    tokio::task::spawn_blocking(move || index.finish())
+        .await
+        .map_err(|e| Error::Storage(format!("the search index stopped: {e}")))?
+}
+
 /// One file a search found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

@@ -1,7 +1,6 @@
 //! Tenant names, the Usage view, the search box and the Migration window: adapters over
 //! `cubby_core::names`, `usage`, `seen` and `migrate`.
 
-use cubby_core::listing::Listing;
 use cubby_core::migrate::{
     Migration, Options as MigrateOptions, Plan, Progress as MigrateProgress, Report as MigrateReport,
 };
@@ -134,14 +133,7 @@ pub async fn find_files(
     let bucket_id = seen::bucket_id(&session.profile);
     if refresh {
         let prefix = tenant.as_ref().map(|t| t.prefix()).unwrap_or_default();
-        let index = Recorder::start(&state.dirs, bucket_id.clone(), &prefix, true)?;
-        let mut listing = Listing::new(&session.bucket, &Prefix::parse(&prefix)?, true);
-        while let Some(page) = listing.next_page().await? {
-            index.page(&page.objects);
-        }
-        tokio::task::spawn_blocking(move || index.finish())
-            .await
-            .map_err(|e| Error::Storage(format!("the search index stopped: {e}")))??;
+        seen::index_whole(&state.dirs, &session.bucket, bucket_id.clone(), &prefix).await?;
     }
     let dirs = state.dirs.clone();
     let scope = tenant.map(|t| t.to_string());
