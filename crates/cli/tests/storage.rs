@@ -459,6 +459,21 @@ fn tenant_names_usage_and_find_through_the_cli() {
     assert_eq!(code, 0);
     let found: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(found["results"].as_array().map(Vec::len), Some(1), "{found}");
+    // A file put since the last whole listing: found once --refresh lists the bucket again.
+    std::fs::write(dir.join("april-statement.pdf"), b"%PDF-1.4 april").expect("write");
+    let (code, _, err) = env.cubby(&["put", &f("april-statement.pdf"), "--tenant", "acme"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = env.cubby(&["--json", "find", "statement"]);
+    let found: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        found["results"].as_array().map(Vec::len),
+        Some(0),
+        "not listed yet: {found}"
+    );
+    let (code, out, err) = env.cubby(&["--json", "find", "statement", "--refresh"]);
+    assert_eq!(code, 0, "{err}");
+    let found: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(found["results"].as_array().map(Vec::len), Some(1), "{found}");
     let (code, _, err) = env.cubby(&["find", "x", "--tenant", "../etc"]);
     assert_eq!(code, 2, "{err}");
 }
