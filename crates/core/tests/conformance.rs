@@ -117,6 +117,7 @@ async fn storage_suite(b: &Bucket) {
     interrupted_download_resumes_from_its_part_file(&b).await;
     big_download_in_parallel_ranges_resumes_and_verifies(&b).await;
     a_stale_recorded_checksum_defers_to_the_etag(&b).await;
+    another_tools_multipart_object_is_checked_part_by_part(&b).await;
     a_cubby_upload_cut_mid_download_resumes_against_its_checksum(&b).await;
     hostile_keys_never_leave_the_download_folder(&b).await;
     planted_links_at_the_part_names_are_never_written_through(&b).await;
@@ -588,6 +589,41 @@ async fn a_stale_recorded_checksum_defers_to_the_etag(b: &Bucket) {
     assert!(done.checksum_verified);
     assert_eq!(done.note.as_deref(), Some(transfer::STALE_CHECKSUM));
     assert!(std::fs::read(&done.path).expect("read") == data);
+}
+
+/// An object another tool uploaded in 6 MiB parts, without Cubby's checksum: the download's
+/// ranges are its parts, each part's MD5 is taken as it arrives, and together they must give
+/// the multipart ETag.
+async fn another_tools_multipart_object_is_checked_part_by_part(b: &Bucket) {
+    let data: Vec<u8> = (0..(39 * MIB as usize))
+        .map(|i| (i.wrapping_mul(2_246_822_519) >> 11) as u8)
+        .collect();
+    let key = "other-tool/uploads/scan.bin";
+    let headers = cubby_core::storage::ObjectHeaders::typed(Some("application/octet-stream"));
+    let upload = b.create_multipart(key, &headers).await.expect("create");
+    let mut parts = Vec::new();
+    for (i, part) in data.chunks(6 * MIB as usize).enumerate() {
+        let number = i as i32 + 1;
+        let etag = b
+            .upload_part(
+                key,
+                &upload,
+                number,
+                part.to_vec(),
+                &transfer::content_md5_of(part),
+            )
+            .await
+            .expect("part");
+        parts.push((number, etag));
+    }
+    let etag = b
+        .complete_multipart(key, &upload, parts, false)
+        .await
+        .expect("complete")
+        .unwrap_or_default();
+    assert!(etag.ends_with("-7\"") || etag.ends_with("-7"), "{etag}");
+    let key = ObjectKey::parse(key).expect("key");
+    download_fresh_and_verify(b, &key, &data).await;
 }
 
 /// One download with default options, no progress and no cancellation.

@@ -14,6 +14,7 @@ use crate::tenant::ObjectKey;
 use crate::{Error, Result};
 
 use super::etag::{etag_kind, part_size_candidates, ContentCheck, EtagKind};
+use super::md5_lanes::{Feeder, PartHashes};
 use super::*;
 
 #[derive(Debug, Clone)]
@@ -600,8 +601,9 @@ enum Digests {
 }
 
 /// A big download as ranged GETs, `range_concurrency` in flight, each written at its offset as
-/// it arrives and hashed on the way (CRC, or MD5 when ranges are the ETag's parts). Memory per
-/// range is one batch of about a MiB, whatever the range size. The first range comes from the
+/// it arrives and hashed on the way: its CRC in place, or, when ranges are the ETag's parts, its
+/// MD5 on a thread that hashes the parts side by side (`md5_lanes`). Memory per range is about
+/// a MiB, whatever the range size. The first range comes from the
 /// GET already open; the others are pinned to the same version with If-Match.
 struct Ranges<'a> {
     bucket: &'a Bucket,
@@ -616,13 +618,7 @@ struct Ranges<'a> {
     part_md5: bool,
 }
 
-/// What one range hashed to.
-struct RangeDigest {
-    crc: Option<u64>,
-    md5: Option<[u8; 16]>,
-}
-
-/// Bytes handed to the disk and the hashes at once, so the network is not waited on per chunk.
+/// Bytes of a part handed to its hasher at once.
 const BATCH: usize = MIB as usize;
 
 impl Ranges<'_> {
@@ -646,7 +642,10 @@ impl Ranges<'_> {
         let stop = cancel.child_token();
         let if_match = (!self.etag.is_empty()).then(|| format!("\"{}\"", self.etag));
         let mut tasks = tokio::task::JoinSet::new();
-        let mut results: Vec<Option<RangeDigest>> = (0..count).map(|_| None).collect();
+        let mut crcs: Vec<Option<u64>> = vec![None; count as usize];
+        let hashes = self
+            .part_md5
+            .then(|| PartHashes::start(count as usize, concurrency.max(1)));
         let mut next = 0u64;
         let mut first = Some(first.body);
         let mut failure = None;
@@ -663,7 +662,7 @@ impl Ranges<'_> {
                     bounds: self.bounds(next),
                     file: file.clone(),
                     crc: self.crc,
-                    md5: self.part_md5,
+                    md5: hashes.as_ref().map(PartHashes::feeder),
                     progress: progress.clone(),
                     meter: meter.clone(),
                     stop: stop.clone(),
@@ -672,8 +671,8 @@ impl Ranges<'_> {
                 next += 1;
             }
             match tasks.join_next().await {
-                Some(Ok(Ok((index, digest)))) => {
-                    results[index as usize] = Some(digest);
+                Some(Ok(Ok((index, crc)))) => {
+                    crcs[index as usize] = crc;
                     let prefix = self.prefix(&progress);
                     if prefix > recorded_prefix {
                         recorded_prefix = prefix;
@@ -702,20 +701,22 @@ impl Ranges<'_> {
             });
         }
         let written = progress.iter().map(|p| p.load(Ordering::Relaxed)).sum();
-        let results: Vec<RangeDigest> = results.into_iter().flatten().collect();
         let digests = if self.crc {
             let mut whole = None;
-            for (i, r) in results.iter().enumerate() {
+            for (i, crc) in crcs.iter().enumerate() {
                 let (start, end) = self.bounds(i as u64);
-                let crc = r.crc.unwrap_or_default();
+                let crc = crc.unwrap_or_default();
                 whole = Some(match whole {
                     None => crc,
                     Some(acc) => checksum::combine(acc, crc, end - start),
                 });
             }
             Digests::Crc(whole.unwrap_or_default())
-        } else if self.part_md5 {
-            Digests::Parts(results.iter().filter_map(|r| r.md5).collect())
+        } else if let Some(parts) = hashes {
+            match parts.finish().await {
+                Some(parts) => Digests::Parts(parts),
+                None => Digests::None,
+            }
         } else {
             Digests::None
         };
@@ -768,15 +769,16 @@ struct RangeJob {
     bounds: (u64, u64),
     file: Arc<std::fs::File>,
     crc: bool,
-    md5: bool,
+    /// Where the part's bytes go for its MD5.
+    md5: Option<Feeder>,
     progress: Arc<Vec<AtomicU64>>,
     meter: Arc<Meter>,
     stop: CancellationToken,
 }
 
 impl RangeJob {
-    async fn run(self, source: Source) -> Result<(u64, RangeDigest)> {
-        use md5::Digest;
+    /// Streams the range to its place in the file; returns its index and CRC, when taken.
+    async fn run(self, source: Source) -> Result<(u64, Option<u64>)> {
         let (start, end) = self.bounds;
         let mut body = match source {
             Source::Open(body) => body,
@@ -788,30 +790,36 @@ impl RangeJob {
                     .body
             }
         };
-        let mut state = (self.crc.then(Crc64::default), self.md5.then(md5::Md5::new));
+        let mut crc = self.crc.then(Crc64::default);
         let mut at = start;
         let mut batch: Vec<bytes::Bytes> = Vec::new();
         let mut batched = 0;
-        while at + batched < end {
+        while at < end {
             let chunk = tokio::select! {
                 c = body.next() => c,
-                _ = self.stop.cancelled() => {
-                    // What arrived is kept: it may extend the prefix the next run resumes from.
-                    self.write(batch, state, at).await?;
-                    return Err(Error::Cancelled);
-                }
+                // What arrived is on disk: it may extend the prefix the next run resumes from.
+                _ = self.stop.cancelled() => return Err(Error::Cancelled),
             };
             let Some(chunk) = chunk else { break };
             let mut chunk = chunk.map_err(|e| interrupted(&self.key, &e))?;
             // The first range reads from a GET of the whole object: the rest is not this range's.
-            chunk.truncate((end - at - batched).min(chunk.len() as u64) as usize);
-            batched += chunk.len() as u64;
+            chunk.truncate((end - at).min(chunk.len() as u64) as usize);
+            // Written in place: a pwrite into the page cache costs less than handing it over.
+            crate::local_path::write_all_at(&self.file, &chunk, at)
+                .map_err(|e| Error::io("cannot write the download", e))?;
+            at += chunk.len() as u64;
+            self.progress[self.index as usize].store(at - start, Ordering::Relaxed);
             self.meter.add(chunk.len() as u64);
-            batch.push(chunk);
-            // A CRC-only range writes each chunk as it comes (see `write`).
-            if !self.md5 || batched as usize >= BATCH || at + batched == end {
-                (state, at) = self.write(std::mem::take(&mut batch), state, at).await?;
-                batched = 0;
+            if let Some(crc) = &mut crc {
+                crc.update(&chunk);
+            }
+            if let Some(feeder) = &self.md5 {
+                batched += chunk.len();
+                batch.push(chunk);
+                if batched >= BATCH || at == end {
+                    feeder.data(self.index as usize, std::mem::take(&mut batch)).await;
+                    batched = 0;
+                }
             }
         }
         if at != end {
@@ -822,56 +830,11 @@ impl RangeJob {
                 end - start
             )));
         }
-        let (crc, md5) = state;
-        Ok((
-            self.index,
-            RangeDigest {
-                crc: crc.map(|c| c.finish()),
-                md5: md5.map(|m| m.finalize().into()),
-            },
-        ))
-    }
-
-    /// Hashes and writes one batch at `at`; returns the hashes and where the next batch goes.
-    /// A CRC alone costs less than handing the batch to another thread, so it runs in place;
-    /// an MD5 (about 1.5 ms a MiB) goes off the async threads.
-    async fn write(&self, batch: Vec<bytes::Bytes>, state: Hashes, at: u64) -> Result<(Hashes, u64)> {
-        let (file, progress) = (self.file.clone(), self.progress.clone());
-        let (index, start) = (self.index as usize, self.bounds.0);
-        let put = move || write_batch(&file, &batch, state, at, &progress[index], start);
-        if !self.md5 {
-            return put().map_err(|e| Error::io("cannot write the download", e));
+        if let Some(feeder) = &self.md5 {
+            feeder.end(self.index as usize).await;
         }
-        blocking(put, "cannot write the download".into()).await
+        Ok((self.index, crc.map(|c| c.finish())))
     }
-}
-
-/// A range's running hashes: its CRC and its MD5, each when wanted.
-type Hashes = (Option<Crc64>, Option<md5::Md5>);
-
-/// Hashes `batch` and writes it at `at`, counting what is on disk in `progress` (bytes from
-/// `start`, the range's first byte).
-fn write_batch(
-    file: &std::fs::File,
-    batch: &[bytes::Bytes],
-    mut state: Hashes,
-    mut at: u64,
-    progress: &AtomicU64,
-    start: u64,
-) -> std::io::Result<(Hashes, u64)> {
-    use md5::Digest;
-    for chunk in batch {
-        if let Some(crc) = &mut state.0 {
-            crc.update(chunk);
-        }
-        if let Some(md5) = &mut state.1 {
-            md5.update(chunk);
-        }
-        crate::local_path::write_all_at(file, chunk, at)?;
-        at += chunk.len() as u64;
-        progress.store(at - start, Ordering::Relaxed);
-    }
-    Ok((state, at))
 }
 
 /// Where each key of a download lands: keys relative to `strip` (the listed prefix, or the

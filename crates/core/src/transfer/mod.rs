@@ -15,6 +15,7 @@
 mod checksum;
 mod download;
 mod etag;
+mod md5_lanes;
 mod multipart;
 mod upload;
 
