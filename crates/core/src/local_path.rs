@@ -187,11 +187,12 @@ fn shorten(name: &str) -> String {
     }
 }
 
-/// Creates `path` for writing only if nothing (not even a dangling link) has the name: a link
-/// planted under the name is never followed, since `O_CREAT|O_EXCL` refuses any existing entry.
+/// Creates `path` (for writing, and reading back) only if nothing, not even a dangling link,
+/// has the name: a link planted under the name is never followed, since `O_CREAT|O_EXCL`
+/// refuses any existing entry.
 pub fn create_new_file(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.read(true).write(true).create_new(true);
     options.open(path)
 }
 
@@ -230,6 +231,28 @@ pub fn write_all_at(file: &std::fs::File, data: &[u8], offset: u64) -> std::io::
                 0 => return Err(std::io::ErrorKind::WriteZero.into()),
                 n => {
                     data = &data[n..];
+                    offset += n as u64;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fills `buf` from `offset`, whatever the file's cursor (and while others write elsewhere in it).
+pub fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        let (mut buf, mut offset) = (buf, offset);
+        while !buf.is_empty() {
+            match std::os::windows::fs::FileExt::seek_read(file, buf, offset)? {
+                0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                n => {
+                    buf = &mut buf[n..];
                     offset += n as u64;
                 }
             }

@@ -14,7 +14,7 @@ use crate::tenant::ObjectKey;
 use crate::{Error, Result};
 
 use super::etag::{etag_kind, part_size_candidates, ContentCheck, EtagKind};
-use super::md5_lanes::{Feeder, PartHashes};
+use super::md5_lanes::PartHashes;
 use super::*;
 
 #[derive(Debug, Clone)]
@@ -601,8 +601,8 @@ enum Digests {
 }
 
 /// A big download as ranged GETs, `range_concurrency` in flight, each written at its offset as
-/// it arrives and hashed on the way: its CRC in place, or, when ranges are the ETag's parts, its
-/// MD5 on a thread that hashes the parts side by side (`md5_lanes`). Memory per range is about
+/// it arrives: its CRC taken on the way, or, when ranges are the ETag's parts, its MD5 taken
+/// from the file by a thread that hashes the parts side by side (`md5_lanes`). Memory per range is about
 /// a MiB, whatever the range size. The first range comes from the
 /// GET already open; the others are pinned to the same version with If-Match.
 struct Ranges<'a> {
@@ -617,9 +617,6 @@ struct Ranges<'a> {
     /// Take each range's MD5 (the ranges are the ETag's parts).
     part_md5: bool,
 }
-
-/// Bytes of a part handed to its hasher at once.
-const BATCH: usize = MIB as usize;
 
 impl Ranges<'_> {
     fn bounds(&self, index: u64) -> (u64, u64) {
@@ -645,7 +642,7 @@ impl Ranges<'_> {
         let mut crcs: Vec<Option<u64>> = vec![None; count as usize];
         let hashes = self
             .part_md5
-            .then(|| PartHashes::start(count as usize, concurrency.max(1)));
+            .then(|| PartHashes::start(file.clone(), progress.clone(), self.chunk, self.size));
         let mut next = 0u64;
         let mut first = Some(first.body);
         let mut failure = None;
@@ -662,7 +659,6 @@ impl Ranges<'_> {
                     bounds: self.bounds(next),
                     file: file.clone(),
                     crc: self.crc,
-                    md5: hashes.as_ref().map(PartHashes::feeder),
                     progress: progress.clone(),
                     meter: meter.clone(),
                     stop: stop.clone(),
@@ -769,8 +765,6 @@ struct RangeJob {
     bounds: (u64, u64),
     file: Arc<std::fs::File>,
     crc: bool,
-    /// Where the part's bytes go for its MD5.
-    md5: Option<Feeder>,
     progress: Arc<Vec<AtomicU64>>,
     meter: Arc<Meter>,
     stop: CancellationToken,
@@ -792,8 +786,6 @@ impl RangeJob {
         };
         let mut crc = self.crc.then(Crc64::default);
         let mut at = start;
-        let mut batch: Vec<bytes::Bytes> = Vec::new();
-        let mut batched = 0;
         while at < end {
             let chunk = tokio::select! {
                 c = body.next() => c,
@@ -808,18 +800,11 @@ impl RangeJob {
             crate::local_path::write_all_at(&self.file, &chunk, at)
                 .map_err(|e| Error::io("cannot write the download", e))?;
             at += chunk.len() as u64;
-            self.progress[self.index as usize].store(at - start, Ordering::Relaxed);
+            // Release: the part's hasher reads back what this says is on disk.
+            self.progress[self.index as usize].store(at - start, Ordering::Release);
             self.meter.add(chunk.len() as u64);
             if let Some(crc) = &mut crc {
                 crc.update(&chunk);
-            }
-            if let Some(feeder) = &self.md5 {
-                batched += chunk.len();
-                batch.push(chunk);
-                if batched >= BATCH || at == end {
-                    feeder.data(self.index as usize, std::mem::take(&mut batch)).await;
-                    batched = 0;
-                }
             }
         }
         if at != end {
@@ -829,9 +814,6 @@ impl RangeJob {
                 self.key,
                 end - start
             )));
-        }
-        if let Some(feeder) = &self.md5 {
-            feeder.end(self.index as usize).await;
         }
         Ok((self.index, crc.map(|c| c.finish())))
     }

@@ -7,6 +7,8 @@
 //! into SSE2 (x86-64's baseline) or NEON, so there is no unsafe code and no per-CPU build.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -306,26 +308,16 @@ impl Md5Lanes {
         self.stream(index).end();
     }
 
-    /// Bytes given and not yet hashed, over all streams.
-    pub fn pending(&self) -> usize {
-        self.streams.iter().flatten().map(|s| s.pending).sum()
-    }
-
-    /// Hashes whole blocks, the fullest streams first, `LANES` at a time, for as long as at
-    /// least `width` streams (or all those left, if fewer) have a block to give: a lane left
-    /// empty costs as much as a full one. A `width` of 1 hashes everything there is. Returns
-    /// whether it hashed anything.
-    pub fn work(&mut self, width: usize) -> bool {
-        let mut any = false;
+    /// Hashes every whole block given, the fullest streams first, `LANES` at a time. A lane
+    /// left empty costs as much as a full one, so feed streams evenly.
+    pub fn work(&mut self) {
         loop {
-            let unfinished = self.digests.iter().filter(|d| d.is_none()).count();
             let mut ready: Vec<usize> = (0..self.streams.len())
                 .filter(|&i| self.streams[i].as_ref().is_some_and(|s| s.blocks() > 0))
                 .collect();
-            if ready.is_empty() || ready.len() < width.clamp(1, LANES).min(unfinished) {
-                return any;
+            if ready.is_empty() {
+                return;
             }
-            any = true;
             ready.sort_by_key(|&i| std::cmp::Reverse(self.streams[i].as_ref().map_or(0, Stream::blocks)));
             ready.truncate(LANES);
             let mut words = [[0u32; LANES]; 4];
@@ -366,81 +358,159 @@ impl Md5Lanes {
 
     /// The digest of every stream, in index order, once all are finished and hashed.
     pub fn digests(mut self) -> Option<Vec<[u8; 16]>> {
-        self.work(1);
+        self.work();
         self.digests.into_iter().collect()
     }
 }
 
-/// What a range sends its part's hasher.
-enum Feed {
-    Data(usize, Vec<Bytes>),
-    End(usize),
-}
+/// Bytes a part gives its lane at a time.
+const SLICE: u64 = 512 * 1024;
+/// Below this much on disk for every lane, the hasher waits for more rather than wake for less.
+const ENOUGH: u64 = 64 * 1024;
 
-/// Most bytes the hasher holds while it waits for enough streams to fill its lanes.
-const HELD: usize = 8 << 20;
-
-/// The MD5 of each part of one download, taken on a thread of its own as the parts arrive.
+/// The MD5 of each part of a download being written at its parts' offsets, taken on a thread of
+/// its own. It reads back from the file what the ranges have written (from the page cache, at
+/// memory speed), so it never holds the download up and never holds more than a few slices:
+/// a part that arrives faster than the others simply waits on disk until the lanes can take
+/// four parts side by side.
 pub struct PartHashes {
-    feeder: Feeder,
-    done: tokio::task::JoinHandle<Option<Vec<[u8; 16]>>>,
+    shared: Arc<Shared>,
+    thread: std::thread::Thread,
+    result: tokio::sync::oneshot::Receiver<Option<Vec<[u8; 16]>>>,
 }
 
-/// How a range hands its bytes to the hasher. Sending waits while the hasher is behind, so the
-/// download never holds more than a few MiB for it.
-#[derive(Clone)]
-pub struct Feeder(tokio::sync::mpsc::Sender<Feed>);
+struct Shared {
+    /// 0 while ranges are still arriving, `WRITTEN` once all are on disk, `ABANDONED`.
+    phase: AtomicU8,
+}
+
+const WRITTEN: u8 = 1;
+const ABANDONED: u8 = 2;
 
 impl PartHashes {
-    /// For `count` parts, about `width` of them arriving at once.
-    pub fn start(count: usize, width: usize) -> PartHashes {
-        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-        let done = tokio::task::spawn_blocking(move || {
-            let mut lanes = Md5Lanes::new(count);
-            let take = |lanes: &mut Md5Lanes, feed| match feed {
-                Feed::Data(index, chunks) => chunks.into_iter().for_each(|c| lanes.update(index, c)),
-                Feed::End(index) => lanes.finish(index),
-            };
-            while let Some(feed) = rx.blocking_recv() {
-                take(&mut lanes, feed);
-                while lanes.pending() < HELD {
-                    match rx.try_recv() {
-                        Ok(feed) => take(&mut lanes, feed),
-                        Err(_) => break,
-                    }
-                }
-                lanes.work(if lanes.pending() < HELD { width } else { 1 });
-            }
-            lanes.digests()
+    /// For the parts of `file`, `part` bytes each (the last one shorter) and `size` in all;
+    /// `written[i]` is how much of part `i` is on disk, from its start.
+    pub fn start(file: Arc<std::fs::File>, written: Arc<Vec<AtomicU64>>, part: u64, size: u64) -> PartHashes {
+        let shared = Arc::new(Shared {
+            phase: AtomicU8::new(0),
         });
-        PartHashes {
-            feeder: Feeder(tx),
-            done,
+        let (tx, result) = tokio::sync::oneshot::channel();
+        let seen = shared.clone();
+        let handle = std::thread::Builder::new()
+            .name("cubby-md5".into())
+            .spawn(move || {
+                let _ = tx.send(hash_parts(&file, &written, part, size, &seen));
+            });
+        match handle {
+            Ok(handle) => PartHashes {
+                shared,
+                thread: handle.thread().clone(),
+                result,
+            },
+            // No thread: no digests, and the download is checked by reading the file once.
+            Err(_) => {
+                let (tx, result) = tokio::sync::oneshot::channel();
+                let _ = tx.send(None);
+                PartHashes {
+                    shared,
+                    thread: std::thread::current(),
+                    result,
+                }
+            }
         }
     }
 
-    pub fn feeder(&self) -> Feeder {
-        self.feeder.clone()
-    }
-
-    /// Every part's MD5, in order; `None` unless every part was fed to its end. Call once the
-    /// ranges, and their feeders, are gone.
-    pub async fn finish(self) -> Option<Vec<[u8; 16]>> {
-        drop(self.feeder);
-        self.done.await.ok().flatten()
+    /// Every part's MD5, in order, once all the parts are on disk; `None` if they could not be
+    /// read back.
+    pub async fn finish(mut self) -> Option<Vec<[u8; 16]>> {
+        self.shared.phase.store(WRITTEN, Ordering::Release);
+        self.thread.unpark();
+        (&mut self.result).await.ok().flatten()
     }
 }
 
-impl Feeder {
-    /// More bytes of part `index`, after those already sent.
-    pub async fn data(&self, index: usize, chunks: Vec<Bytes>) {
-        // A send fails only once the hasher is gone, and then `finish` reports no digests.
-        let _ = self.0.send(Feed::Data(index, chunks)).await;
+impl Drop for PartHashes {
+    /// A download that fails stops its hasher.
+    fn drop(&mut self) {
+        let _ = self
+            .shared
+            .phase
+            .compare_exchange(0, ABANDONED, Ordering::AcqRel, Ordering::Acquire);
+        self.thread.unpark();
     }
+}
 
-    /// Part `index` is complete.
-    pub async fn end(&self, index: usize) {
-        let _ = self.0.send(Feed::End(index)).await;
+fn hash_parts(
+    file: &std::fs::File,
+    written: &[AtomicU64],
+    part: u64,
+    size: u64,
+    shared: &Shared,
+) -> Option<Vec<[u8; 16]>> {
+    let count = written.len();
+    let length = |i: usize| (size - i as u64 * part).min(part);
+    let mut lanes = Md5Lanes::new(count);
+    let mut fed = vec![0u64; count];
+    // One allocation for all the slices, reclaimed once the lanes have hashed them: fresh
+    // memory for every slice cost more in page faults than the hashing itself.
+    let mut pool = bytes::BytesMut::with_capacity(LANES * SLICE as usize);
+    let mut read = |lanes: &mut Md5Lanes, fed: &mut [u64], i: usize, take: u64| -> Option<()> {
+        pool.reserve(take as usize);
+        pool.resize(take as usize, 0);
+        crate::local_path::read_exact_at(file, &mut pool, i as u64 * part + fed[i]).ok()?;
+        lanes.update(i, pool.split().freeze());
+        fed[i] += take;
+        if fed[i] == length(i) {
+            lanes.finish(i);
+        }
+        Some(())
+    };
+    loop {
+        let phase = shared.phase.load(Ordering::Acquire);
+        if phase == ABANDONED {
+            return None;
+        }
+        // Bytes on disk and not yet hashed, for every part not yet hashed whole. A part's last
+        // few bytes (less than a block) go in at once: they must not hold the others up.
+        let mut ready = Vec::new();
+        for i in 0..count {
+            if fed[i] == length(i) {
+                continue;
+            }
+            let on_disk = written[i].load(Ordering::Acquire).min(length(i)) - fed[i];
+            let whole = fed[i] + on_disk == length(i);
+            if whole && on_disk < 64 {
+                read(&mut lanes, &mut fed, i, on_disk)?;
+            } else {
+                ready.push((i, on_disk, whole));
+            }
+        }
+        if ready.is_empty() && fed.iter().enumerate().all(|(i, f)| *f == length(i)) {
+            return lanes.digests();
+        }
+        let left = ready.len();
+        ready.retain(|&(_, on_disk, _)| on_disk >= 64);
+        ready.sort_by_key(|&(_, on_disk, _)| std::cmp::Reverse(on_disk));
+        ready.truncate(LANES);
+        let slice = ready.iter().map(|&(_, n, _)| n).min().unwrap_or(0).min(SLICE) / 64 * 64;
+        let full = ready.len() >= LANES.min(left) && (slice >= ENOUGH || ready.iter().all(|r| r.2));
+        if ready.is_empty() || (!full && phase != WRITTEN) {
+            if phase == WRITTEN {
+                // Everything was said to be on disk, and it is not.
+                return None;
+            }
+            std::thread::park_timeout(std::time::Duration::from_millis(1));
+            continue;
+        }
+        for &(i, on_disk, whole) in &ready {
+            let take = if whole && on_disk <= slice + 63 {
+                on_disk
+            } else {
+                slice
+            };
+            read(&mut lanes, &mut fed, i, take)?;
+        }
+        lanes.work();
     }
 }
 
@@ -495,7 +565,7 @@ mod tests {
                 }
             }
             if round % 3 == 0 {
-                lanes.work(LANES);
+                lanes.work();
             }
             round += 1;
         }
@@ -533,5 +603,51 @@ mod tests {
         for (i, (_, want)) in cases.iter().enumerate() {
             assert_eq!(super::super::hex(&got[i]), *want);
         }
+    }
+
+    /// Six parts of 200,000 bytes and a short seventh, written by ranges four at a time in
+    /// uneven pieces while the hasher reads them back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn parts_written_piecemeal_hash_to_each_parts_md5() {
+        let (part, size) = (200_000u64, 6 * 200_000 + 1_234);
+        let data = sample(size as usize, 9);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = Arc::new(crate::local_path::create_new_file(&dir.path().join("d.part")).expect("create"));
+        file.set_len(size).expect("size");
+        let count = size.div_ceil(part) as usize;
+        let written: Arc<Vec<AtomicU64>> = Arc::new((0..count).map(|_| AtomicU64::new(0)).collect());
+        let hashes = PartHashes::start(file.clone(), written.clone(), part, size);
+        for group in (0..count).collect::<Vec<_>>().chunks(4) {
+            let mut at: Vec<u64> = vec![0; group.len()];
+            let mut round = 0;
+            while group.iter().zip(&at).any(|(&i, &a)| a < (size - i as u64 * part).min(part)) {
+                for (&i, a) in group.iter().zip(at.iter_mut()) {
+                    let len = (size - i as u64 * part).min(part);
+                    let end = (*a + 7_777 + (round * 3_001 + i as u64 * 977) % 20_000).min(len);
+                    let from = (i as u64 * part + *a) as usize;
+                    crate::local_path::write_all_at(&file, &data[from..from + (end - *a) as usize], i as u64 * part + *a)
+                        .expect("write");
+                    *a = end;
+                    written[i].store(end, Ordering::Release);
+                }
+                round += 1;
+                tokio::time::sleep(std::time::Duration::from_micros(300)).await;
+            }
+        }
+        let got = hashes.finish().await.expect("digests");
+        assert_eq!(got.len(), count);
+        for (i, d) in data.chunks(part as usize).enumerate() {
+            assert_eq!(got[i], reference(d), "part {i}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_part_said_written_and_missing_gives_no_digests() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = Arc::new(crate::local_path::create_new_file(&dir.path().join("d.part")).expect("create"));
+        file.set_len(1_000).expect("size");
+        let written = Arc::new(vec![AtomicU64::new(500), AtomicU64::new(0)]);
+        let hashes = PartHashes::start(file, written, 500, 1_000);
+        assert_eq!(hashes.finish().await, None, "part 1 was never written");
     }
 }
