@@ -357,98 +357,124 @@ impl Md5Lanes {
     }
 
     /// The digest of every stream, in index order, once all are finished and hashed.
-    pub fn digests(mut self) -> Option<Vec<[u8; 16]>> {
+    #[cfg(test)]
+    pub fn digests(self) -> Option<Vec<[u8; 16]>> {
+        self.finished().into_iter().collect()
+    }
+
+    /// The digest of every stream finished and hashed; `None` for the others.
+    pub fn finished(mut self) -> Vec<Option<[u8; 16]>> {
         self.work();
-        self.digests.into_iter().collect()
+        self.digests
     }
 }
 
 /// Bytes a part gives its lane at a time.
 const SLICE: u64 = 512 * 1024;
-/// Below this much on disk for every lane, the hasher waits for more rather than wake for less.
+/// Below this much on disk for every lane, a hasher waits for more rather than wake for less.
 const ENOUGH: u64 = 64 * 1024;
+/// Hashers per download: the second takes parts the first has no lane for, which happens when
+/// it falls behind the network, and above all once the last bytes are in.
+const WORKERS: usize = 2;
 
-/// The MD5 of each part of a download being written at its parts' offsets, taken on a thread of
-/// its own. It reads back from the file what the ranges have written (from the page cache, at
-/// memory speed), so it never holds the download up and never holds more than a few slices:
-/// a part that arrives faster than the others simply waits on disk until the lanes can take
-/// four parts side by side.
+/// The MD5 of each part of a download being written at its parts' offsets, taken by threads of
+/// their own. They read back from the file what the ranges have written (from the page cache,
+/// at memory speed), so they never hold the download up and hold no more than a few slices: a
+/// part that arrives faster than the others waits on disk until a hasher's lanes can take four
+/// parts side by side.
 pub struct PartHashes {
     shared: Arc<Shared>,
-    thread: std::thread::Thread,
-    result: tokio::sync::oneshot::Receiver<Option<Vec<[u8; 16]>>>,
+    threads: Vec<std::thread::Thread>,
+    results: Vec<tokio::sync::oneshot::Receiver<Option<Vec<Option<[u8; 16]>>>>>,
 }
 
 struct Shared {
+    file: Arc<std::fs::File>,
+    /// How much of part `i` is on disk, from its start.
+    written: Arc<Vec<AtomicU64>>,
+    part: u64,
+    size: u64,
     /// 0 while ranges are still arriving, `WRITTEN` once all are on disk, `ABANDONED`.
     phase: AtomicU8,
+    /// Which hasher has part `i` (its number + 1), or 0.
+    owner: Vec<AtomicU8>,
 }
 
 const WRITTEN: u8 = 1;
 const ABANDONED: u8 = 2;
 
+impl Shared {
+    fn length(&self, i: usize) -> u64 {
+        (self.size - i as u64 * self.part).min(self.part)
+    }
+}
+
 impl PartHashes {
     /// For the parts of `file`, `part` bytes each (the last one shorter) and `size` in all;
     /// `written[i]` is how much of part `i` is on disk, from its start.
     pub fn start(file: Arc<std::fs::File>, written: Arc<Vec<AtomicU64>>, part: u64, size: u64) -> PartHashes {
+        let owner = (0..written.len()).map(|_| AtomicU8::new(0)).collect();
         let shared = Arc::new(Shared {
+            file,
+            written,
+            part,
+            size,
             phase: AtomicU8::new(0),
+            owner,
         });
-        let (tx, result) = tokio::sync::oneshot::channel();
-        let seen = shared.clone();
-        let handle = std::thread::Builder::new()
-            .name("cubby-md5".into())
-            .spawn(move || {
-                let _ = tx.send(hash_parts(&file, &written, part, size, &seen));
-            });
-        match handle {
-            Ok(handle) => PartHashes {
-                shared,
-                thread: handle.thread().clone(),
-                result,
-            },
-            // No thread: no digests, and the download is checked by reading the file once.
-            Err(_) => {
-                let (tx, result) = tokio::sync::oneshot::channel();
-                let _ = tx.send(None);
-                PartHashes {
-                    shared,
-                    thread: std::thread::current(),
-                    result,
-                }
+        let (mut threads, mut results) = (Vec::new(), Vec::new());
+        for worker in 0..WORKERS {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let seen = shared.clone();
+            let spawned = std::thread::Builder::new()
+                .name("cubby-md5".into())
+                .spawn(move || {
+                    let _ = tx.send(hash_parts(&seen, worker as u8 + 1));
+                });
+            // Without a thread, its parts are left to the others (and, failing that, to one
+            // read of the file once the download is done).
+            if let Ok(handle) = spawned {
+                threads.push(handle.thread().clone());
+                results.push(rx);
             }
+        }
+        PartHashes {
+            shared,
+            threads,
+            results,
         }
     }
 
-    /// Every part's MD5, in order, once all the parts are on disk; `None` if they could not be
-    /// read back.
+    /// Every part's MD5, in order, once all the parts are on disk; `None` if they could not
+    /// all be read back.
     pub async fn finish(mut self) -> Option<Vec<[u8; 16]>> {
         self.shared.phase.store(WRITTEN, Ordering::Release);
-        self.thread.unpark();
-        (&mut self.result).await.ok().flatten()
+        self.threads.iter().for_each(std::thread::Thread::unpark);
+        let mut all: Vec<Option<[u8; 16]>> = vec![None; self.shared.written.len()];
+        for rx in std::mem::take(&mut self.results) {
+            for (slot, digest) in all.iter_mut().zip(rx.await.ok()??) {
+                *slot = slot.or(digest);
+            }
+        }
+        all.into_iter().collect()
     }
 }
 
 impl Drop for PartHashes {
-    /// A download that fails stops its hasher.
+    /// A download that fails stops its hashers.
     fn drop(&mut self) {
         let _ = self
             .shared
             .phase
             .compare_exchange(0, ABANDONED, Ordering::AcqRel, Ordering::Acquire);
-        self.thread.unpark();
+        self.threads.iter().for_each(std::thread::Thread::unpark);
     }
 }
 
-fn hash_parts(
-    file: &std::fs::File,
-    written: &[AtomicU64],
-    part: u64,
-    size: u64,
-    shared: &Shared,
-) -> Option<Vec<[u8; 16]>> {
-    let count = written.len();
-    let length = |i: usize| (size - i as u64 * part).min(part);
+/// One hasher: takes parts no other hasher has, four at a time, and keeps to those it has
+/// started. Returns the digests of its parts.
+fn hash_parts(shared: &Shared, me: u8) -> Option<Vec<Option<[u8; 16]>>> {
+    let count = shared.written.len();
     let mut lanes = Md5Lanes::new(count);
     let mut fed = vec![0u64; count];
     // One allocation for all the slices, reclaimed once the lanes have hashed them: fresh
@@ -457,57 +483,62 @@ fn hash_parts(
     let mut read = |lanes: &mut Md5Lanes, fed: &mut [u64], i: usize, take: u64| -> Option<()> {
         pool.reserve(take as usize);
         pool.resize(take as usize, 0);
-        crate::local_path::read_exact_at(file, &mut pool, i as u64 * part + fed[i]).ok()?;
+        let at = i as u64 * shared.part + fed[i];
+        crate::local_path::read_exact_at(&shared.file, &mut pool, at).ok()?;
         lanes.update(i, pool.split().freeze());
         fed[i] += take;
-        if fed[i] == length(i) {
+        if fed[i] == shared.length(i) {
             lanes.finish(i);
         }
         Some(())
+    };
+    let mine = |i: usize| {
+        let owner = shared.owner[i].load(Ordering::Acquire);
+        owner == me || owner == 0
     };
     loop {
         let phase = shared.phase.load(Ordering::Acquire);
         if phase == ABANDONED {
             return None;
         }
-        // Bytes on disk and not yet hashed, for every part not yet hashed whole. A part's last
-        // few bytes (less than a block) go in at once: they must not hold the others up.
+        // Parts this hasher has or may take, not yet hashed whole: (part, bytes on disk not yet
+        // hashed, all of the rest on disk, already started here).
         let mut ready = Vec::new();
-        for i in 0..count {
-            if fed[i] == length(i) {
-                continue;
-            }
-            let on_disk = written[i].load(Ordering::Acquire).min(length(i)) - fed[i];
-            let whole = fed[i] + on_disk == length(i);
-            if whole && on_disk < 64 {
-                read(&mut lanes, &mut fed, i, on_disk)?;
-            } else {
-                ready.push((i, on_disk, whole));
-            }
+        for i in (0..count).filter(|&i| fed[i] < shared.length(i) && mine(i)) {
+            let on_disk = shared.written[i].load(Ordering::Acquire).min(shared.length(i)) - fed[i];
+            let whole = fed[i] + on_disk == shared.length(i);
+            ready.push((i, on_disk, whole, shared.owner[i].load(Ordering::Acquire) == me));
         }
-        if ready.is_empty() && fed.iter().enumerate().all(|(i, f)| *f == length(i)) {
-            return lanes.digests();
+        if ready.is_empty() {
+            return Some(lanes.finished());
         }
         let left = ready.len();
-        ready.retain(|&(_, on_disk, _)| on_disk >= 64);
-        ready.sort_by_key(|&(_, on_disk, _)| std::cmp::Reverse(on_disk));
+        ready.retain(|&(_, on_disk, whole, _)| on_disk >= 64 || (whole && on_disk > 0));
+        ready.sort_by_key(|&(_, on_disk, _, started)| (std::cmp::Reverse(started), std::cmp::Reverse(on_disk)));
         ready.truncate(LANES);
-        let slice = ready.iter().map(|&(_, n, _)| n).min().unwrap_or(0).min(SLICE) / 64 * 64;
-        let full = ready.len() >= LANES.min(left) && (slice >= ENOUGH || ready.iter().all(|r| r.2));
+        // Lanes take equal slices, as much as the emptiest lane still arriving has; a part
+        // whose rest is all on disk does not hold the others back.
+        let arriving = ready.iter().filter(|r| !r.2).map(|r| r.1).min();
+        let slice = arriving.unwrap_or(SLICE).min(SLICE) / 64 * 64;
+        let full = ready.len() >= LANES.min(left) && (slice >= ENOUGH || arriving.is_none());
         if ready.is_empty() || (!full && phase != WRITTEN) {
             if phase == WRITTEN {
-                // Everything was said to be on disk, and it is not.
+                // Everything was said to be on disk, and part of it is not.
                 return None;
             }
             std::thread::park_timeout(std::time::Duration::from_millis(1));
             continue;
         }
-        for &(i, on_disk, whole) in &ready {
-            let take = if whole && on_disk <= slice + 63 {
-                on_disk
-            } else {
-                slice
-            };
+        for &(i, on_disk, whole, started) in &ready {
+            if !started
+                && shared.owner[i]
+                    .compare_exchange(0, me, Ordering::AcqRel, Ordering::Acquire)
+                    .is_err()
+            {
+                continue;
+            }
+            // A part's last bytes go in with its last slice; otherwise whole blocks.
+            let take = if whole && on_disk <= slice + 63 { on_disk } else { slice };
             read(&mut lanes, &mut fed, i, take)?;
         }
         lanes.work();
