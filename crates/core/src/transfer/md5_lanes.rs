@@ -363,7 +363,7 @@ impl Md5Lanes {
     }
 
     /// The digest of every stream finished and hashed; `None` for the others.
-    pub fn finished(mut self) -> Vec<Option<[u8; 16]>> {
+    pub fn finished(mut self) -> Found {
         self.work();
         self.digests
     }
@@ -385,8 +385,11 @@ const WORKERS: usize = 2;
 pub struct PartHashes {
     shared: Arc<Shared>,
     threads: Vec<std::thread::Thread>,
-    results: Vec<tokio::sync::oneshot::Receiver<Option<Vec<Option<[u8; 16]>>>>>,
+    results: Vec<tokio::sync::oneshot::Receiver<Option<Found>>>,
 }
+
+/// A hasher's digests, by part: `None` for the parts it did not have.
+type Found = Vec<Option<[u8; 16]>>;
 
 struct Shared {
     file: Arc<std::fs::File>,
@@ -473,7 +476,7 @@ impl Drop for PartHashes {
 
 /// One hasher: takes parts no other hasher has, four at a time, and keeps to those it has
 /// started. Returns the digests of its parts.
-fn hash_parts(shared: &Shared, me: u8) -> Option<Vec<Option<[u8; 16]>>> {
+fn hash_parts(shared: &Shared, me: u8) -> Option<Found> {
     let count = shared.written.len();
     let mut lanes = Md5Lanes::new(count);
     let mut fed = vec![0u64; count];
@@ -514,7 +517,9 @@ fn hash_parts(shared: &Shared, me: u8) -> Option<Vec<Option<[u8; 16]>>> {
         }
         let left = ready.len();
         ready.retain(|&(_, on_disk, whole, _)| on_disk >= 64 || (whole && on_disk > 0));
-        ready.sort_by_key(|&(_, on_disk, _, started)| (std::cmp::Reverse(started), std::cmp::Reverse(on_disk)));
+        ready.sort_by_key(|&(_, on_disk, _, started)| {
+            (std::cmp::Reverse(started), std::cmp::Reverse(on_disk))
+        });
         ready.truncate(LANES);
         // Lanes take equal slices, as much as the emptiest lane still arriving has; a part
         // whose rest is all on disk does not hold the others back.
@@ -538,7 +543,11 @@ fn hash_parts(shared: &Shared, me: u8) -> Option<Vec<Option<[u8; 16]>>> {
                 continue;
             }
             // A part's last bytes go in with its last slice; otherwise whole blocks.
-            let take = if whole && on_disk <= slice + 63 { on_disk } else { slice };
+            let take = if whole && on_disk <= slice + 63 {
+                on_disk
+            } else {
+                slice
+            };
             read(&mut lanes, &mut fed, i, take)?;
         }
         lanes.work();
@@ -651,13 +660,21 @@ mod tests {
         for group in (0..count).collect::<Vec<_>>().chunks(4) {
             let mut at: Vec<u64> = vec![0; group.len()];
             let mut round = 0;
-            while group.iter().zip(&at).any(|(&i, &a)| a < (size - i as u64 * part).min(part)) {
+            while group
+                .iter()
+                .zip(&at)
+                .any(|(&i, &a)| a < (size - i as u64 * part).min(part))
+            {
                 for (&i, a) in group.iter().zip(at.iter_mut()) {
                     let len = (size - i as u64 * part).min(part);
                     let end = (*a + 7_777 + (round * 3_001 + i as u64 * 977) % 20_000).min(len);
                     let from = (i as u64 * part + *a) as usize;
-                    crate::local_path::write_all_at(&file, &data[from..from + (end - *a) as usize], i as u64 * part + *a)
-                        .expect("write");
+                    crate::local_path::write_all_at(
+                        &file,
+                        &data[from..from + (end - *a) as usize],
+                        i as u64 * part + *a,
+                    )
+                    .expect("write");
                     *a = end;
                     written[i].store(end, Ordering::Release);
                 }
