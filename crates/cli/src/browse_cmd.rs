@@ -148,6 +148,7 @@ pub async fn ls(ctx: &Ctx, args: LsArgs) -> Result<ExitCode> {
     let options = BrowseOptions {
         recursive: args.recursive,
         filter: args.filter.as_deref().map(NameFilter::parse).transpose()?,
+        first_page: None,
     };
     let session = ctx.session().await?;
     let collect = ctx.json || args.sort.is_some();

@@ -52,7 +52,10 @@ pub async fn list_folder(
         false,
     )
     .ok();
-    let options = BrowseOptions::default();
+    let options = BrowseOptions {
+        first_page: Some(browse::FIRST_PAGE),
+        ..BrowseOptions::default()
+    };
     let totals = browse::browse_indexed(&session.bucket, &prefix, &options, index, |page| {
         // The window went away or moved on: stop listing rather than fill a channel nobody reads.
         on_page.send(page).map_err(|_| Error::Cancelled)

@@ -59,7 +59,14 @@ pub struct BrowseOptions {
     /// Every key below the prefix instead of one level.
     pub recursive: bool,
     pub filter: Option<NameFilter>,
+    /// Keys in the first request, fewer than the server's 1,000 for the first rows sooner
+    /// (`FIRST_PAGE` for a window); the rest follows in full pages.
+    pub first_page: Option<i32>,
 }
+
+/// A first page that fills a window: a listing of 100 keys came back from SeaweedFS in 10 ms
+/// where 1,000 took 55-64 ms, and a window shows a few dozen rows.
+pub const FIRST_PAGE: i32 = 100;
 
 /// Whether a top-level name is Cubby's own (".cubby/") or otherwise not a tenant: the bucket's
 /// root shows tenants only.
@@ -111,7 +118,7 @@ pub async fn browse_indexed(
             .find(|f| f.prefix == p)?
             .category
     };
-    let mut listing = Listing::new(bucket, &prefix, options.recursive);
+    let mut listing = Listing::new(bucket, &prefix, options.recursive).first_page(options.first_page);
     while let Some(page) = listing.next_page().await? {
         if let Some(index) = &index {
             index.page(&page.objects);
@@ -281,5 +288,30 @@ mod tests {
             !hidden_at_root("readme.txt"),
             "a plain file at the root is still shown"
         );
+    }
+
+    #[tokio::test]
+    async fn a_short_first_page_comes_first_and_the_rest_follows_whole() {
+        let bucket = Bucket::in_memory("b");
+        for i in 0..1_205 {
+            bucket
+                .put(&format!("acme/documents/{i:05}.pdf"), vec![1], None)
+                .await
+                .expect("put");
+        }
+        let prefix = Prefix::parse("acme/documents/").expect("prefix");
+        let options = BrowseOptions {
+            first_page: Some(FIRST_PAGE),
+            ..BrowseOptions::default()
+        };
+        let mut pages = Vec::new();
+        let totals = browse(&bucket, &prefix, &options, |page| {
+            pages.push(page.files.len());
+            Ok(())
+        })
+        .await
+        .expect("browse");
+        assert_eq!(pages, [FIRST_PAGE as usize, 1_000, 105]);
+        assert_eq!(totals.files, 1_205);
     }
 }
