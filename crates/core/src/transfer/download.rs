@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde::Serialize;
-use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 
 use crate::local_path::{create_new_file, move_to_free_name, open_existing_file, LocalTarget};
@@ -323,11 +322,11 @@ async fn download_inner(
             meter.add(start);
         }
         let mut out = PartFile {
-            file: tokio::fs::File::from_std(file),
+            file,
             path: &part,
             written: start,
         };
-        let streamed = out.resume_at(start).await;
+        let streamed = out.resume_at(start);
         let streamed = match streamed {
             Ok(()) => out.stream(key, first.body, &mut hasher, &meter, cancel).await,
             Err(e) => Err(e),
@@ -519,7 +518,7 @@ fn place(part: &Path, wanted: &Path, overwrite: bool) -> std::io::Result<PathBuf
 
 /// The `.part` file of a download written in order, so what it holds is a resumable prefix.
 struct PartFile<'a> {
-    file: tokio::fs::File,
+    file: std::fs::File,
     path: &'a Path,
     written: u64,
 }
@@ -530,19 +529,20 @@ impl PartFile<'_> {
     }
 
     /// Cuts the file to the good prefix it resumes from and writes on from there.
-    async fn resume_at(&mut self, start: u64) -> Result<()> {
-        use tokio::io::AsyncSeekExt;
+    fn resume_at(&mut self, start: u64) -> Result<()> {
+        use std::io::Seek;
         if start > 0 {
-            self.file.set_len(start).await.map_err(|e| self.failed(e))?;
+            self.file.set_len(start).map_err(|e| self.failed(e))?;
             self.file
                 .seek(std::io::SeekFrom::Start(start))
-                .await
                 .map_err(|e| self.failed(e))?;
         }
         Ok(())
     }
 
-    /// Writes and hashes a body as it arrives.
+    /// Writes and hashes a body as it arrives. Each chunk is written in place, as the parallel
+    /// ranges do: a write into the page cache costs less than a trip to the blocking pool, which
+    /// a small file's few chunks paid for each one.
     async fn stream(
         &mut self,
         key: &ObjectKey,
@@ -551,6 +551,7 @@ impl PartFile<'_> {
         meter: &Meter,
         cancel: &CancellationToken,
     ) -> Result<()> {
+        use std::io::Write;
         loop {
             let chunk = tokio::select! {
                 c = body.next() => c,
@@ -558,27 +559,23 @@ impl PartFile<'_> {
             };
             let Some(chunk) = chunk else { return Ok(()) };
             let chunk = chunk.map_err(|e| interrupted(key, &e))?;
-            self.file.write_all(&chunk).await.map_err(|e| self.failed(e))?;
+            self.file.write_all(&chunk).map_err(|e| self.failed(e))?;
             self.written += chunk.len() as u64;
             hasher.update(&chunk);
             meter.add(chunk.len() as u64);
         }
     }
 
-    /// Flushes what was written (and syncs it when asked); on failure, still flushes, so the
-    /// prefix on disk is what `written` says. Returns the bytes written.
-    async fn finish(mut self, streamed: Result<()>, fsync: bool) -> Result<u64> {
-        let mut finished = streamed;
-        if finished.is_ok() {
-            finished = self.file.flush().await.map_err(|e| self.failed(e));
+    /// Syncs what was written when asked; returns the bytes written. Nothing is buffered here,
+    /// so on failure the prefix on disk is what `written` says.
+    async fn finish(self, streamed: Result<()>, fsync: bool) -> Result<u64> {
+        streamed?;
+        if fsync {
+            let what = format!("cannot write {}", self.path.display());
+            let file = self.file;
+            blocking(move || file.sync_all(), what).await?;
         }
-        if finished.is_ok() && fsync {
-            finished = self.file.sync_all().await.map_err(|e| self.failed(e));
-        }
-        if finished.is_err() {
-            let _ = self.file.flush().await;
-        }
-        finished.map(|()| self.written)
+        Ok(self.written)
     }
 }
 

@@ -58,6 +58,44 @@ describe('Listing', () => {
     expect(listing.error).toBeNull();
   });
 
+  it('shows the first rows at once and takes later pages a frame at a time', async () => {
+    const { core, listings } = fakeCore();
+    const frames: (() => void)[] = [];
+    const listing = new Listing(core, (apply) => frames.push(apply));
+    const done = listing.open('acme/documents/');
+    listings[0].page({ files: [entry('c.pdf')] });
+    expect(listing.rows.map((r) => r.name)).toEqual(['c.pdf']);
+    expect(frames).toHaveLength(0);
+    listings[0].page({ files: [entry('a.pdf')] });
+    listings[0].page({ files: [entry('b.pdf')] });
+    expect(listing.rows.map((r) => r.name)).toEqual(['c.pdf']);
+    expect(frames).toHaveLength(1);
+    frames.shift()?.();
+    expect(listing.rows.map((r) => r.name)).toEqual(['a.pdf', 'b.pdf', 'c.pdf']);
+    // A page still waiting for its frame when the listing ends is taken then.
+    listings[0].page({ files: [entry('d.pdf')] });
+    listings[0].finish();
+    await done;
+    expect(listing.rows.map((r) => r.name)).toEqual(['a.pdf', 'b.pdf', 'c.pdf', 'd.pdf']);
+    expect(listing.loading).toBe(false);
+    // Its frame comes later and finds nothing left to take.
+    frames.shift()?.();
+    expect(listing.files).toHaveLength(4);
+  });
+
+  it('keeps the pages that arrived before storage stopped answering', async () => {
+    const { core, listings } = fakeCore();
+    const frames: (() => void)[] = [];
+    const listing = new Listing(core, (apply) => frames.push(apply));
+    const done = listing.open('acme/documents/');
+    listings[0].page({ files: [entry('a.pdf')] });
+    listings[0].page({ files: [entry('b.pdf')] });
+    listings[0].fail(new Error('Access denied'));
+    await done;
+    expect(listing.rows.map((r) => r.name)).toEqual(['a.pdf', 'b.pdf']);
+    expect(listing.error).toBe('Access denied');
+  });
+
   it('discards the late pages and the failure of a listing that was left', async () => {
     const { core, listings } = fakeCore();
     const listing = new Listing(core);
