@@ -587,6 +587,23 @@ mod tests {
         .unwrap()
     }
 
+    /// The `.part` is made before the GET (in the same few calls as the folder), so a GET that
+    /// fails must take it away again; a stale one left by an older attempt goes with it.
+    #[tokio::test]
+    async fn a_download_that_finds_no_object_leaves_no_file_behind() {
+        let store = Arc::new(crate::storage::MemoryStore::new("b"));
+        let bucket = Bucket::from_store(store.clone());
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("gone.pdf.part"), b"an attempt from last week").unwrap();
+        let report = get_one(&bucket, "acme/documents/gone.pdf", dir.path()).await;
+        assert_eq!(report.failed[0].code, "not_found", "{:?}", report.failed);
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
     #[tokio::test]
     async fn an_etag_not_from_the_content_keeps_the_bytes_and_says_so() {
         let store = Arc::new(crate::storage::MemoryStore::new("b"));

@@ -143,22 +143,67 @@ fn changed_meanwhile(key: &ObjectKey) -> impl Fn(Error) -> Error + '_ {
 /// written in order leaves out PREFIX (the file's length is the prefix); one written in parallel
 /// ranges records it, since bytes past it may belong to ranges that never finished. At least one
 /// byte is always fetched again, since a range cannot start at the end.
-async fn resume_point(part: &Path, marker: &Path) -> Option<(u64, String, u64)> {
+fn resume_point(part: &Path, marker: &Path) -> Option<Resumable> {
     // Only our own files count: a link planted under either name is never read through.
     for path in [part, marker] {
-        if !tokio::fs::symlink_metadata(path).await.ok()?.is_file() {
+        if !std::fs::symlink_metadata(path).ok()?.is_file() {
             return None;
         }
     }
-    let stamp = tokio::fs::read_to_string(marker).await.ok()?;
+    let stamp = std::fs::read_to_string(marker).ok()?;
     let mut fields = stamp.split_whitespace();
     let (etag, size) = (fields.next()?, fields.next()?.parse::<u64>().ok()?);
-    let on_disk = tokio::fs::symlink_metadata(part).await.ok()?.len();
+    let on_disk = std::fs::symlink_metadata(part).ok()?.len();
     let existing = match fields.next() {
         Some(prefix) => prefix.parse::<u64>().ok()?.min(on_disk),
         None => on_disk,
     };
-    (existing > 0 && existing <= size && size > 0).then(|| (existing.min(size - 1), etag.to_string(), size))
+    (existing > 0 && existing <= size && size > 0).then(|| Resumable {
+        from: existing.min(size - 1),
+        etag: etag.to_string(),
+        size,
+    })
+}
+
+struct Resumable {
+    from: u64,
+    etag: String,
+    size: u64,
+}
+
+/// What the target's folder holds before anything is fetched.
+enum OnDisk {
+    /// An interrupted download of some version to resume, if the server still has it.
+    Resumable(Resumable),
+    /// A new empty `.part`, whatever held its name or the marker's removed first.
+    Fresh(std::fs::File),
+}
+
+/// Everything a download does on disk before its GET. It runs in place on the async thread, as
+/// `place` does at the end and as the writes do: these are a few metadata calls of some
+/// microseconds each, while a trip to the blocking pool cost about 30 µs here in thread
+/// wake-ups. Four such trips made 500 small downloads 15% slower (0.260 s against 0.221 s).
+/// Reading a whole file back and `fsync` still go to the blocking pool.
+fn prepare(parent: Option<&Path>, part: &Path, marker: &Path) -> Result<OnDisk> {
+    if let Some(parent) = parent {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
+    }
+    if let Some(resumable) = resume_point(part, marker) {
+        return Ok(OnDisk::Resumable(resumable));
+    }
+    fresh_part(part, marker).map(OnDisk::Fresh)
+}
+
+/// Starting afresh, whatever holds the names goes first (a planted link is removed, never
+/// written through), and the `.part` is created new.
+fn fresh_part(part: &Path, marker: &Path) -> Result<std::fs::File> {
+    (|| {
+        remove_if_present(part)?;
+        remove_if_present(marker)?;
+        create_new_file(part)
+    })()
+    .map_err(|e| Error::io(format!("cannot write {}", part.display()), e))
 }
 
 /// What a download is checked against.
@@ -220,33 +265,44 @@ async fn download_inner(
     start_meter: &(dyn Fn(u64) -> Arc<Meter> + Sync),
     cancel: &CancellationToken,
 ) -> Result<Downloaded> {
-    if let Some(parent) = target.path.parent() {
-        tokio::fs::create_dir_all(parent)
-            .await
-            .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
-    }
     let (part, marker) = part_paths(&target.path);
+    let on_disk = prepare(target.path.parent(), &part, &marker)?;
     let mut start = 0;
     let mut first = None;
-    if let Some((from, etag, size)) = resume_point(&part, &marker).await {
-        let fetched = bucket
-            .get_range(key.as_str(), from, None, Some(&format!("\"{etag}\"")))
-            .await;
-        match fetched {
-            Ok(f)
-                if f.total == size && f.etag.as_deref().map(clean_etag).as_deref() == Some(etag.as_str()) =>
-            {
-                start = from;
-                first = Some(f);
+    let mut fresh = None;
+    match on_disk {
+        OnDisk::Fresh(file) => fresh = Some(file),
+        OnDisk::Resumable(Resumable { from, etag, size }) => {
+            let fetched = bucket
+                .get_range(key.as_str(), from, None, Some(&format!("\"{etag}\"")))
+                .await;
+            match fetched {
+                Ok(f)
+                    if f.total == size
+                        && f.etag.as_deref().map(clean_etag).as_deref() == Some(etag.as_str()) =>
+                {
+                    start = from;
+                    first = Some(f);
+                }
+                // A different version now: start over.
+                Ok(_) | Err(Error::Changed(_)) => {}
+                Err(e) => return Err(e),
             }
-            // A different version now: start over.
-            Ok(_) | Err(Error::Changed(_)) => {}
-            Err(e) => return Err(e),
         }
     }
+    // Until the body streams, a fresh `.part` is only litter if something fails.
+    let forget_fresh = |e: Error| async {
+        if fresh.is_some() {
+            let _ = tokio::fs::remove_file(&part).await;
+        }
+        Err(e)
+    };
     let first = match first {
         Some(f) => f,
-        None => bucket.get_range(key.as_str(), 0, None, None).await?,
+        None => match bucket.get_range(key.as_str(), 0, None, None).await {
+            Ok(f) => f,
+            Err(e) => return forget_fresh(e).await,
+        },
     };
     let etag = first.etag.as_deref().map(clean_etag).unwrap_or_default();
     let size = first.total;
@@ -259,41 +315,51 @@ async fn download_inner(
     // HEAD for a multipart ETag).
     let mut shapes = None;
     if matches!(expect, Expect::Etag) {
-        shapes = Some(etag_shapes(bucket, key, &etag, size).await?);
+        match etag_shapes(bucket, key, &etag, size).await {
+            Ok(s) => shapes = Some(s),
+            Err(e) => return forget_fresh(e).await,
+        }
     }
     let running = || match &shapes {
         Some(shapes) => Running::Etag(ContentCheck::new(shapes)),
         None => Running::Crc(Crc64::default()),
     };
     let parallel = start == 0 && size >= PARALLEL_MIN;
-    let file = {
-        let what = format!("cannot write {}", part.display());
-        // A parallel download records its good prefix as it grows (see `resume_point`).
-        let stamp = if parallel {
-            format!("{etag} {size} 0")
-        } else {
-            format!("{etag} {size}")
-        };
-        let (part, marker) = (part.clone(), marker.clone());
-        blocking(
-            move || {
+    let file = match fresh {
+        Some(file) if start == 0 && size < RESUME_MIN => file,
+        fresh => {
+            // A parallel download records its good prefix as it grows (see `resume_point`).
+            let stamp = if parallel {
+                format!("{etag} {size} 0")
+            } else {
+                format!("{etag} {size}")
+            };
+            let made = (|| {
                 use std::io::Write;
-                // Starting afresh, whatever holds the names goes first (a planted link is
-                // removed, never written through), and the files are created new.
-                if start == 0 {
-                    remove_if_present(&part)?;
-                    remove_if_present(&marker)?;
-                    if size >= RESUME_MIN {
-                        create_new_file(&marker)?.write_all(stamp.as_bytes())?;
-                    }
-                    create_new_file(&part)
-                } else {
-                    open_existing_file(&part)
+                if start > 0 {
+                    return open_existing_file(&part)
+                        .map_err(|e| Error::io(format!("cannot write {}", part.display()), e));
                 }
-            },
-            what,
-        )
-        .await?
+                let file = match fresh {
+                    Some(file) => file,
+                    None => fresh_part(&part, &marker)?,
+                };
+                if size >= RESUME_MIN {
+                    create_new_file(&marker)
+                        .and_then(|mut m| m.write_all(stamp.as_bytes()))
+                        .map_err(|e| Error::io(format!("cannot write {}", marker.display()), e))?;
+                }
+                Ok(file)
+            })();
+            match made {
+                Ok(file) => file,
+                Err(e) if start == 0 => {
+                    let _ = tokio::fs::remove_file(&part).await;
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
     };
     let streamed = if parallel {
         let chunk = match shapes.as_deref() {
@@ -442,14 +508,13 @@ async fn download_inner(
             false
         }
     };
-    let destination = {
-        let (part, wanted, overwrite) = (part.clone(), target.path.clone(), options.overwrite);
-        blocking(
-            move || place(&part, &wanted, overwrite),
+    // In place, like `prepare` (see there).
+    let destination = place(&part, &target.path, options.overwrite).map_err(|e| {
+        Error::io(
             format!("cannot move the download into {}", target.path.display()),
+            e,
         )
-        .await?
-    };
+    })?;
     if size >= RESUME_MIN {
         let _ = tokio::fs::remove_file(&marker).await;
     }
