@@ -362,6 +362,9 @@ def run_process(run: Run, work: Path, server: SeaweedFS, label: str) -> Sample:
             raise BenchError(f"{label}: no timing JSON on stdout ({e})") from e
     run.verify(sample)
     run.cleanup()
+    # The next sample starts on a quiet disk: otherwise it shares the CPU and the disk with
+    # the writeback of what this one wrote (a GiB for the big rows), whichever tool it is.
+    os.sync()
     return sample
 
 
