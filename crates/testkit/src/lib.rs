@@ -2,7 +2,8 @@
 //! loopback, a private D-Bus with an unlocked gnome-keyring (the real Secret Service), and Xvfb.
 //!
 //! Every child is tied to the test process (PR_SET_PDEATHSIG) and killed on drop, so a
-//! panicking or killed test never leaves servers behind. Tools are found on PATH or in the
+//! panicking or killed test never leaves servers behind. Servers are started through `spawn`,
+//! from a thread that lives as long as the test process. Tools are found on PATH or in the
 //! repository's `.tools/bin` (where `scripts/bootstrap.sh` installs them).
 
 // Tying children to our lifetime needs `prctl` in `pre_exec`; nothing else here is unsafe.
@@ -73,6 +74,31 @@ pub fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
         });
     }
     cmd
+}
+
+/// Starts a long-lived child (a server) from one thread that lives as long as the test process.
+/// PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, not the process: a
+/// SeaweedFS started from a tokio blocking-pool thread was killed as soon as that thread had sat
+/// idle for 10 s, in the middle of a test.
+pub fn spawn(cmd: Command) -> std::io::Result<Child> {
+    type Job = (Command, std::sync::mpsc::Sender<std::io::Result<Child>>);
+    static SPAWNER: std::sync::OnceLock<std::sync::mpsc::Sender<Job>> = std::sync::OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("testkit-spawner".into())
+            .spawn(move || {
+                for (mut cmd, reply) in rx {
+                    let _ = reply.send(cmd.spawn());
+                }
+            })
+            .expect("spawner thread");
+        tx
+    });
+    let gone = || std::io::Error::other("the spawner thread is gone");
+    let (reply, answer) = std::sync::mpsc::channel();
+    spawner.send((cmd, reply)).map_err(|_| gone())?;
+    answer.recv().map_err(|_| gone())?
 }
 
 fn wait_until(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
@@ -210,13 +236,12 @@ impl SeaweedFs {
             .open(&self.log)
             .expect("log");
         let temp = self._dir.path().join("tmp");
-        let child = command(&self.command[0])
-            .args(&self.command[1..])
+        let mut cmd = command(&self.command[0]);
+        cmd.args(&self.command[1..])
             .env("TMPDIR", temp)
             .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("start weed");
+            .stderr(log);
+        let child = spawn(cmd).expect("start weed");
         self.child = Some(Guard(child));
         wait_until("SeaweedFS S3 port", Duration::from_secs(60), || {
             port_open(self.port)
@@ -241,16 +266,15 @@ impl PrivateKeyring {
         for d in [&runtime, &data] {
             std::fs::create_dir_all(d).expect("mkdir");
         }
-        let mut bus = command("dbus-daemon")
-            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+        let mut bus = command("dbus-daemon");
+        bus.args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
             .arg(format!(
                 "--address=unix:path={}",
                 dir.path().join("bus").display()
             ))
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dbus-daemon (apt package dbus)");
+            .stderr(Stdio::null());
+        let mut bus = spawn(bus).expect("start dbus-daemon (apt package dbus)");
         let mut address = String::new();
         BufReader::new(bus.stdout.take().expect("stdout"))
             .read_line(&mut address)
@@ -258,7 +282,8 @@ impl PrivateKeyring {
         let bus_address = address.trim().to_string();
         let bus = Guard(bus);
 
-        let mut keyring = command("gnome-keyring-daemon")
+        let mut keyring = command("gnome-keyring-daemon");
+        keyring
             .args(["--foreground", "--unlock", "--components=secrets"])
             .env("DBUS_SESSION_BUS_ADDRESS", &bus_address)
             .env("XDG_RUNTIME_DIR", &runtime)
@@ -266,9 +291,8 @@ impl PrivateKeyring {
             .env("HOME", dir.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start gnome-keyring-daemon (apt package gnome-keyring)");
+            .stderr(Stdio::null());
+        let mut keyring = spawn(keyring).expect("start gnome-keyring-daemon (apt package gnome-keyring)");
         {
             let mut stdin = keyring.stdin.take().expect("stdin");
             stdin.write_all(b"cubby-test-keyring").expect("unlock password");
@@ -348,13 +372,12 @@ impl Xvfb {
             if Path::new(&lock).exists() || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
                 continue;
             }
-            let child = command(tool("Xvfb"))
-                .arg(format!(":{n}"))
+            let mut xvfb = command(tool("Xvfb"));
+            xvfb.arg(format!(":{n}"))
                 .args(["-screen", "0", "1280x800x24", "-nolisten", "tcp"])
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start Xvfb (apt package xvfb)");
+                .stderr(Stdio::null());
+            let child = spawn(xvfb).expect("start Xvfb (apt package xvfb)");
             let pid = child.id();
             let mut guard = Guard(child);
             let start = Instant::now();
