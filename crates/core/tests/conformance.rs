@@ -118,6 +118,7 @@ async fn storage_suite(b: &Bucket) {
     big_download_in_parallel_ranges_resumes_and_verifies(&b).await;
     a_stale_recorded_checksum_defers_to_the_etag(&b).await;
     another_tools_multipart_object_is_checked_part_by_part(&b).await;
+    an_empty_object_downloads_as_an_empty_file(&b).await;
     a_cubby_upload_cut_mid_download_resumes_against_its_checksum(&b).await;
     hostile_keys_never_leave_the_download_folder(&b).await;
     planted_links_at_the_part_names_are_never_written_through(&b).await;
@@ -591,18 +592,24 @@ async fn a_stale_recorded_checksum_defers_to_the_etag(b: &Bucket) {
     assert!(std::fs::read(&done.path).expect("read") == data);
 }
 
-/// An object another tool uploaded in 6 MiB parts, without Cubby's checksum: the download's
-/// ranges are its parts, each part's MD5 is taken as it arrives, and together they must give
-/// the multipart ETag.
+/// Objects another tool uploaded in parts, without Cubby's checksum: the download's ranges are
+/// the parts, each part's MD5 is taken as it arrives, and together they must give the multipart
+/// ETag. Two shapes: 7 parts of 6 MiB, all inside the download's first GET (64 MiB); and 6 of
+/// 15 MiB, where the first GET ends inside the fifth part, which a second GET finishes while the
+/// sixth has a GET of its own.
 async fn another_tools_multipart_object_is_checked_part_by_part(b: &Bucket) {
-    let data: Vec<u8> = (0..(39 * MIB as usize))
+    another_tools_multipart_object(b, "other-tool/uploads/scan.bin", 39 * MIB, 6 * MIB).await;
+    another_tools_multipart_object(b, "other-tool/uploads/video.bin", 90 * MIB, 15 * MIB).await;
+}
+
+async fn another_tools_multipart_object(b: &Bucket, key: &str, size: u64, part_size: u64) {
+    let data: Vec<u8> = (0..size as usize)
         .map(|i| (i.wrapping_mul(2_246_822_519) >> 11) as u8)
         .collect();
-    let key = "other-tool/uploads/scan.bin";
     let headers = cubby_core::storage::ObjectHeaders::typed(Some("application/octet-stream"));
     let upload = b.create_multipart(key, &headers).await.expect("create");
     let mut parts = Vec::new();
-    for (i, part) in data.chunks(6 * MIB as usize).enumerate() {
+    for (i, part) in data.chunks(part_size as usize).enumerate() {
         let number = i as i32 + 1;
         let etag = b
             .upload_part(
@@ -616,14 +623,24 @@ async fn another_tools_multipart_object_is_checked_part_by_part(b: &Bucket) {
             .expect("part");
         parts.push((number, etag));
     }
+    let count = parts.len();
     let etag = b
         .complete_multipart(key, &upload, parts, false)
         .await
         .expect("complete")
         .unwrap_or_default();
-    assert!(etag.ends_with("-7\"") || etag.ends_with("-7"), "{etag}");
+    assert!(etag.trim_matches('"').ends_with(&format!("-{count}")), "{etag}");
     let key = ObjectKey::parse(key).expect("key");
     download_fresh_and_verify(b, &key, &data).await;
+}
+
+/// The first GET asks for a range, and an empty object has no byte 0 to start one at.
+async fn an_empty_object_downloads_as_an_empty_file(b: &Bucket) {
+    b.put("empty-test/uploads/blank.txt", Vec::new(), None)
+        .await
+        .expect("put");
+    let key = ObjectKey::parse("empty-test/uploads/blank.txt").expect("key");
+    download_fresh_and_verify(b, &key, &[]).await;
 }
 
 /// One download with default options, no progress and no cancellation.
@@ -713,7 +730,7 @@ async fn download_fresh_and_verify(b: &Bucket, key: &ObjectKey, data: &[u8]) {
     let target = transfer::target_for(out.path(), key, strip).expect("target");
     let done = download(b, key, &target).await.expect("download");
     assert_eq!(done.resumed_from, 0);
-    assert!(done.checksum_verified);
+    assert!(done.checksum_verified, "{key}: {done:?}");
     assert!(
         std::fs::read(&done.path).expect("read") == data,
         "bytes identical"

@@ -588,16 +588,24 @@ impl ObjectStore for S3Store {
             (start, None) => Some(format!("bytes={start}-")),
             (start, Some(end)) => Some(format!("bytes={start}-{end}")),
         };
-        let out = self
-            .client
-            .get_object()
-            .bucket(&self.name)
-            .key(key)
-            .set_range(range)
-            .set_if_match(if_match.map(str::to_string))
-            .send()
-            .await
-            .map_err(|e| self.map_err("download", Some(key), e))?;
+        let get = |range: Option<String>| {
+            self.client
+                .get_object()
+                .bucket(&self.name)
+                .key(key)
+                .set_range(range)
+                .set_if_match(if_match.map(str::to_string))
+                .send()
+        };
+        let out = match get(range).await {
+            // An empty object has no byte 0, so a range from 0 is refused (416) where the whole
+            // object, empty, is what was asked for.
+            Err(e) if start == 0 && e.raw_response().is_some_and(|r| r.status().as_u16() == 416) => {
+                get(None).await
+            }
+            answer => answer,
+        }
+        .map_err(|e| self.map_err("download", Some(key), e))?;
         let length = out.content_length.unwrap_or(0).max(0) as u64;
         // "bytes 0-99/1234": the total follows the slash. Without a range the length is the total.
         let total = out
