@@ -910,7 +910,7 @@ impl RangeJob {
                     crc.update(&piece);
                 }
                 if at == range_end {
-                    done.push((index, crc.replace(Crc64::default()).map(|c| c.finish())));
+                    done.push((index, crc.as_mut().map(|c| std::mem::take(c).finish())));
                     index += 1;
                 }
             }
