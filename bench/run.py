@@ -390,8 +390,8 @@ def rm_tree(path: Path) -> None:
 
 
 class SetAside:
-    """Folders of many files the bench is done with, renamed out of the way and deleted when the
-    run ends. This machine's ext4 has no journal, and then the kernel will not hand out an inode
+    """Folders of many files the bench is done with, renamed out of the way and deleted once the
+    rows that create many files are over. This machine's ext4 has no journal, and then the kernel will not hand out an inode
     freed in the last 60 s (up to 360 s): every file created meanwhile scans past the freed ones
     (`recently_deleted` in `perf`). Deleting 500 files after each sample made the next tool's 500
     creates pay for them, whichever tool it was: rounds of one tool swung between 0.34 and 0.87 s."""
