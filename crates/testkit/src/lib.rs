@@ -369,7 +369,20 @@ impl Xvfb {
     pub fn start() -> Xvfb {
         for n in 90..400 {
             let lock = format!("/tmp/.X{n}-lock");
-            if Path::new(&lock).exists() || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+            let socket = format!("/tmp/.X11-unix/X{n}");
+            // A server killed by a test's Guard (SIGKILL) leaves its lock and socket behind; a
+            // lock whose process is gone is reclaimed, or the displays run out over many runs.
+            let holder = std::fs::read_to_string(&lock)
+                .ok()
+                .and_then(|s| s.trim().parse::<u32>().ok());
+            if let Some(pid) = holder {
+                if Path::new(&format!("/proc/{pid}")).exists() {
+                    continue;
+                }
+                let _ = std::fs::remove_file(&lock);
+                let _ = std::fs::remove_file(&socket);
+            }
+            if Path::new(&lock).exists() || Path::new(&socket).exists() {
                 continue;
             }
             let mut xvfb = command(tool("Xvfb"));
@@ -388,7 +401,7 @@ impl Xvfb {
                 let owner = std::fs::read_to_string(&lock)
                     .ok()
                     .and_then(|s| s.trim().parse::<u32>().ok());
-                if owner == Some(pid) && Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                if owner == Some(pid) && Path::new(&socket).exists() {
                     break true;
                 }
                 assert!(
