@@ -686,10 +686,14 @@ struct Ranges<'a> {
     part_md5: bool,
 }
 
+/// Range `index` of an object of `size` bytes cut into `chunk`-byte ranges: `start..end`.
+fn range_bounds(index: u64, chunk: u64, size: u64) -> (u64, u64) {
+    (index * chunk, ((index + 1) * chunk).min(size))
+}
+
 impl Ranges<'_> {
     fn bounds(&self, index: u64) -> (u64, u64) {
-        let start = index * self.chunk;
-        (start, ((index + 1) * self.chunk).min(self.size))
+        range_bounds(index, self.chunk, self.size)
     }
 
     async fn run(
@@ -856,7 +860,7 @@ struct RangeJob {
 
 impl RangeJob {
     fn bounds(&self, index: u64) -> (u64, u64) {
-        (index * self.chunk, ((index + 1) * self.chunk).min(self.size))
+        range_bounds(index, self.chunk, self.size)
     }
 
     async fn get(&self, from: u64, to: u64) -> Result<aws_sdk_s3::primitives::ByteStream> {
