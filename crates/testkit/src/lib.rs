@@ -363,6 +363,11 @@ pub struct Xvfb {
     pub display: String,
 }
 
+/// The process an X display's lock file names.
+fn lock_holder(lock: &str) -> Option<u32> {
+    std::fs::read_to_string(lock).ok()?.trim().parse().ok()
+}
+
 impl Xvfb {
     /// Tries display numbers until one Xvfb of ours owns its lock file: parallel tests and
     /// other X servers can hold any number.
@@ -372,10 +377,7 @@ impl Xvfb {
             let socket = format!("/tmp/.X11-unix/X{n}");
             // A server killed by a test's Guard (SIGKILL) leaves its lock and socket behind; a
             // lock whose process is gone is reclaimed, or the displays run out over many runs.
-            let holder = std::fs::read_to_string(&lock)
-                .ok()
-                .and_then(|s| s.trim().parse::<u32>().ok());
-            if let Some(pid) = holder {
+            if let Some(pid) = lock_holder(&lock) {
                 if Path::new(&format!("/proc/{pid}")).exists() {
                     continue;
                 }
@@ -398,10 +400,7 @@ impl Xvfb {
                 if let Ok(Some(_)) = guard.0.try_wait() {
                     break false; // lost the display to someone else
                 }
-                let owner = std::fs::read_to_string(&lock)
-                    .ok()
-                    .and_then(|s| s.trim().parse::<u32>().ok());
-                if owner == Some(pid) && Path::new(&socket).exists() {
+                if lock_holder(&lock) == Some(pid) && Path::new(&socket).exists() {
                     break true;
                 }
                 assert!(
