@@ -217,6 +217,13 @@ impl SeaweedFs {
                 http_status(filer, &format!("/buckets/{bucket}/")) == Some(200)
             });
         }
+        // Ready means ready to store: an open S3 port and made buckets say nothing of the
+        // volume server, and a write sent before it has a volume waits for one.
+        let probe = format!("http://127.0.0.1:{filer}/cubby-ready-probe");
+        wait_until("SeaweedFS to store a file", Duration::from_secs(60), || {
+            http("PUT", &probe, &[], b"ready").0 == 201
+        });
+        http("DELETE", &probe, &[], b"");
         server
     }
 
@@ -246,6 +253,21 @@ impl SeaweedFs {
         wait_until("SeaweedFS S3 port", Duration::from_secs(60), || {
             port_open(self.port)
         });
+    }
+}
+
+impl Drop for SeaweedFs {
+    /// A failed test shows what the server said: a request it never answered is explained
+    /// there, not in the client's timeout.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("--- SeaweedFS log, last lines ---");
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
     }
 }
 
@@ -443,18 +465,8 @@ pub fn run_with_timeout(
             assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "stdin: {e}");
         }
     }
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let out_thread = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
+    let out = Output::read(child.stdout.take().expect("stdout"));
+    let err = Output::read(child.stderr.take().expect("stderr"));
     let start = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
@@ -463,15 +475,55 @@ pub fn run_with_timeout(
         if start.elapsed() > timeout {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("process did not finish within {timeout:?}");
+            // What it printed before it stuck says where. A grandchild it started (Wine's
+            // wineserver) can keep the pipes open, so this takes what has arrived, not the end.
+            std::thread::sleep(Duration::from_millis(200));
+            panic!(
+                "{:?} did not finish within {timeout:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                cmd.get_program(),
+                out.so_far(),
+                err.so_far()
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    (
-        status,
-        out_thread.join().unwrap_or_default(),
-        err_thread.join().unwrap_or_default(),
-    )
+    (status, out.whole(), err.whole())
+}
+
+/// A child's pipe, read to its end on a thread of its own.
+struct Output {
+    text: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl Output {
+    fn read(mut pipe: impl Read + Send + 'static) -> Output {
+        let text = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = text.clone();
+        let reader = std::thread::spawn(move || {
+            let mut chunk = [0u8; 8192];
+            loop {
+                match pipe.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => sink.lock().expect("output").extend_from_slice(&chunk[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                }
+            }
+        });
+        Output { text, reader }
+    }
+
+    fn so_far(&self) -> String {
+        String::from_utf8_lossy(&self.text.lock().expect("output")).into_owned()
+    }
+
+    fn whole(self) -> String {
+        let Output { text, reader } = self;
+        let _ = reader.join();
+        let text = text.lock().expect("output");
+        String::from_utf8_lossy(&text).into_owned()
+    }
 }
 
 /// A plain HTTP/1.0 request to a loopback URL (presigned links are just URLs: any client must
@@ -549,5 +601,26 @@ impl Boto3<'_> {
         .lines()
         .map(str::to_string)
         .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "--- stdout ---\nbefore the hang")]
+    fn a_process_past_its_deadline_is_reported_with_what_it_printed() {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "echo before the hang; exec sleep 30"]);
+        run_with_timeout(&mut cmd, None, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn a_process_that_finishes_gives_all_it_printed() {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "echo out; echo err >&2; exit 3"]);
+        let (code, out, err) = run_with_timeout(&mut cmd, None, Duration::from_secs(10));
+        assert_eq!((code, out.as_str(), err.as_str()), (Some(3), "out\n", "err\n"));
     }
 }
