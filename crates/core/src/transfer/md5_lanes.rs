@@ -4,7 +4,8 @@
 //! cannot go faster. The parts of a multipart ETag are independent, though, and a download
 //! receives several at once. Four streams' chains, interleaved step by step, run side by side
 //! on a superscalar core and cost little more than one. The lanes are plain integers (see `V`),
-//! so there is no unsafe code and no per-CPU build.
+//! so they run on any CPU. Where the CPU has AVX-512, sixteen streams share one vector register
+//! instead (see `avx512`), chosen at run time.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
@@ -12,8 +13,17 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-/// Streams hashed side by side.
+/// Streams hashed side by side on any CPU.
 pub const LANES: usize = 4;
+
+/// How many streams to hash side by side on this CPU.
+fn widest() -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if avx512::available() {
+        return avx512::WIDE;
+    }
+    LANES
+}
 
 /// One word per lane. Kept as plain integers on purpose: MD5's steps depend on each other, so
 /// a vector register waits on every step, while four scalar chains run side by side on a
@@ -206,6 +216,133 @@ fn compress(state: &mut State, blocks: [&[u8; 64]; LANES]) {
     state[3] = state[3].add(d);
 }
 
+/// Lane `l`'s block `k` of a run: its `k`th block, or its only one when it has just one.
+#[inline(always)]
+fn block(lane: &[u8], k: usize) -> &[u8; 64] {
+    let at = if lane.len() > 64 { k * 64 } else { 0 };
+    lane[at..at + 64].try_into().expect("a whole block")
+}
+
+/// `run` blocks of each of four lanes, with the scalar lanes. Each lane holds `run` whole
+/// blocks, or a single block hashed `run` times (a lane without a stream, whose result is
+/// dropped).
+fn scalar_run(words: &mut [[u32; LANES]; 4], lanes: [&[u8]; LANES], run: usize) {
+    let mut state: State = words.map(V);
+    for k in 0..run {
+        compress(&mut state, std::array::from_fn(|lane| block(lanes[lane], k)));
+    }
+    *words = state.map(|v| v.0);
+}
+
+/// Sixteen lanes in one 512-bit register. MD5's round functions are one `vpternlogd` each and
+/// a rotation one `vprold`, so a step is four instructions for all sixteen streams, where the
+/// scalar lanes spend seven or eight per stream. Measured here: 0.31 s of CPU per GiB against
+/// 0.55–0.60 s for four scalar lanes (eight lanes in a 256-bit register: 0.43 s).
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    use super::{block, K, S};
+
+    /// Streams hashed side by side in one register.
+    pub const WIDE: usize = 16;
+
+    pub fn available() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+
+    /// Like `scalar_run`, for sixteen lanes.
+    pub fn run(words: &mut [[u32; WIDE]; 4], lanes: [&[u8]; WIDE], run: usize) {
+        assert!(available(), "AVX-512 lanes on a CPU without AVX-512");
+        // SAFETY: `hash` needs only AVX-512F, which the CPU was just found to have. Its body is
+        // safe code: register arithmetic and bounds-checked slice reads.
+        #[allow(unsafe_code)]
+        unsafe {
+            hash(words, lanes, run)
+        }
+    }
+
+    #[inline(always)]
+    fn word(b: &[u8; 64], w: usize) -> i32 {
+        i32::from_le_bytes([b[w * 4], b[w * 4 + 1], b[w * 4 + 2], b[w * 4 + 3]])
+    }
+
+    #[target_feature(enable = "avx512f")]
+    fn hash(words: &mut [[u32; WIDE]; 4], lanes: [&[u8]; WIDE], run: usize) {
+        // `_mm512_set_epi32` takes the highest lane first.
+        let load = |v: [u32; WIDE]| {
+            let v = v.map(|x| x as i32);
+            _mm512_set_epi32(
+                v[15], v[14], v[13], v[12], v[11], v[10], v[9], v[8], v[7], v[6], v[5], v[4], v[3], v[2],
+                v[1], v[0],
+            )
+        };
+        let [mut sa, mut sb, mut sc, mut sd] = words.map(load);
+        for k in 0..run {
+            let blocks: [&[u8; 64]; WIDE] = std::array::from_fn(|lane| block(lanes[lane], k));
+            let m: [__m512i; 16] =
+                std::array::from_fn(|w| load(std::array::from_fn(|lane| word(blocks[lane], w) as u32)));
+            let (mut a, mut b, mut c, mut d) = (sa, sb, sc, sd);
+            // `$f` is the round function as a truth table over (b, c, d), for `vpternlogd`.
+            macro_rules! step {
+                ($f:expr, $a:ident, $b:ident, $c:ident, $d:ident, $k:expr, $g:expr, $s:expr) => {
+                    let t = _mm512_add_epi32(_mm512_add_epi32($a, m[$g]), _mm512_set1_epi32(K[$k] as i32));
+                    let t = _mm512_add_epi32(t, _mm512_ternarylogic_epi32::<$f>($b, $c, $d));
+                    $a = _mm512_add_epi32($b, _mm512_rol_epi32::<{ $s }>(t));
+                };
+            }
+            macro_rules! round {
+                ($f:expr, $r:expr, $g:expr) => {
+                    step!($f, a, b, c, d, $r * 16, $g(0), S[$r][0] as i32);
+                    step!($f, d, a, b, c, $r * 16 + 1, $g(1), S[$r][1] as i32);
+                    step!($f, c, d, a, b, $r * 16 + 2, $g(2), S[$r][2] as i32);
+                    step!($f, b, c, d, a, $r * 16 + 3, $g(3), S[$r][3] as i32);
+                    step!($f, a, b, c, d, $r * 16 + 4, $g(4), S[$r][0] as i32);
+                    step!($f, d, a, b, c, $r * 16 + 5, $g(5), S[$r][1] as i32);
+                    step!($f, c, d, a, b, $r * 16 + 6, $g(6), S[$r][2] as i32);
+                    step!($f, b, c, d, a, $r * 16 + 7, $g(7), S[$r][3] as i32);
+                    step!($f, a, b, c, d, $r * 16 + 8, $g(8), S[$r][0] as i32);
+                    step!($f, d, a, b, c, $r * 16 + 9, $g(9), S[$r][1] as i32);
+                    step!($f, c, d, a, b, $r * 16 + 10, $g(10), S[$r][2] as i32);
+                    step!($f, b, c, d, a, $r * 16 + 11, $g(11), S[$r][3] as i32);
+                    step!($f, a, b, c, d, $r * 16 + 12, $g(12), S[$r][0] as i32);
+                    step!($f, d, a, b, c, $r * 16 + 13, $g(13), S[$r][1] as i32);
+                    step!($f, c, d, a, b, $r * 16 + 14, $g(14), S[$r][2] as i32);
+                    step!($f, b, c, d, a, $r * 16 + 15, $g(15), S[$r][3] as i32);
+                };
+            }
+            // Truth tables with b = 0xF0, c = 0xCC, d = 0xAA: F = (b & c) | (!b & d),
+            // G = (b & d) | (c & !d), H = b ^ c ^ d, I = c ^ (b | !d).
+            round!(0xCA, 0, |j: usize| j);
+            round!(0xE4, 1, |j: usize| (5 * j + 1) % 16);
+            round!(0x96, 2, |j: usize| (3 * j + 5) % 16);
+            round!(0x39, 3, |j: usize| (7 * j) % 16);
+            sa = _mm512_add_epi32(sa, a);
+            sb = _mm512_add_epi32(sb, b);
+            sc = _mm512_add_epi32(sc, c);
+            sd = _mm512_add_epi32(sd, d);
+        }
+        let store = |v: __m512i| -> [u32; WIDE] {
+            let quarters = [
+                _mm512_extracti32x4_epi32::<0>(v),
+                _mm512_extracti32x4_epi32::<1>(v),
+                _mm512_extracti32x4_epi32::<2>(v),
+                _mm512_extracti32x4_epi32::<3>(v),
+            ];
+            std::array::from_fn(|lane| {
+                let q = quarters[lane / 4];
+                (match lane % 4 {
+                    0 => _mm_extract_epi32::<0>(q),
+                    1 => _mm_extract_epi32::<1>(q),
+                    2 => _mm_extract_epi32::<2>(q),
+                    _ => _mm_extract_epi32::<3>(q),
+                }) as u32
+            })
+        };
+        *words = [store(sa), store(sb), store(sc), store(sd)];
+    }
+}
+
 /// One stream's bytes not yet hashed, and its state between turns in a lane.
 struct Stream {
     state: [u32; 4],
@@ -298,18 +435,43 @@ impl Stream {
     }
 }
 
-/// MD5s of many streams, fed in any interleaving, hashed up to `LANES` at a time.
+/// MD5s of many streams, fed in any interleaving, hashed several at a time.
 pub struct Md5Lanes {
     streams: Vec<Option<Stream>>,
     digests: Vec<Option<[u8; 16]>>,
+    /// Streams hashed side by side at most: `LANES`, or sixteen where the CPU has AVX-512.
+    width: usize,
 }
 
+/// Hashes `run` blocks of each of `N` lanes (see `scalar_run`).
+type Run<const N: usize> = fn(&mut [[u32; N]; 4], [&[u8]; N], usize);
+
 impl Md5Lanes {
-    /// Room for streams `0..count`.
+    /// Room for streams `0..count`, as many side by side as this CPU does best.
     pub fn new(count: usize) -> Md5Lanes {
+        Md5Lanes::with_width(count, widest())
+    }
+
+    /// `width` is `LANES`, or `avx512::WIDE` on a CPU with AVX-512.
+    fn with_width(count: usize, width: usize) -> Md5Lanes {
         Md5Lanes {
             streams: (0..count).map(|_| None).collect(),
             digests: vec![None; count],
+            width,
+        }
+    }
+
+    /// The most streams hashed side by side.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// How many of `left` streams to give at once to keep every lane busy: the wide lanes
+    /// take more than eight, the scalar ones four (see `work`).
+    pub fn batch(&self, left: usize) -> usize {
+        match self.width.min(left) {
+            wide if wide > 2 * LANES => wide,
+            _ => LANES.min(left),
         }
     }
 
@@ -329,7 +491,7 @@ impl Md5Lanes {
         self.stream(index).end();
     }
 
-    /// Hashes every whole block given, the fullest streams first, `LANES` at a time. A lane
+    /// Hashes every whole block given, the fullest streams first, `width` at a time. A lane
     /// left empty costs as much as a full one, so feed streams evenly.
     pub fn work(&mut self) {
         loop {
@@ -340,72 +502,76 @@ impl Md5Lanes {
                 return;
             }
             ready.sort_by_key(|&i| std::cmp::Reverse(self.streams[i].as_ref().map_or(0, Stream::blocks)));
+            ready.truncate(self.width);
+            // Sixteen wide lanes cost about as much as eight or nine scalar ones, so eight
+            // streams or fewer take the scalar lanes, four at a time.
+            #[cfg(target_arch = "x86_64")]
+            if ready.len() > 2 * LANES {
+                self.hash_side_by_side::<{ avx512::WIDE }>(&ready, avx512::run);
+                continue;
+            }
             ready.truncate(LANES);
-            let mut words = [[0u32; LANES]; 4];
-            for (lane, &i) in ready.iter().enumerate() {
-                let s = self.streams[i].as_ref().map_or(INIT, |s| s.state);
-                for (word, value) in words.iter_mut().zip(s) {
-                    word[lane] = value;
-                }
+            self.hash_side_by_side::<LANES>(&ready, scalar_run);
+        }
+    }
+
+    /// Hashes the blocks all of `ready` have, one stream per lane (at most `N`).
+    fn hash_side_by_side<const N: usize>(&mut self, ready: &[usize], run_blocks: Run<N>) {
+        let mut words = [[0u32; N]; 4];
+        for (lane, &i) in ready.iter().enumerate() {
+            let s = self.streams[i].as_ref().map_or(INIT, |s| s.state);
+            for (word, value) in words.iter_mut().zip(s) {
+                word[lane] = value;
             }
-            let mut state: State = words.map(V);
-            // As many blocks as every chosen stream has. Lanes without a stream hash zeros, and
-            // their result is dropped.
-            let steps = ready
+        }
+        // As many blocks as every chosen stream has. Lanes without a stream hash zeros, and
+        // their result is dropped.
+        let steps = ready
+            .iter()
+            .filter_map(|&i| self.streams[i].as_ref().map(Stream::blocks))
+            .min()
+            .unwrap_or(0);
+        // Blocks are hashed where they lie in the streams' pieces, and copied out only where
+        // one straddles two pieces: the copy cost a tenth of the hashing.
+        let mut scratch = [[0u8; 64]; N];
+        let mut left = steps;
+        while left > 0 {
+            let run = ready
                 .iter()
-                .filter_map(|&i| self.streams[i].as_ref().map(Stream::blocks))
+                .filter_map(|&i| self.streams[i].as_ref().map(Stream::front_blocks))
                 .min()
-                .unwrap_or(0);
-            // Blocks are hashed where they lie in the streams' pieces, and copied out only where
-            // one straddles two pieces: the copy cost a tenth of the hashing.
-            let mut scratch = [[0u8; 64]; LANES];
-            let mut left = steps;
-            while left > 0 {
-                let run = ready
-                    .iter()
-                    .filter_map(|&i| self.streams[i].as_ref().map(Stream::front_blocks))
-                    .min()
-                    .unwrap_or(0)
-                    .min(left);
-                if run == 0 {
-                    for (lane, &i) in ready.iter().enumerate() {
-                        self.stream(i).take_block(&mut scratch[lane]);
-                    }
-                    compress(&mut state, std::array::from_fn(|lane| &scratch[lane]));
-                    left -= 1;
-                    continue;
+                .unwrap_or(0)
+                .min(left);
+            if run == 0 {
+                for (lane, &i) in ready.iter().enumerate() {
+                    self.stream(i).take_block(&mut scratch[lane]);
                 }
-                let fronts: [&[u8]; LANES] = std::array::from_fn(|lane| {
-                    ready
-                        .get(lane)
-                        .and_then(|&i| self.streams[i].as_ref())
-                        .map_or(&[][..], Stream::front)
-                });
-                for k in 0..run {
-                    compress(
-                        &mut state,
-                        std::array::from_fn(|lane| match fronts[lane].get(k * 64..k * 64 + 64) {
-                            Some(block) => block.try_into().expect("a whole block"),
-                            // A lane without a stream.
-                            None => &scratch[lane],
-                        }),
-                    );
-                }
-                for &i in &ready {
-                    self.stream(i).skip(run * 64);
-                }
-                left -= run;
+                run_blocks(&mut words, std::array::from_fn(|lane| &scratch[lane][..]), 1);
+                left -= 1;
+                continue;
             }
-            let words = state.map(|v| v.0);
-            for (lane, &i) in ready.iter().enumerate() {
-                let s = self.stream(i);
-                for (value, word) in s.state.iter_mut().zip(words) {
-                    *value = word[lane];
-                }
-                if s.done() {
-                    self.digests[i] = Some(s.digest());
-                    self.streams[i] = None;
-                }
+            // A lane without a stream hashes its scratch block over and over.
+            let lanes: [&[u8]; N] =
+                std::array::from_fn(
+                    |lane| match ready.get(lane).and_then(|&i| self.streams[i].as_ref()) {
+                        Some(stream) => stream.front(),
+                        None => &scratch[lane][..],
+                    },
+                );
+            run_blocks(&mut words, lanes, run);
+            for &i in ready {
+                self.stream(i).skip(run * 64);
+            }
+            left -= run;
+        }
+        for (lane, &i) in ready.iter().enumerate() {
+            let s = self.stream(i);
+            for (value, word) in s.state.iter_mut().zip(words) {
+                *value = word[lane];
+            }
+            if s.done() {
+                self.digests[i] = Some(s.digest());
+                self.streams[i] = None;
             }
         }
     }
@@ -528,7 +694,7 @@ impl Drop for PartHashes {
     }
 }
 
-/// One hasher: takes parts no other hasher has, four at a time, and keeps to those it has
+/// One hasher: takes parts no other hasher has, as many at a time as its lanes, and keeps to those it has
 /// started. Returns the digests of its parts.
 fn hash_parts(shared: &Shared, me: u8) -> Option<Found> {
     let count = shared.written.len();
@@ -536,7 +702,7 @@ fn hash_parts(shared: &Shared, me: u8) -> Option<Found> {
     let mut fed = vec![0u64; count];
     // One allocation for all the slices, reclaimed once the lanes have hashed them: fresh
     // memory for every slice cost more in page faults than the hashing itself.
-    let mut pool = bytes::BytesMut::with_capacity(LANES * SLICE as usize);
+    let mut pool = bytes::BytesMut::with_capacity(lanes.width() * SLICE as usize);
     let mut read = |lanes: &mut Md5Lanes, fed: &mut [u64], i: usize, take: u64| -> Option<()> {
         pool.reserve(take as usize);
         pool.resize(take as usize, 0);
@@ -574,12 +740,13 @@ fn hash_parts(shared: &Shared, me: u8) -> Option<Found> {
         ready.sort_by_key(|&(_, on_disk, _, started)| {
             (std::cmp::Reverse(started), std::cmp::Reverse(on_disk))
         });
-        ready.truncate(LANES);
+        let batch = lanes.batch(left);
+        ready.truncate(batch);
         // Lanes take equal slices, as much as the emptiest lane still arriving has; a part
         // whose rest is all on disk does not hold the others back.
         let arriving = ready.iter().filter(|r| !r.2).map(|r| r.1).min();
         let slice = arriving.unwrap_or(SLICE).min(SLICE) / 64 * 64;
-        let full = ready.len() >= LANES.min(left) && (slice >= ENOUGH || arriving.is_none());
+        let full = ready.len() >= batch && (slice >= ENOUGH || arriving.is_none());
         if ready.is_empty() || (!full && phase != WRITTEN) {
             if phase == WRITTEN {
                 // Everything was said to be on disk, and part of it is not.
@@ -623,27 +790,91 @@ mod tests {
             .collect()
     }
 
+    /// Every lane width this CPU can run: the scalar lanes, and the wide ones where it has them.
+    fn widths() -> Vec<usize> {
+        let widths = if widest() > LANES {
+            vec![LANES, widest()]
+        } else {
+            vec![LANES]
+        };
+        eprintln!("lane widths tested on this CPU: {widths:?}");
+        widths
+    }
+
+    #[test]
+    fn wide_batches_only_when_more_than_two_scalar_groups_would_take() {
+        let scalar = Md5Lanes::with_width(0, LANES);
+        assert_eq!([1, 4, 9, 20].map(|n| scalar.batch(n)), [1, 4, 4, 4]);
+        let wide = Md5Lanes::with_width(0, 16);
+        assert_eq!(
+            [1, 4, 5, 8, 9, 16, 20].map(|n| wide.batch(n)),
+            [1, 4, 4, 4, 9, 16, 16]
+        );
+    }
+
+    /// The wide lanes against the scalar ones on the same blocks, a run of three and a lane
+    /// that repeats one block; on a CPU without them this says so and checks nothing.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn wide_lanes_hash_as_the_scalar_lanes_do() {
+        if !avx512::available() {
+            eprintln!("this CPU has no AVX-512: the wide lanes cannot run here");
+            return;
+        }
+        let data: Vec<Vec<u8>> = (0..16)
+            .map(|i| sample(if i == 5 { 64 } else { 192 }, i as u8))
+            .collect();
+        let mut wide = [[0u32; 16]; 4];
+        for (w, word) in wide.iter_mut().enumerate() {
+            *word = std::array::from_fn(|lane| INIT[w] ^ lane as u32);
+        }
+        let mut want = wide;
+        avx512::run(&mut wide, std::array::from_fn(|lane| &data[lane][..]), 3);
+        for group in 0..4 {
+            let mut words: [[u32; LANES]; 4] =
+                std::array::from_fn(|w| std::array::from_fn(|lane| want[w][group * 4 + lane]));
+            scalar_run(
+                &mut words,
+                std::array::from_fn(|lane| &data[group * 4 + lane][..]),
+                3,
+            );
+            for (w, word) in words.iter().enumerate() {
+                want[w][group * 4..group * 4 + 4].copy_from_slice(word);
+            }
+        }
+        assert_eq!(wide, want);
+    }
+
     #[test]
     fn equals_md5_for_every_length_around_the_padding_boundaries() {
         let lengths: Vec<usize> = (0..=130).chain([1000, 4096, 65_537]).collect();
-        let mut lanes = Md5Lanes::new(lengths.len());
         let data: Vec<Vec<u8>> = lengths.iter().map(|&l| sample(l, l as u8)).collect();
-        for (i, d) in data.iter().enumerate() {
-            lanes.update(i, Bytes::copy_from_slice(d));
-            lanes.finish(i);
-        }
-        let got = lanes.digests().expect("all finished");
-        for (i, d) in data.iter().enumerate() {
-            assert_eq!(got[i], reference(d), "length {}", lengths[i]);
+        for width in widths() {
+            let mut lanes = Md5Lanes::with_width(lengths.len(), width);
+            for (i, d) in data.iter().enumerate() {
+                lanes.update(i, Bytes::copy_from_slice(d));
+                lanes.finish(i);
+            }
+            let got = lanes.digests().expect("all finished");
+            for (i, d) in data.iter().enumerate() {
+                assert_eq!(got[i], reference(d), "length {}, {width} lanes", lengths[i]);
+            }
         }
     }
 
     #[test]
     fn interleaved_feeding_in_odd_chunks_gives_each_stream_its_own_md5() {
-        // Six streams (more than the lanes), fed in chunks that never line up with blocks,
-        // hashing in between as a download would.
-        let data: Vec<Vec<u8>> = (0..6).map(|i| sample(10_000 + i * 777, i as u8)).collect();
-        let mut lanes = Md5Lanes::new(data.len());
+        // Six streams (more than the scalar lanes) and twenty (more than the wide ones).
+        for (count, width) in widths().into_iter().flat_map(|w| [(6, w), (20, w)]) {
+            interleaved(count, width);
+        }
+    }
+
+    /// `count` streams fed in chunks that never line up with blocks, hashing in between as a
+    /// download would.
+    fn interleaved(count: usize, width: usize) {
+        let data: Vec<Vec<u8>> = (0..count).map(|i| sample(10_000 + i * 777, i as u8)).collect();
+        let mut lanes = Md5Lanes::with_width(data.len(), width);
         let mut at = vec![0; data.len()];
         let mut round = 0;
         while at.iter().zip(&data).any(|(a, d)| *a < d.len()) {
@@ -665,7 +896,7 @@ mod tests {
         }
         let got = lanes.digests().expect("all finished");
         for (i, d) in data.iter().enumerate() {
-            assert_eq!(got[i], reference(d), "stream {i}");
+            assert_eq!(got[i], reference(d), "stream {i} of {count}, {width} lanes");
         }
     }
 
