@@ -147,6 +147,37 @@ const K: [u32; 64] = [
 /// Per-round rotation amounts, four per round.
 const S: [[u32; 4]; 4] = [[7, 12, 17, 22], [5, 9, 14, 20], [4, 11, 16, 23], [6, 10, 15, 21]];
 
+/// MD5's 64 steps on the variables `$a`..`$d`, through the caller's
+/// `$step!(round function, a, b, c, d, step number, message word, rotation)`. Written out step
+/// by step so that every rotation and message index is a constant, which is what lets the
+/// compiler interleave the lanes' chains (a loop over the steps took 1.7 times as long).
+macro_rules! md5_steps {
+    ($step:ident, $a:ident, $b:ident, $c:ident, $d:ident, [$f:tt, $g:tt, $h:tt, $i:tt]) => {
+        md5_steps!(@round $step, $f, 0, $a, $b, $c, $d, |j: usize| j);
+        md5_steps!(@round $step, $g, 1, $a, $b, $c, $d, |j: usize| (5 * j + 1) % 16);
+        md5_steps!(@round $step, $h, 2, $a, $b, $c, $d, |j: usize| (3 * j + 5) % 16);
+        md5_steps!(@round $step, $i, 3, $a, $b, $c, $d, |j: usize| (7 * j) % 16);
+    };
+    (@round $step:ident, $f:tt, $r:expr, $a:ident, $b:ident, $c:ident, $d:ident, $g:expr) => {
+        $step!($f, $a, $b, $c, $d, $r * 16, $g(0), S[$r][0]);
+        $step!($f, $d, $a, $b, $c, $r * 16 + 1, $g(1), S[$r][1]);
+        $step!($f, $c, $d, $a, $b, $r * 16 + 2, $g(2), S[$r][2]);
+        $step!($f, $b, $c, $d, $a, $r * 16 + 3, $g(3), S[$r][3]);
+        $step!($f, $a, $b, $c, $d, $r * 16 + 4, $g(4), S[$r][0]);
+        $step!($f, $d, $a, $b, $c, $r * 16 + 5, $g(5), S[$r][1]);
+        $step!($f, $c, $d, $a, $b, $r * 16 + 6, $g(6), S[$r][2]);
+        $step!($f, $b, $c, $d, $a, $r * 16 + 7, $g(7), S[$r][3]);
+        $step!($f, $a, $b, $c, $d, $r * 16 + 8, $g(8), S[$r][0]);
+        $step!($f, $d, $a, $b, $c, $r * 16 + 9, $g(9), S[$r][1]);
+        $step!($f, $c, $d, $a, $b, $r * 16 + 10, $g(10), S[$r][2]);
+        $step!($f, $b, $c, $d, $a, $r * 16 + 11, $g(11), S[$r][3]);
+        $step!($f, $a, $b, $c, $d, $r * 16 + 12, $g(12), S[$r][0]);
+        $step!($f, $d, $a, $b, $c, $r * 16 + 13, $g(13), S[$r][1]);
+        $step!($f, $c, $d, $a, $b, $r * 16 + 14, $g(14), S[$r][2]);
+        $step!($f, $b, $c, $d, $a, $r * 16 + 15, $g(15), S[$r][3]);
+    };
+}
+
 /// One 64-byte block for every lane.
 fn compress(state: &mut State, blocks: [&[u8; 64]; LANES]) {
     let m: [V; 16] = std::array::from_fn(|w| {
@@ -156,9 +187,6 @@ fn compress(state: &mut State, blocks: [&[u8; 64]; LANES]) {
         }))
     });
     let [mut a, mut b, mut c, mut d] = *state;
-    // Written out step by step so that every rotation and message index is a constant, which
-    // is what lets the compiler interleave the four lanes' chains (a loop over the steps took
-    // 1.7 times as long).
     macro_rules! step {
         ($f:ident, $a:ident, $b:ident, $c:ident, $d:ident, $k:expr, $g:expr, $s:expr) => {
             $a = $b.add(
@@ -167,27 +195,6 @@ fn compress(state: &mut State, blocks: [&[u8; 64]; LANES]) {
                     .add(m[$g])
                     .rotl($s),
             );
-        };
-    }
-    macro_rules! round {
-        ($f:ident, $r:expr, $g:expr) => {
-            let s = S[$r];
-            step!($f, a, b, c, d, $r * 16, $g(0), s[0]);
-            step!($f, d, a, b, c, $r * 16 + 1, $g(1), s[1]);
-            step!($f, c, d, a, b, $r * 16 + 2, $g(2), s[2]);
-            step!($f, b, c, d, a, $r * 16 + 3, $g(3), s[3]);
-            step!($f, a, b, c, d, $r * 16 + 4, $g(4), s[0]);
-            step!($f, d, a, b, c, $r * 16 + 5, $g(5), s[1]);
-            step!($f, c, d, a, b, $r * 16 + 6, $g(6), s[2]);
-            step!($f, b, c, d, a, $r * 16 + 7, $g(7), s[3]);
-            step!($f, a, b, c, d, $r * 16 + 8, $g(8), s[0]);
-            step!($f, d, a, b, c, $r * 16 + 9, $g(9), s[1]);
-            step!($f, c, d, a, b, $r * 16 + 10, $g(10), s[2]);
-            step!($f, b, c, d, a, $r * 16 + 11, $g(11), s[3]);
-            step!($f, a, b, c, d, $r * 16 + 12, $g(12), s[0]);
-            step!($f, d, a, b, c, $r * 16 + 13, $g(13), s[1]);
-            step!($f, c, d, a, b, $r * 16 + 14, $g(14), s[2]);
-            step!($f, b, c, d, a, $r * 16 + 15, $g(15), s[3]);
         };
     }
     #[inline(always)]
@@ -206,10 +213,7 @@ fn compress(state: &mut State, blocks: [&[u8; 64]; LANES]) {
     fn i(b: V, c: V, d: V) -> V {
         c.xor(b.or(d.not()))
     }
-    round!(f, 0, |j: usize| j);
-    round!(g, 1, |j: usize| (5 * j + 1) % 16);
-    round!(h, 2, |j: usize| (3 * j + 5) % 16);
-    round!(i, 3, |j: usize| (7 * j) % 16);
+    md5_steps!(step, a, b, c, d, [f, g, h, i]);
     state[0] = state[0].add(a);
     state[1] = state[1].add(b);
     state[2] = state[2].add(c);
@@ -285,38 +289,15 @@ mod avx512 {
             let (mut a, mut b, mut c, mut d) = (sa, sb, sc, sd);
             // `$f` is the round function as a truth table over (b, c, d), for `vpternlogd`.
             macro_rules! step {
-                ($f:expr, $a:ident, $b:ident, $c:ident, $d:ident, $k:expr, $g:expr, $s:expr) => {
+                ($f:tt, $a:ident, $b:ident, $c:ident, $d:ident, $k:expr, $g:expr, $s:expr) => {
                     let t = _mm512_add_epi32(_mm512_add_epi32($a, m[$g]), _mm512_set1_epi32(K[$k] as i32));
                     let t = _mm512_add_epi32(t, _mm512_ternarylogic_epi32::<$f>($b, $c, $d));
-                    $a = _mm512_add_epi32($b, _mm512_rol_epi32::<{ $s }>(t));
-                };
-            }
-            macro_rules! round {
-                ($f:expr, $r:expr, $g:expr) => {
-                    step!($f, a, b, c, d, $r * 16, $g(0), S[$r][0] as i32);
-                    step!($f, d, a, b, c, $r * 16 + 1, $g(1), S[$r][1] as i32);
-                    step!($f, c, d, a, b, $r * 16 + 2, $g(2), S[$r][2] as i32);
-                    step!($f, b, c, d, a, $r * 16 + 3, $g(3), S[$r][3] as i32);
-                    step!($f, a, b, c, d, $r * 16 + 4, $g(4), S[$r][0] as i32);
-                    step!($f, d, a, b, c, $r * 16 + 5, $g(5), S[$r][1] as i32);
-                    step!($f, c, d, a, b, $r * 16 + 6, $g(6), S[$r][2] as i32);
-                    step!($f, b, c, d, a, $r * 16 + 7, $g(7), S[$r][3] as i32);
-                    step!($f, a, b, c, d, $r * 16 + 8, $g(8), S[$r][0] as i32);
-                    step!($f, d, a, b, c, $r * 16 + 9, $g(9), S[$r][1] as i32);
-                    step!($f, c, d, a, b, $r * 16 + 10, $g(10), S[$r][2] as i32);
-                    step!($f, b, c, d, a, $r * 16 + 11, $g(11), S[$r][3] as i32);
-                    step!($f, a, b, c, d, $r * 16 + 12, $g(12), S[$r][0] as i32);
-                    step!($f, d, a, b, c, $r * 16 + 13, $g(13), S[$r][1] as i32);
-                    step!($f, c, d, a, b, $r * 16 + 14, $g(14), S[$r][2] as i32);
-                    step!($f, b, c, d, a, $r * 16 + 15, $g(15), S[$r][3] as i32);
+                    $a = _mm512_add_epi32($b, _mm512_rol_epi32::<{ $s as i32 }>(t));
                 };
             }
             // Truth tables with b = 0xF0, c = 0xCC, d = 0xAA: F = (b & c) | (!b & d),
             // G = (b & d) | (c & !d), H = b ^ c ^ d, I = c ^ (b | !d).
-            round!(0xCA, 0, |j: usize| j);
-            round!(0xE4, 1, |j: usize| (5 * j + 1) % 16);
-            round!(0x96, 2, |j: usize| (3 * j + 5) % 16);
-            round!(0x39, 3, |j: usize| (7 * j) % 16);
+            md5_steps!(step, a, b, c, d, [0xCA, 0xE4, 0x96, 0x39]);
             sa = _mm512_add_epi32(sa, a);
             sb = _mm512_add_epi32(sb, b);
             sc = _mm512_add_epi32(sc, c);
