@@ -178,14 +178,15 @@ macro_rules! md5_steps {
     };
 }
 
+/// Message word `w` of a block: MD5 reads its input as little-endian words.
+#[inline(always)]
+fn word(block: &[u8; 64], w: usize) -> u32 {
+    u32::from_le_bytes([block[w * 4], block[w * 4 + 1], block[w * 4 + 2], block[w * 4 + 3]])
+}
+
 /// One 64-byte block for every lane.
 fn compress(state: &mut State, blocks: [&[u8; 64]; LANES]) {
-    let m: [V; 16] = std::array::from_fn(|w| {
-        V(std::array::from_fn(|lane| {
-            let b = &blocks[lane][w * 4..w * 4 + 4];
-            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-        }))
-    });
+    let m: [V; 16] = std::array::from_fn(|w| V(std::array::from_fn(|lane| word(blocks[lane], w))));
     let [mut a, mut b, mut c, mut d] = *state;
     macro_rules! step {
         ($f:ident, $a:ident, $b:ident, $c:ident, $d:ident, $k:expr, $g:expr, $s:expr) => {
@@ -246,7 +247,7 @@ fn scalar_run(words: &mut [[u32; LANES]; 4], lanes: [&[u8]; LANES], run: usize) 
 mod avx512 {
     use std::arch::x86_64::*;
 
-    use super::{block, K, S};
+    use super::{block, word, K, S};
 
     /// Streams hashed side by side in one register.
     pub const WIDE: usize = 16;
@@ -266,11 +267,6 @@ mod avx512 {
         }
     }
 
-    #[inline(always)]
-    fn word(b: &[u8; 64], w: usize) -> i32 {
-        i32::from_le_bytes([b[w * 4], b[w * 4 + 1], b[w * 4 + 2], b[w * 4 + 3]])
-    }
-
     #[target_feature(enable = "avx512f")]
     fn hash(words: &mut [[u32; WIDE]; 4], lanes: [&[u8]; WIDE], run: usize) {
         // `_mm512_set_epi32` takes the highest lane first.
@@ -285,7 +281,7 @@ mod avx512 {
         for k in 0..run {
             let blocks: [&[u8; 64]; WIDE] = std::array::from_fn(|lane| block(lanes[lane], k));
             let m: [__m512i; 16] =
-                std::array::from_fn(|w| load(std::array::from_fn(|lane| word(blocks[lane], w) as u32)));
+                std::array::from_fn(|w| load(std::array::from_fn(|lane| word(blocks[lane], w))));
             let (mut a, mut b, mut c, mut d) = (sa, sb, sc, sd);
             // `$f` is the round function as a truth table over (b, c, d), for `vpternlogd`.
             macro_rules! step {
@@ -447,8 +443,9 @@ impl Md5Lanes {
         self.width
     }
 
-    /// How many of `left` streams to give at once to keep every lane busy: the wide lanes
-    /// take more than eight, the scalar ones four (see `work`).
+    /// How many of `left` streams to hash at once: more than eight take the wide lanes, up to
+    /// sixteen; otherwise four take the scalar lanes. Sixteen wide lanes cost about as much as
+    /// eight or nine scalar ones.
     pub fn batch(&self, left: usize) -> usize {
         match self.width.min(left) {
             wide if wide > 2 * LANES => wide,
@@ -483,15 +480,12 @@ impl Md5Lanes {
                 return;
             }
             ready.sort_by_key(|&i| std::cmp::Reverse(self.streams[i].as_ref().map_or(0, Stream::blocks)));
-            ready.truncate(self.width);
-            // Sixteen wide lanes cost about as much as eight or nine scalar ones, so eight
-            // streams or fewer take the scalar lanes, four at a time.
+            ready.truncate(self.batch(ready.len()));
             #[cfg(target_arch = "x86_64")]
-            if ready.len() > 2 * LANES {
+            if ready.len() > LANES {
                 self.hash_side_by_side::<{ avx512::WIDE }>(&ready, avx512::run);
                 continue;
             }
-            ready.truncate(LANES);
             self.hash_side_by_side::<LANES>(&ready, scalar_run);
         }
     }
