@@ -31,6 +31,18 @@ async fn browse_a_tenant_and_share_a_file_that_downloads() {
         "status bar counts the folder: {line}"
     );
     app.screenshot("main-documents").await;
+    // Each icon's <svg> gets Lucide's shapes cloned in as it mounts: the PDF's is file-text,
+    // five strokes, at the table's 14 px.
+    let icon = app
+        .client
+        .execute(
+            "const svg = document.querySelector(\"[data-testid='row'][data-key$='_invoice.pdf'] svg\");\
+             return svg && [svg.getAttribute('width'), svg.querySelectorAll('path').length];",
+            vec![],
+        )
+        .await
+        .expect("icon script");
+    assert_eq!(icon, serde_json::json!(["14", 5]), "the invoice's icon");
 
     let invoice = app.row("invoice.pdf").await;
     let key = invoice.attr("data-key").await.expect("attr").expect("data-key");

@@ -1,49 +1,111 @@
 // The icons Cubby uses, in one place: components import from here, so the set
 // stays small and consistent and a swap of icon library touches one file.
-// Lucide icons are decorative (aria-hidden) unless given an aria-label.
+// Lucide's shapes, drawn by ./Glyph.svelte; decorative (aria-hidden).
 
-export { default as IconArrowLeft } from '@lucide/svelte/icons/arrow-left';
-export { default as IconCheck } from '@lucide/svelte/icons/check';
-export { default as IconChevronDown } from '@lucide/svelte/icons/chevron-down';
-export { default as IconCloud } from '@lucide/svelte/icons/cloud';
-export { default as IconFileText } from '@lucide/svelte/icons/file-text';
-export { default as IconFileUp } from '@lucide/svelte/icons/file-up';
-export { default as IconHardDrive } from '@lucide/svelte/icons/hard-drive';
-export { default as IconInbox } from '@lucide/svelte/icons/inbox';
-export { default as IconLoader } from '@lucide/svelte/icons/loader-circle';
-export { default as IconMinus } from '@lucide/svelte/icons/minus';
-export { default as IconPlus } from '@lucide/svelte/icons/plus';
-export { default as IconSearch } from '@lucide/svelte/icons/search';
-export { default as IconServer } from '@lucide/svelte/icons/server';
-export { default as IconTrash } from '@lucide/svelte/icons/trash-2';
-export { default as IconUpload } from '@lucide/svelte/icons/upload';
-export { default as IconWarning } from '@lucide/svelte/icons/triangle-alert';
-export { default as IconX } from '@lucide/svelte/icons/x';
-export { default as IconCircleX } from '@lucide/svelte/icons/circle-x';
-export { default as IconCircleCheck } from '@lucide/svelte/icons/circle-check';
-export { default as IconChevronRight } from '@lucide/svelte/icons/chevron-right';
-export { default as IconFolder } from '@lucide/svelte/icons/folder';
-export { default as IconImage } from '@lucide/svelte/icons/image';
-export { default as IconFile } from '@lucide/svelte/icons/file';
-export { default as IconBuilding } from '@lucide/svelte/icons/building-2';
-export { default as IconLink } from '@lucide/svelte/icons/link';
-export { default as IconDownload } from '@lucide/svelte/icons/download';
-export { default as IconShare } from '@lucide/svelte/icons/share-2';
-export { default as IconCopy } from '@lucide/svelte/icons/copy';
-export { default as IconArrowUp } from '@lucide/svelte/icons/arrow-up';
-export { default as IconArrowDown } from '@lucide/svelte/icons/arrow-down';
-export { default as IconSmartphone } from '@lucide/svelte/icons/smartphone';
-export { default as IconRefresh } from '@lucide/svelte/icons/refresh-cw';
-export { default as IconFileSpreadsheet } from '@lucide/svelte/icons/file-spreadsheet';
-export { default as IconInfo } from '@lucide/svelte/icons/info';
-export { default as IconMore } from '@lucide/svelte/icons/ellipsis';
-export { default as IconEye } from '@lucide/svelte/icons/eye';
-export { default as IconPencil } from '@lucide/svelte/icons/pencil';
-export { default as IconFolderInput } from '@lucide/svelte/icons/folder-input';
-export { default as IconPause } from '@lucide/svelte/icons/pause';
-export { default as IconPlay } from '@lucide/svelte/icons/play';
-export { default as IconChevronLeft } from '@lucide/svelte/icons/chevron-left';
-export { default as IconCloudOff } from '@lucide/svelte/icons/cloud-off';
-export { default as IconChartColumn } from '@lucide/svelte/icons/chart-column';
-export { default as IconListFilter } from '@lucide/svelte/icons/list-filter';
-export { default as IconArrowRightLeft } from '@lucide/svelte/icons/arrow-right-left';
+import type { Component } from 'svelte';
+import type { IconNode } from 'lucide';
+import {
+  ArrowLeft,
+  Check,
+  ChevronDown,
+  Cloud,
+  FileText,
+  FileUp,
+  HardDrive,
+  Inbox,
+  LoaderCircle,
+  Minus,
+  Plus,
+  Search,
+  Server,
+  Trash2,
+  Upload,
+  TriangleAlert,
+  X,
+  CircleX,
+  CircleCheck,
+  ChevronRight,
+  Folder,
+  Image,
+  File,
+  Building2,
+  Link,
+  Download,
+  Share2,
+  Copy,
+  ArrowUp,
+  ArrowDown,
+  Smartphone,
+  RefreshCw,
+  FileSpreadsheet,
+  Info,
+  Ellipsis,
+  Eye,
+  Pencil,
+  FolderInput,
+  Pause,
+  Play,
+  ChevronLeft,
+  CloudOff,
+  ChartColumn,
+  ListFilter,
+  ArrowRightLeft,
+} from 'lucide';
+import Glyph from './Glyph.svelte';
+
+/** An icon as a component of its own (`<IconFile size={14} />`), drawn by Glyph. */
+function icon(node: IconNode): Component<{ size?: number }> {
+  return (internals, props) =>
+    Glyph(internals, {
+      node,
+      get size() {
+        return props.size;
+      },
+    });
+}
+
+export const IconArrowLeft = icon(ArrowLeft);
+export const IconCheck = icon(Check);
+export const IconChevronDown = icon(ChevronDown);
+export const IconCloud = icon(Cloud);
+export const IconFileText = icon(FileText);
+export const IconFileUp = icon(FileUp);
+export const IconHardDrive = icon(HardDrive);
+export const IconInbox = icon(Inbox);
+export const IconLoader = icon(LoaderCircle);
+export const IconMinus = icon(Minus);
+export const IconPlus = icon(Plus);
+export const IconSearch = icon(Search);
+export const IconServer = icon(Server);
+export const IconTrash = icon(Trash2);
+export const IconUpload = icon(Upload);
+export const IconWarning = icon(TriangleAlert);
+export const IconX = icon(X);
+export const IconCircleX = icon(CircleX);
+export const IconCircleCheck = icon(CircleCheck);
+export const IconChevronRight = icon(ChevronRight);
+export const IconFolder = icon(Folder);
+export const IconImage = icon(Image);
+export const IconFile = icon(File);
+export const IconBuilding = icon(Building2);
+export const IconLink = icon(Link);
+export const IconDownload = icon(Download);
+export const IconShare = icon(Share2);
+export const IconCopy = icon(Copy);
+export const IconArrowUp = icon(ArrowUp);
+export const IconArrowDown = icon(ArrowDown);
+export const IconSmartphone = icon(Smartphone);
+export const IconRefresh = icon(RefreshCw);
+export const IconFileSpreadsheet = icon(FileSpreadsheet);
+export const IconInfo = icon(Info);
+export const IconMore = icon(Ellipsis);
+export const IconEye = icon(Eye);
+export const IconPencil = icon(Pencil);
+export const IconFolderInput = icon(FolderInput);
+export const IconPause = icon(Pause);
+export const IconPlay = icon(Play);
+export const IconChevronLeft = icon(ChevronLeft);
+export const IconCloudOff = icon(CloudOff);
+export const IconChartColumn = icon(ChartColumn);
+export const IconListFilter = icon(ListFilter);
+export const IconArrowRightLeft = icon(ArrowRightLeft);
