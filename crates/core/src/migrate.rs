@@ -464,7 +464,7 @@ async fn copy_one(source: &Bucket, dest: &Bucket, o: &ObjectEntry) -> Result<(u6
             .entry(CRC_META.to_string())
             .or_insert_with(|| transfer::encode_crc(crc.finish()));
         let md5: [u8; 16] = Md5::digest(&data).into();
-        let got = dest.put_body(&o.key, data, &headers, &b64(&md5)).await?;
+        let got = dest.put_body(&o.key, data, &headers, &b64(&md5), false).await?;
         let expected = transfer::hex(&md5);
         (got.as_deref().map(clean_etag), expected)
     } else {
@@ -600,6 +600,7 @@ mod tests {
                 small.clone(),
                 &headers,
                 &transfer::content_md5_of(&small),
+                false,
             )
             .await
             .unwrap();

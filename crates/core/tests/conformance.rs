@@ -114,6 +114,7 @@ async fn storage_suite(b: &Bucket) {
     folder_upload_recurses_and_skips_hidden_files(&b).await;
     overwrite_needs_to_be_asked_for(&b).await;
     multipart_round_trip_of_100_mib_verifies_checksums(&b).await;
+    a_file_rewritten_during_a_multipart_upload_leaves_no_object(&b).await;
     interrupted_download_resumes_from_its_part_file(&b).await;
     big_download_in_parallel_ranges_resumes_and_verifies(&b).await;
     a_stale_recorded_checksum_defers_to_the_etag(&b).await;
@@ -540,6 +541,58 @@ async fn multipart_round_trip_of_100_mib_verifies_checksums(b: &Bucket) {
         "{recorded:?}"
     );
     download_fresh_and_verify(b, &key, &data).await;
+}
+
+/// The parts of a multipart upload are hashed before the first is sent and then read again as
+/// they go. A file rewritten in place in between, keeping its size and modification time, must
+/// fail the upload and leave no object: the server refuses a part whose bytes do not match its
+/// Content-MD5, and where it did not, the assembled ETag would not match.
+async fn a_file_rewritten_during_a_multipart_upload_leaves_no_object(b: &Bucket) {
+    use std::io::{Seek, SeekFrom, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data: Vec<u8> = (0..20 * MIB as usize)
+        .map(|i| (i.wrapping_mul(7) >> 5) as u8)
+        .collect();
+    let file = write(dir.path(), "scan.bin", &data);
+    let plans = transfer::plan_uploads(
+        std::slice::from_ref(&file),
+        &tenant("rewritten-test"),
+        CategoryChoice::Auto,
+        None,
+        chrono::Utc::now(),
+    )
+    .expect("plan");
+    let options = UploadOptions {
+        multipart_threshold: 8 * MIB,
+        part_size: 5 * MIB,
+        part_concurrency: 1,
+        ..UploadOptions::default()
+    };
+    // Once the first part is stored, the third part's bytes change under the upload.
+    let rewritten = Arc::new(AtomicBool::new(false));
+    let sink = {
+        let (file, rewritten) = (file.clone(), rewritten.clone());
+        move |event: TransferEvent| {
+            if matches!(event, TransferEvent::Progress { .. }) && !rewritten.swap(true, Ordering::SeqCst) {
+                let modified = std::fs::metadata(&file)
+                    .and_then(|m| m.modified())
+                    .expect("mtime");
+                let mut f = std::fs::OpenOptions::new().write(true).open(&file).expect("open");
+                f.seek(SeekFrom::Start(12 * MIB)).expect("seek");
+                f.write_all(b"another scan's bytes").expect("rewrite");
+                f.set_modified(modified).expect("keep the mtime");
+            }
+        }
+    };
+    let result = transfer::upload(b, &plans[0], &options, Arc::new(sink), &CancellationToken::new()).await;
+    assert!(rewritten.load(Ordering::SeqCst), "the file was never rewritten");
+    let err = result.expect_err("an upload of a file rewritten midway must fail");
+    assert!(matches!(err.kind(), cubby_core::Error::Integrity(_)), "{err:?}");
+    assert!(
+        b.head(plans[0].key.as_str()).await.is_err(),
+        "no object may be left at the key"
+    );
 }
 
 /// Cut part-way through its parallel ranges, the download of an object Cubby uploaded leaves an
@@ -1333,6 +1386,7 @@ async fn migration_from_seaweedfs_into_r2_keeps_headers_and_a_rerun_writes_nothi
             receipt.clone(),
             &headers,
             &transfer::content_md5_of(&receipt),
+            false,
         )
         .await
         .expect("put");

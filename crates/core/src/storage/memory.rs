@@ -354,11 +354,12 @@ impl ObjectStore for MemoryStore {
         body: Vec<u8>,
         headers: &ObjectHeaders,
         content_md5: &str,
+        if_absent: bool,
     ) -> Result<Option<String>> {
         self.check_md5(key, &body, content_md5)?;
         let mut object = Self::single(body, headers.content_type.clone(), headers.metadata.clone());
         object.presentation = headers.presentation.clone();
-        self.store(key, object, false)
+        self.store(key, object, if_absent)
     }
 
     async fn create_multipart(&self, key: &str, headers: &ObjectHeaders) -> Result<String> {

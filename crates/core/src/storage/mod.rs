@@ -84,13 +84,15 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
         content_md5: &str,
         if_absent: bool,
     ) -> Result<Option<String>>;
-    /// Uploads a body held in memory in one PUT with its Content-MD5 and `headers`.
+    /// Uploads a body held in memory in one PUT with its Content-MD5 and `headers`;
+    /// `if_absent` as for `put_file`.
     async fn put_body(
         &self,
         key: &str,
         body: Vec<u8>,
         headers: &ObjectHeaders,
         content_md5: &str,
+        if_absent: bool,
     ) -> Result<Option<String>>;
     /// Starts a multipart upload of an object that will carry `headers`.
     async fn create_multipart(&self, key: &str, headers: &ObjectHeaders) -> Result<String>;
@@ -102,6 +104,26 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
         body: Vec<u8>,
         content_md5: &str,
     ) -> Result<String>;
+    /// Uploads `len` bytes of the file at `path` from `offset` as part `number`, with the
+    /// part's Content-MD5. A store that can send straight from the file does; this one reads
+    /// the part into memory first.
+    #[allow(clippy::too_many_arguments)]
+    async fn upload_file_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: i32,
+        path: &std::path::Path,
+        offset: u64,
+        len: u64,
+        content_md5: &str,
+    ) -> Result<String> {
+        let mut body = vec![0u8; len as usize];
+        std::fs::File::open(path)
+            .and_then(|file| crate::local_path::read_exact_at(&file, &mut body, offset))
+            .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+        self.upload_part(key, upload_id, number, body, content_md5).await
+    }
     async fn upload_part_copy(
         &self,
         from: &str,

@@ -160,9 +160,12 @@ impl ObjectStore for TenantScoped {
         body: Vec<u8>,
         headers: &ObjectHeaders,
         content_md5: &str,
+        if_absent: bool,
     ) -> Result<Option<String>> {
         self.check(key)?;
-        self.inner.put_body(key, body, headers, content_md5).await
+        self.inner
+            .put_body(key, body, headers, content_md5, if_absent)
+            .await
     }
 
     async fn create_multipart(&self, key: &str, headers: &ObjectHeaders) -> Result<String> {
@@ -181,6 +184,22 @@ impl ObjectStore for TenantScoped {
         self.check(key)?;
         self.inner
             .upload_part(key, upload_id, number, body, content_md5)
+            .await
+    }
+
+    async fn upload_file_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: i32,
+        path: &std::path::Path,
+        offset: u64,
+        len: u64,
+        content_md5: &str,
+    ) -> Result<String> {
+        self.check(key)?;
+        self.inner
+            .upload_file_part(key, upload_id, number, path, offset, len, content_md5)
             .await
     }
 

@@ -143,6 +143,28 @@ fn no_flexible_checksums(sent: &[Sent]) {
     }
 }
 
+/// An upload's body is not hashed a second time for the signature (`UNSIGNED-PAYLOAD`): its
+/// Content-MD5 is among the signed headers, and the server checks the body against it.
+fn unsigned_with_signed_md5(sent: &Sent) {
+    assert_eq!(
+        sent.get("x-amz-content-sha256"),
+        Some("UNSIGNED-PAYLOAD"),
+        "{}",
+        sent.operation
+    );
+    let auth = sent.get("authorization").unwrap_or_default();
+    let signed = auth
+        .split("SignedHeaders=")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .unwrap_or_default();
+    assert!(
+        signed.split(';').any(|h| h == "content-md5"),
+        "{}: Content-MD5 is not signed ({signed})",
+        sent.operation
+    );
+}
+
 /// Every operation a transfer uses, and the headers each carries, for one dialect.
 async fn operations(store: &S3Store, capture: &Capture, dialect: Dialect) {
     let dir = tempfile::tempdir().unwrap();
@@ -172,6 +194,43 @@ async fn operations(store: &S3Store, capture: &Capture, dialect: Dialect) {
     assert_eq!(put.get("if-none-match"), Some("*"));
     assert_eq!(put.get("content-type"), Some("application/pdf"));
     assert_eq!(put.get("x-amz-meta-cubby-crc64nvme"), Some("AAAAAAAAAAE="));
+    unsigned_with_signed_md5(&put);
+
+    // The same from memory (a small file read once, a migrated object), with the same guard.
+    store
+        .put_body(
+            "acme/documents/m.pdf",
+            body.clone(),
+            &typed,
+            &content_md5_of(&body),
+            true,
+        )
+        .await
+        .unwrap();
+    let put_body = capture.only("PutObject");
+    assert_eq!(put_body.get("if-none-match"), Some("*"));
+    unsigned_with_signed_md5(&put_body);
+    // A part held in memory (a migrated object's) is sent the same way.
+    let spare = store
+        .create_multipart("acme/documents/spare.pdf", &typed)
+        .await
+        .unwrap();
+    store
+        .upload_part(
+            "acme/documents/spare.pdf",
+            &spare,
+            1,
+            body.clone(),
+            &content_md5_of(&body),
+        )
+        .await
+        .unwrap();
+    store
+        .abort_multipart("acme/documents/spare.pdf", &spare)
+        .await
+        .unwrap();
+    unsigned_with_signed_md5(&capture.only("UploadPart"));
+    capture.take();
 
     // Multipart: each part with its Content-MD5; the completion guarded only where documented.
     // A multipart copy carries everything the source object had.
@@ -203,11 +262,13 @@ async fn operations(store: &S3Store, capture: &Capture, dialect: Dialect) {
         assert_eq!(create.get(name), Some(value), "{name}: {create:?}");
     }
     let part = store
-        .upload_part(
+        .upload_file_part(
             "acme/documents/big.pdf",
             &id,
             1,
-            body.clone(),
+            &file,
+            0,
+            body.len() as u64,
             &content_md5_of(&body),
         )
         .await
@@ -223,6 +284,7 @@ async fn operations(store: &S3Store, capture: &Capture, dialect: Dialect) {
         upload_part.get("content-md5"),
         Some(content_md5_of(&body).as_str())
     );
+    unsigned_with_signed_md5(upload_part);
     let complete = sent
         .iter()
         .find(|s| s.operation == "CompleteMultipartUpload")

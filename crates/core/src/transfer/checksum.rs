@@ -67,13 +67,6 @@ pub(crate) fn file_digests(path: &Path, offset: u64, len: u64) -> std::io::Resul
     Ok((md5.finalize().into(), crc.finish()))
 }
 
-/// The CRC-64/NVME of `len` bytes of a file from `offset`.
-pub(crate) fn file_crc(path: &Path, offset: u64, len: u64) -> std::io::Result<u64> {
-    let mut crc = Crc64::default();
-    read_chunks(path, offset, len, |chunk| crc.update(chunk))?;
-    Ok(crc.finish())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

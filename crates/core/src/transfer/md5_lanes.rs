@@ -750,6 +750,102 @@ fn hash_parts(shared: &Shared, me: u8) -> Option<Found> {
     }
 }
 
+/// What a multipart upload must know of each part before sending it: its MD5 (its
+/// Content-MD5, and the assembled ETag's input) and its CRC-64/NVME (which combine into the
+/// whole file's checksum, recorded in the object's metadata when the upload starts).
+pub type PartDigest = ([u8; 16], u64);
+
+/// The digests of each `part`-byte part of the first `size` bytes of `file` (the last part
+/// shorter), in one read before anything is sent. Parts are hashed as many side by side as the
+/// lanes take, on up to two threads: an upload of 1 GiB spends about a third of the CPU that one
+/// MD5 per part would (see `Md5Lanes`), and sends each part straight from the file.
+pub fn file_parts(file: &std::fs::File, size: u64, part: u64) -> std::io::Result<Vec<PartDigest>> {
+    file_parts_at_width(file, size, part, widest())
+}
+
+fn file_parts_at_width(
+    file: &std::fs::File,
+    size: u64,
+    part: u64,
+    width: usize,
+) -> std::io::Result<Vec<PartDigest>> {
+    use std::sync::atomic::AtomicUsize;
+    let count = size.div_ceil(part.max(1)).max(1) as usize;
+    let length = |i: usize| (size - i as u64 * part).min(part);
+    // Groups of parts, each as many as the lanes take side by side.
+    let sizing = Md5Lanes::with_width(0, width);
+    let mut groups = Vec::new();
+    let mut first = 0;
+    while first < count {
+        let take = sizing.batch(count - first);
+        groups.push(first..first + take);
+        first += take;
+    }
+    let next = AtomicUsize::new(0);
+    let hash_groups = || -> std::io::Result<Vec<(usize, PartDigest)>> {
+        let mut done = Vec::new();
+        let mut pool = bytes::BytesMut::new();
+        while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let mut lanes = Md5Lanes::with_width(group.len(), width);
+            let mut crcs: Vec<super::Crc64> = group.clone().map(|_| Default::default()).collect();
+            let mut fed = 0;
+            loop {
+                for (lane, i) in group.clone().enumerate() {
+                    let take = SLICE.min(length(i).saturating_sub(fed));
+                    // Parts already whole sit out; an empty file is one empty part.
+                    if take == 0 && (fed > 0 || length(i) > 0) {
+                        continue;
+                    }
+                    pool.reserve(take as usize);
+                    pool.resize(take as usize, 0);
+                    crate::local_path::read_exact_at(file, &mut pool, i as u64 * part + fed)?;
+                    crcs[lane].update(&pool);
+                    lanes.update(lane, pool.split().freeze());
+                    if fed + take == length(i) {
+                        lanes.finish(lane);
+                    }
+                }
+                // Hashed at once, so the pool's memory comes back for the next slices.
+                lanes.work();
+                fed += SLICE;
+                if fed >= length(group.start) {
+                    break;
+                }
+            }
+            for ((i, digest), crc) in group.clone().zip(lanes.finished()).zip(crcs) {
+                let digest = digest.ok_or_else(|| std::io::Error::other("a part was not hashed"))?;
+                done.push((i, (digest, crc.finish())));
+            }
+        }
+        Ok(done)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(2);
+    let found: Vec<std::io::Result<Vec<(usize, PartDigest)>>> = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads.min(groups.len()))
+            .map(|_| scope.spawn(hash_groups))
+            .collect();
+        let mut found = vec![hash_groups()];
+        found.extend(others.into_iter().map(|t| {
+            t.join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("a hashing thread failed")))
+        }));
+        found
+    });
+    let mut digests: Vec<Option<PartDigest>> = vec![None; count];
+    for (i, digest) in found
+        .into_iter()
+        .collect::<std::io::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+    {
+        digests[i] = Some(digest);
+    }
+    digests
+        .into_iter()
+        .map(|d| d.ok_or_else(|| std::io::Error::other("a part was not hashed")))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -947,6 +1043,55 @@ mod tests {
         for (i, d) in data.chunks(part as usize).enumerate() {
             assert_eq!(got[i], reference(d), "part {i}");
         }
+    }
+
+    /// A file's parts as a multipart upload sends them: whole parts over several slices, a
+    /// short last part, more parts than the lanes take, and the edge cases of one part.
+    #[test]
+    fn file_parts_give_each_parts_md5_and_crc() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let part = 2 * SLICE + 100;
+        let data = sample(19 * part as usize + 777, 7);
+        let path = dir.path().join("f");
+        std::fs::write(&path, &data).expect("write");
+        let file = std::fs::File::open(&path).expect("open");
+        for width in widths() {
+            for size in [
+                0,
+                1,
+                63,
+                64,
+                part - 1,
+                part,
+                part + 1,
+                5 * part,
+                data.len() as u64,
+            ] {
+                let got = file_parts_at_width(&file, size, part, width).expect("digests");
+                let bytes = &data[..size as usize];
+                let expected: Vec<&[u8]> = if size == 0 {
+                    vec![&[]]
+                } else {
+                    bytes.chunks(part as usize).collect()
+                };
+                assert_eq!(got.len(), expected.len(), "size {size}, {width} lanes");
+                for (i, (d, chunk)) in got.iter().zip(expected).enumerate() {
+                    let mut crc = super::super::Crc64::default();
+                    crc.update(chunk);
+                    assert_eq!(d.0, reference(chunk), "size {size}, part {i}, {width} lanes");
+                    assert_eq!(d.1, crc.finish(), "size {size}, part {i}, {width} lanes");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn file_parts_of_a_file_shorter_than_said_is_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        std::fs::write(&path, sample(1000, 1)).expect("write");
+        let file = std::fs::File::open(&path).expect("open");
+        assert!(file_parts(&file, 2000, 600).is_err());
     }
 
     #[tokio::test]

@@ -241,15 +241,6 @@ impl Meter {
     }
 }
 
-fn read_range(path: &Path, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut file = std::fs::File::open(path)?;
-    file.seek(SeekFrom::Start(offset))?;
-    let mut buf = vec![0u8; len as usize];
-    file.read_exact(&mut buf)?;
-    Ok(buf)
-}
-
 /// Feeds `len` bytes of a file from `offset` (to its end, for `u64::MAX`) to `f`, a MiB at a time.
 fn read_chunks(path: &Path, offset: u64, len: u64, mut f: impl FnMut(&[u8])) -> std::io::Result<()> {
     use std::io::{Read, Seek, SeekFrom};

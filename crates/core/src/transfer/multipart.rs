@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::storage::Bucket;
 use crate::{Error, Result};
 
-use super::upload::landed;
+use super::upload::{changed_while_uploading, landed};
 use super::*;
 
 /// Part size: at least the configured size and 5 MiB, and large enough for ≤ 10,000 parts,
@@ -28,109 +28,83 @@ pub(super) async fn upload_multipart(
 ) -> Result<String> {
     let key = plan.key.as_str().to_string();
     let part_size = part_size_for(plan.size, options.part_size);
-    let count = plan.size.div_ceil(part_size).max(1);
-    // The whole file's checksum goes into the object's metadata, which is fixed when the upload
-    // starts: one read at memory speed before any part is sent.
-    let crc = {
+    // Every part's MD5 (its Content-MD5) and the whole file's checksum (in the object's
+    // metadata, which is fixed when the upload starts) in one read before any part is sent.
+    // The parts then go straight from the file: should it change meanwhile, a part no longer
+    // matches its Content-MD5 and the server refuses it, and the assembled ETag would not
+    // match either.
+    let digests = {
         let (path, size) = (plan.local.clone(), plan.size);
         blocking(
-            move || checksum::file_crc(&path, 0, size),
+            move || md5_lanes::file_parts(&std::fs::File::open(&path)?, size, part_size),
             format!("cannot read {}", plan.local.display()),
         )
         .await?
     };
+    let crc = digests
+        .iter()
+        .enumerate()
+        .map(|(i, (_, crc))| (*crc, part_size.min(plan.size - i as u64 * part_size)))
+        .reduce(|(a, _), (b, len)| (checksum::combine(a, b, len), len))
+        .map_or(0, |(crc, _)| crc);
+    let digests = Arc::new(digests);
     let upload_id = bucket.create_multipart(&key, &plan.headers(crc)).await?;
-    let parts: Vec<u64> = (0..count).collect();
+    let parts: Vec<u64> = (0..digests.len() as u64).collect();
     let work = {
         let (bucket, key, upload_id, path) =
             (bucket.clone(), key.clone(), upload_id.clone(), plan.local.clone());
-        let (meter, cancel, size) = (meter.clone(), cancel.clone(), plan.size);
+        let (meter, cancel, size, digests) = (meter.clone(), cancel.clone(), plan.size, digests.clone());
         move |index: u64| {
             let (bucket, key, upload_id, path) =
                 (bucket.clone(), key.clone(), upload_id.clone(), path.clone());
-            let (meter, cancel) = (meter.clone(), cancel.clone());
+            let (meter, cancel, digests) = (meter.clone(), cancel.clone(), digests.clone());
             async move {
                 if cancel.is_cancelled() {
                     return Err(Error::Cancelled);
                 }
                 let offset = index * part_size;
                 let len = part_size.min(size - offset);
-                let body = blocking(
-                    {
-                        let path = path.clone();
-                        move || read_range(&path, offset, len)
-                    },
-                    format!("cannot read {}", path.display()),
-                )
-                .await?;
-                let digest: [u8; 16] = Md5::digest(&body).into();
-                let mut crc = Crc64::default();
-                crc.update(&body);
-                let crc = (crc.finish(), len);
                 let number = index as i32 + 1;
-                let content_md5 = b64(&digest);
+                let content_md5 = b64(&digests[index as usize].0);
+                let sent =
+                    bucket.upload_file_part(&key, &upload_id, number, &path, offset, len, &content_md5);
                 let etag = tokio::select! {
-                    r = bucket.upload_part(&key, &upload_id, number, body, &content_md5) => r?,
+                    r = sent => r.map_err(|e| changed_if_refused(e, &path))?,
                     _ = cancel.cancelled() => return Err(Error::Cancelled),
                 };
                 meter.add(len);
-                Ok((number, etag, digest, crc))
+                Ok((number, etag))
             }
         }
     };
     let results = for_each_bounded(parts, options.part_concurrency, work).await;
-    type Part = (i32, String, [u8; 16], (u64, u64));
-    let outcome: Result<Vec<Part>> = results.into_iter().map(|r| r.and_then(|part| part)).collect();
-    // The parts as sent must be the file the checksum was taken of: a file rewritten in place
-    // between the two reads (same size, same modification time) would otherwise be recorded
-    // with a checksum of other bytes.
-    let outcome = outcome.and_then(|parts| {
-        let sent = parts.iter().fold(None, |acc, (_, _, _, (crc, len))| match acc {
-            None => Some(*crc),
-            Some(acc) => Some(checksum::combine(acc, *crc, *len)),
-        });
-        match sent {
-            Some(sent) if sent != crc => Err(Error::Integrity(format!(
-                "{} changed while it was uploading; upload it again once it is complete",
-                plan.local.display()
-            ))),
-            _ => Ok(parts),
-        }
-    });
+    let outcome: Result<Vec<(i32, String)>> = results.into_iter().map(|r| r.and_then(|part| part)).collect();
     // The ETag the assembled object must have, once every part is stored.
-    let mut expected = None;
-    let finished = match outcome {
-        Ok(parts) => {
-            let mut all = Md5::new();
-            for (_, _, digest, _) in &parts {
-                all.update(digest);
-            }
-            let etag = format!("{}-{}", hex(&all.finalize()), parts.len());
-            expected = Some(etag.clone());
-            let list = parts.into_iter().map(|(n, etag, _, _)| (n, etag)).collect();
-            bucket
-                .complete_multipart(&key, &upload_id, list, !options.overwrite)
-                .await
-                .map(|got| (got, etag))
-        }
+    let mut all = Md5::new();
+    for (digest, _) in digests.iter() {
+        all.update(digest);
+    }
+    let expected = format!("{}-{}", hex(&all.finalize()), digests.len());
+    let completed = match outcome {
+        Ok(parts) => Ok(bucket
+            .complete_multipart(&key, &upload_id, parts, !options.overwrite)
+            .await),
         Err(e) => Err(e),
     };
-    let (etag, expected) = match (finished, expected) {
-        (Ok(done), _) => done,
+    let etag = match completed {
+        Ok(Ok(etag)) => etag,
         // A completion whose answer was lost (dropped, stalled, truncated) and whose retry was
         // refused (NoSuchUpload, or 412 against the object it made): when the bucket holds
         // exactly our parts the upload is done. Reporting failure would make the user send it
         // twice.
-        (Err(e), Some(expected)) if !matches!(e, Error::Cancelled) => {
-            match landed(bucket, &key, &expected).await {
-                Some(etag) => (Some(etag), expected),
-                None => {
-                    let _ = bucket.abort_multipart(&key, &upload_id).await;
-                    return Err(e);
-                }
+        Ok(Err(e)) if !matches!(e, Error::Cancelled) => match landed(bucket, &key, &expected).await {
+            Some(etag) => Some(etag),
+            None => {
+                let _ = bucket.abort_multipart(&key, &upload_id).await;
+                return Err(e);
             }
-        }
-        (Err(e), _) => {
+        },
+        Ok(Err(e)) | Err(e) => {
             // Never leave an open multipart upload (and its stored parts) behind.
             let _ = bucket.abort_multipart(&key, &upload_id).await;
             return Err(e);
@@ -146,6 +120,15 @@ pub(super) async fn upload_multipart(
         )));
     }
     Ok(got)
+}
+
+/// A part the server refused for its Content-MD5 was not the bytes hashed before the upload
+/// started: the file changed, which is what the user can act on.
+fn changed_if_refused(e: Error, path: &std::path::Path) -> Error {
+    match e.kind() {
+        Error::Storage(message) if message.contains("BadDigest") => changed_while_uploading(path),
+        _ => e,
+    }
 }
 
 #[cfg(test)]

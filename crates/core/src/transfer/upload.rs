@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+use md5::Digest as _;
+
 use crate::detect::detect;
 use crate::error::Hint;
 use crate::keys::scheme_key;
@@ -276,10 +278,7 @@ async fn upload_inner(
         if !options.overwrite {
             let _ = bucket.delete(key).await;
         }
-        return Err(Error::Integrity(format!(
-            "{} changed while it was uploading; upload it again once it is complete",
-            plan.local.display()
-        )));
+        return Err(changed_while_uploading(&plan.local));
     }
     Ok(Uploaded {
         key: key.to_string(),
@@ -300,21 +299,40 @@ async fn upload_single(
     let key = plan.key.as_str();
     let path = plan.local.clone();
     let size = plan.size;
-    let (digest, crc) = blocking(
-        move || checksum::file_digests(&path, 0, size),
+    // A small file is read once and sent from memory; a larger one is hashed, then streamed
+    // from disk, so no more than `IN_MEMORY` is held per file.
+    let (body, digest, crc) = blocking(
+        move || {
+            if size > IN_MEMORY {
+                let (digest, crc) = checksum::file_digests(&path, 0, size)?;
+                return Ok((None, digest, crc));
+            }
+            let body = read_exactly(&path, size)?;
+            let mut crc = Crc64::default();
+            crc.update(&body);
+            let digest: [u8; 16] = md5::Md5::digest(&body).into();
+            Ok((Some(body), digest, crc.finish()))
+        },
         format!("cannot read {}", plan.local.display()),
     )
     .await?;
     let content_md5 = b64(&digest);
     let headers = plan.headers(crc);
-    let put = bucket.put_file(
-        key,
-        &plan.local,
-        plan.size,
-        &headers,
-        &content_md5,
-        !options.overwrite,
-    );
+    let if_absent = !options.overwrite;
+    let put = async {
+        match body {
+            Some(body) => {
+                bucket
+                    .put_body(key, body, &headers, &content_md5, if_absent)
+                    .await
+            }
+            None => {
+                bucket
+                    .put_file(key, &plan.local, size, &headers, &content_md5, if_absent)
+                    .await
+            }
+        }
+    };
     let expected = hex(&digest);
     let etag = tokio::select! {
         r = put => match r {
@@ -343,6 +361,23 @@ async fn upload_single(
     }
     meter.add(plan.size);
     Ok(got)
+}
+
+/// Files up to this size are uploaded from memory, read once.
+const IN_MEMORY: u64 = 2 * MIB;
+
+/// The file's first `size` bytes, all of them: a file that has shrunk is an error.
+fn read_exactly(path: &Path, size: u64) -> std::io::Result<Vec<u8>> {
+    let mut body = vec![0u8; size as usize];
+    crate::local_path::read_exact_at(&std::fs::File::open(path)?, &mut body, 0)?;
+    Ok(body)
+}
+
+pub(super) fn changed_while_uploading(path: &Path) -> Error {
+    Error::Integrity(format!(
+        "{} changed while it was uploading; upload it again once it is complete",
+        path.display()
+    ))
 }
 
 /// The ETag of `key` when the bucket holds exactly the content whose ETag is `expected`: how a
