@@ -229,6 +229,7 @@ pub struct GetArgs {
     /// Replace existing local files instead of adding " (1)".
     #[arg(long)]
     overwrite: bool,
+    /// Files downloaded at once; files of up to 4 MiB count a quarter each.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
     /// Flush each file to disk before it takes its name, so a power cut cannot leave a

@@ -16,12 +16,32 @@ where
     F: Fn(T) -> Fut,
     Fut: Future<Output = R> + Send + 'static,
 {
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(limit.max(1)));
+    for_each_weighted(items, limit, |_| 1, work).await
+}
+
+/// `for_each_bounded` where an item takes `weight(item)` of the `limit` slots (at most all of
+/// them), so that many light items can run where only a few heavy ones would. Items start in
+/// order: a heavy one waits for its slots rather than being passed by lighter ones.
+pub async fn for_each_weighted<T, R, F, Fut>(
+    items: Vec<T>,
+    limit: usize,
+    weight: impl Fn(&T) -> usize,
+    work: F,
+) -> Vec<Result<R>>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = R> + Send + 'static,
+{
+    let limit = limit.clamp(1, tokio::sync::Semaphore::MAX_PERMITS.min(u32::MAX as usize));
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(limit));
     let mut set = tokio::task::JoinSet::new();
     let mut tasks = std::collections::HashMap::new();
     let count = items.len();
     for (index, item) in items.into_iter().enumerate() {
-        let permit = semaphore.clone().acquire_owned().await;
+        let slots = weight(&item).clamp(1, limit) as u32;
+        let permit = semaphore.clone().acquire_many_owned(slots).await;
         let fut = work(item);
         let handle = set.spawn(async move {
             let result = fut.await;
@@ -83,6 +103,50 @@ mod tests {
         let values: Vec<u64> = results.into_iter().map(|r| r.expect("no panic")).collect();
         assert_eq!(values, (0..20).map(|i| i * 2).collect::<Vec<_>>());
         assert!(peak.load(Ordering::SeqCst) <= 3);
+    }
+
+    /// Light items fill the slots a heavy one would take whole, and the slots in use never
+    /// exceed the limit.
+    #[tokio::test]
+    async fn weighted_work_runs_many_light_items_or_few_heavy_ones() {
+        let in_use = Arc::new(AtomicU64::new(0));
+        let (peak_use, peak_heavy, heavy) = (
+            Arc::new(AtomicU64::new(0)),
+            Arc::new(AtomicU64::new(0)),
+            Arc::new(AtomicU64::new(0)),
+        );
+        let peak_light = Arc::new(AtomicU64::new(0));
+        let light = Arc::new(AtomicU64::new(0));
+        // Ten light items, then eight heavy ones.
+        let weights: Vec<u64> = std::iter::repeat_n(1, 10)
+            .chain(std::iter::repeat_n(4, 8))
+            .collect();
+        let results = for_each_weighted(
+            weights,
+            8,
+            |w| *w as usize,
+            |w| {
+                let (in_use, peak_use) = (in_use.clone(), peak_use.clone());
+                let (count, peak) = if w == 1 {
+                    (light.clone(), peak_light.clone())
+                } else {
+                    (heavy.clone(), peak_heavy.clone())
+                };
+                async move {
+                    peak_use.fetch_max(in_use.fetch_add(w, Ordering::SeqCst) + w, Ordering::SeqCst);
+                    peak.fetch_max(count.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    count.fetch_sub(1, Ordering::SeqCst);
+                    in_use.fetch_sub(w, Ordering::SeqCst);
+                    w
+                }
+            },
+        )
+        .await;
+        assert_eq!(results.len(), 18);
+        assert!(peak_use.load(Ordering::SeqCst) <= 8, "{peak_use:?}");
+        assert_eq!(peak_light.load(Ordering::SeqCst), 8, "eight light items at once");
+        assert_eq!(peak_heavy.load(Ordering::SeqCst), 2, "two heavy items at once");
     }
 
     /// Regression: a panicking task used to drop out of the results, so callers zipping plans

@@ -49,6 +49,8 @@ pub async fn delete_keys(bucket: &Bucket, keys: &[ObjectKey]) -> Result<DeleteRe
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PrefixContents {
     pub keys: Vec<ObjectKey>,
+    /// Each key's size, in the same order.
+    pub sizes: Vec<u64>,
     pub bytes: u64,
     /// Keys the server holds that are not valid object keys (control characters, '..', '//'),
     /// each with why: another client wrote them, and Cubby will not name them, so callers
@@ -79,6 +81,7 @@ pub async fn list_prefix(bucket: &Bucket, prefix: &Prefix) -> Result<PrefixConte
                     usage.objects += 1;
                     usage.bytes += object.size;
                     contents.keys.push(key);
+                    contents.sizes.push(object.size);
                 }
                 Err(e) => contents.skipped.push(SkippedKey {
                     key: object.key,

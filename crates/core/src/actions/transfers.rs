@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::bounded::for_each_bounded;
+use crate::bounded::{for_each_bounded, for_each_weighted};
 use crate::error::Hint;
 use crate::keys;
 use crate::local_path::LocalTarget;
@@ -238,6 +238,8 @@ pub async fn upload(
 pub struct DownloadItem {
     pub key: ObjectKey,
     strip: String,
+    /// As listed, when it was.
+    size: Option<u64>,
 }
 
 impl DownloadItem {
@@ -246,9 +248,25 @@ impl DownloadItem {
         DownloadItem {
             strip: key.folder().to_string(),
             key,
+            size: None,
+        }
+    }
+
+    /// The share of a batch's slots this download takes: a small file a quarter of one, so
+    /// that a folder of receipts has four times as many requests in flight (each is mostly
+    /// waiting on the network) while big files, each several ranges at once, stay at
+    /// `concurrency`. An object of unknown size counts as big.
+    fn slots(&self) -> usize {
+        match self.size {
+            Some(size) if size <= SMALL_DOWNLOAD => 1,
+            _ => SLOTS_PER_FILE,
         }
     }
 }
+
+/// Downloads up to this size count as small (see `DownloadItem::slots`).
+const SMALL_DOWNLOAD: u64 = 4 * transfer::MIB;
+const SLOTS_PER_FILE: usize = 4;
 
 /// What a download selection holds: the objects, and keys Cubby will not name locally.
 pub struct DownloadSelection {
@@ -271,10 +289,17 @@ pub async fn download_selection(
             None => String::new(),
         };
         let contents = objects::list_prefix(bucket, prefix).await?;
-        items.extend(contents.keys.into_iter().map(|key| DownloadItem {
-            key,
-            strip: strip.clone(),
-        }));
+        items.extend(
+            contents
+                .keys
+                .into_iter()
+                .zip(contents.sizes)
+                .map(|(key, size)| DownloadItem {
+                    key,
+                    strip: strip.clone(),
+                    size: Some(size),
+                }),
+        );
         skipped.extend(contents.skipped.into_iter().map(|s| {
             let why = Error::Storage(format!(
                 "not downloaded: {}; rename it with the tool that wrote it",
@@ -287,7 +312,8 @@ pub async fn download_selection(
     Ok(DownloadSelection { items, skipped })
 }
 
-/// Downloads every item into `dir` (created if missing), `options.concurrency` at a time.
+/// Downloads every item into `dir` (created if missing), `options.concurrency` at a time, or up
+/// to four times as many small ones (see `DownloadItem::slots`).
 pub async fn download(
     bucket: &Bucket,
     items: Vec<DownloadItem>,
@@ -315,25 +341,32 @@ pub async fn download(
             .collect(),
     });
     let work: Vec<(DownloadItem, Result<LocalTarget>)> = items.into_iter().zip(targets).collect();
-    let results = for_each_bounded(work, options.concurrency, |(item, target)| {
-        let (bucket, options, sink, cancel) = (bucket.clone(), options.clone(), sink.clone(), cancel.clone());
-        async move {
-            let target = target?;
-            if !options.overwrite {
-                if let Some(done) = downloaded_before(&bucket, &item.key, &target).await? {
-                    transfer::report_done(
-                        sink.as_ref(),
-                        Direction::Download,
-                        item.key.as_str(),
-                        &done.path.display().to_string(),
-                        0,
-                    );
-                    return Ok(done);
+    let slots = options.concurrency.saturating_mul(SLOTS_PER_FILE);
+    let results = for_each_weighted(
+        work,
+        slots,
+        |(item, _)| item.slots(),
+        |(item, target)| {
+            let (bucket, options, sink, cancel) =
+                (bucket.clone(), options.clone(), sink.clone(), cancel.clone());
+            async move {
+                let target = target?;
+                if !options.overwrite {
+                    if let Some(done) = downloaded_before(&bucket, &item.key, &target).await? {
+                        transfer::report_done(
+                            sink.as_ref(),
+                            Direction::Download,
+                            item.key.as_str(),
+                            &done.path.display().to_string(),
+                            0,
+                        );
+                        return Ok(done);
+                    }
                 }
+                transfer::download(&bucket, &item.key, &target, &options, sink, &cancel).await
             }
-            transfer::download(&bucket, &item.key, &target, &options, sink, &cancel).await
-        }
-    })
+        },
+    )
     .await;
     Ok(BatchReport::of(names.into_iter(), results, cancel.is_cancelled()))
 }
@@ -636,6 +669,78 @@ mod tests {
         let report = get_one(&bucket, "acme/documents/bad.pdf", dir.path()).await;
         assert_eq!(report.failed[0].code, "integrity");
         assert!(!dir.path().join("bad.pdf").exists() && !dir.path().join("bad.pdf.part").exists());
+    }
+
+    /// A folder of small objects another tool wrote: many in flight at once, each body checked
+    /// against its plain MD5 (hashed side by side with the others'), and the ones whose bytes
+    /// are not their ETag's refused and removed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_folder_of_small_objects_is_each_checked_against_its_md5() {
+        use md5::Digest as _;
+        let store = Arc::new(crate::storage::MemoryStore::new("b"));
+        let bucket = Bucket::from_store(store.clone());
+        let mut expected = std::collections::BTreeMap::new();
+        for i in 0..60u32 {
+            let data: Vec<u8> = (0..(1_000 + i * 997))
+                .map(|j| (j.wrapping_mul(i + 3) % 251) as u8)
+                .collect();
+            let name = format!("r{i:02}.jpg");
+            let md5 = transfer::hex(&md5::Md5::digest(&data));
+            // Every tenth one arrives with bytes that are not its ETag's.
+            let etag = if i % 10 == 7 {
+                md5.replace(&md5[..4], "0000")
+            } else {
+                md5
+            };
+            store.put_with_etag(&format!("acme/images/{name}"), data.clone(), &etag);
+            expected.insert(name, (i % 10 != 7).then_some(data));
+        }
+        let prefix = Prefix::parse("acme/images/").unwrap();
+        let selection = download_selection(&bucket, Vec::new(), Some(&prefix))
+            .await
+            .unwrap();
+        assert_eq!(selection.items.len(), 60);
+        assert!(
+            selection.items.iter().all(|i| i.slots() == 1),
+            "small files take one slot each"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let report = download(
+            &bucket,
+            selection.items,
+            dir.path(),
+            &DownloadOptions::default(),
+            Arc::new(transfer::NoSink),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.done.len(), 54, "{:?}", report.failed);
+        assert!(report.done.iter().all(|d| d.checksum_verified));
+        assert_eq!(report.failed.len(), 6);
+        assert!(
+            report.failed.iter().all(|f| f.code == "integrity"),
+            "{:?}",
+            report.failed
+        );
+        for (name, data) in expected {
+            let path = dir.path().join(&name);
+            match data {
+                Some(data) => assert_eq!(std::fs::read(&path).unwrap(), data, "{name}"),
+                None => assert!(!path.exists(), "{name} was kept"),
+            }
+        }
+        let parts = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".part")
+            })
+            .count();
+        assert_eq!(parts, 0);
     }
 
     #[tokio::test]

@@ -75,6 +75,9 @@ const PARALLEL_MIN: u64 = 32 * MIB;
 const RANGE_SIZE: u64 = 64 * MIB;
 /// Below this size a download keeps no resume marker: starting over costs less than the marker.
 const RESUME_MIN: u64 = 8 * MIB;
+/// Bodies up to this size, checked by their plain MD5, are held whole until they are hashed
+/// (`md5_pool`): with 8 files in flight, 32 MiB at most.
+const POOLED_MAX: u64 = 4 * MIB;
 
 /// Downloads one object into its mapped place: `.part` first, verified, then renamed. An
 /// interrupted download resumes from its `.part` when the object is unchanged. There is no
@@ -218,6 +221,9 @@ enum Expect {
 enum Running {
     Crc(Crc64),
     Etag(ContentCheck),
+    /// A small body whose ETag is its plain MD5, kept as it arrived to be hashed once whole,
+    /// side by side with other downloads' (`md5_pool`).
+    Pooled(Vec<bytes::Bytes>),
 }
 
 impl Running {
@@ -225,6 +231,15 @@ impl Running {
         match self {
             Running::Crc(crc) => crc.update(data),
             Running::Etag(check) => check.update(data),
+            Running::Pooled(chunks) => chunks.push(bytes::Bytes::copy_from_slice(data)),
+        }
+    }
+
+    /// `update` for a chunk as it came off the network: kept without a copy when pooled.
+    fn update_chunk(&mut self, chunk: &bytes::Bytes) {
+        match self {
+            Running::Pooled(chunks) => chunks.push(chunk.clone()),
+            other => other.update(chunk),
         }
     }
 }
@@ -392,6 +407,9 @@ async fn download_inner(
             .map(|(written, digests)| (written, Some(digests)))
     } else {
         let mut hasher = running();
+        if start == 0 && size <= POOLED_MAX && shapes.as_deref() == Some(&[None]) {
+            hasher = Running::Pooled(Vec::new());
+        }
         if start > 0 {
             hasher = feed_from_file(hasher, &part, start).await?;
             meter.add(start);
@@ -463,6 +481,9 @@ async fn download_inner(
             note = Some(STALE_CHECKSUM.to_string());
         }
         (Expect::Etag, Some(Digests::Running(Running::Etag(c)))) => check = Some(c),
+        (Expect::Etag, Some(Digests::Running(Running::Pooled(chunks)))) => {
+            check = Some(ContentCheck::of_md5(md5_pool::digest(chunks).await));
+        }
         (Expect::Etag, Some(Digests::Parts(parts))) => {
             let mut c = ContentCheck::new(shapes.as_deref().unwrap_or_default());
             for digest in parts {
@@ -635,7 +656,7 @@ impl PartFile<'_> {
             let chunk = chunk.map_err(|e| interrupted(key, &e))?;
             self.file.write_all(&chunk).map_err(|e| self.failed(e))?;
             self.written += chunk.len() as u64;
-            hasher.update(&chunk);
+            hasher.update_chunk(&chunk);
             meter.add(chunk.len() as u64);
         }
     }

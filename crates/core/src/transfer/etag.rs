@@ -85,12 +85,23 @@ pub(super) fn part_size_candidates(size: u64, parts: u32, reported: Option<u64>)
 /// Hashes a download for every plausible way its ETag was made; one match verifies it.
 pub(super) struct ContentCheck {
     hashers: Vec<EtagHasher>,
+    /// The content's plain MD5, taken elsewhere (`md5_pool`).
+    taken: Option<[u8; 16]>,
 }
 
 impl ContentCheck {
     pub(super) fn new(shapes: &[Option<u64>]) -> Self {
         ContentCheck {
             hashers: shapes.iter().map(|s| EtagHasher::new(*s)).collect(),
+            taken: None,
+        }
+    }
+
+    /// A check of content whose plain MD5 is already known.
+    pub(super) fn of_md5(digest: [u8; 16]) -> Self {
+        ContentCheck {
+            hashers: Vec::new(),
+            taken: Some(digest),
         }
     }
 
@@ -110,6 +121,9 @@ impl ContentCheck {
 
     /// `None` when nothing could be checked (an opaque ETag).
     pub(super) fn matches(self, etag: &str) -> Option<bool> {
+        if let Some(digest) = self.taken {
+            return Some(hex(&digest) == etag);
+        }
         if self.hashers.is_empty() {
             return None;
         }

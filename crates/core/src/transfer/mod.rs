@@ -16,6 +16,7 @@ mod checksum;
 mod download;
 mod etag;
 mod md5_lanes;
+mod md5_pool;
 mod multipart;
 mod upload;
 
