@@ -1075,12 +1075,14 @@ def write_doc(report: dict) -> None:
     seeding = "\n".join(
         f"- `{k}`: {s['objects']:,} object(s)" + (f", {s['bytes'] // MIB} MiB" if "bytes" in s else "")
         + f" in {s['seconds']} s with {s['tool']}" for k, s in report["seeding"].items())
-    defaults = """- Cubby: `put`/`get` move 8 files at once; files ≥ 64 MiB go up in 16 MiB parts, 4 at a time,
-  each part's MD5 taken before the first is sent and each part streamed from the file; files up to
-  2 MiB are read once and sent from memory; an upload is one PUT with Content-MD5 (signed; the body
-  itself is `UNSIGNED-PAYLOAD`) and `If-None-Match: *` (plus a HEAD first only for an
-  explicit `--key`); a download is one GET (plus a `partNumber=1` HEAD for a multipart ETag), objects
-  ≥ 32 MiB as 4 ranged GETs in flight, hashed, then renamed (no fsync unless `--fsync`).
+    defaults = """- Cubby: `put`/`get` move 8 files at once, and `get` up to 32 files of at most 4 MiB.
+  Uploads: files ≥ 64 MiB go up in 16 MiB parts, 4 at a time, each part's MD5 taken before the
+  first is sent and each part streamed from the file; files up to 2 MiB are read once and sent
+  from memory; an upload is one PUT with Content-MD5 (signed; the body itself is
+  `UNSIGNED-PAYLOAD`) and `If-None-Match: *` (plus a HEAD first only for an explicit `--key`).
+  Downloads: one GET (plus a `partNumber=1` HEAD for a multipart ETag), objects ≥ 32 MiB as 4
+  ranged GETs in flight, hashed (small ones' MD5s side by side across files), then renamed (no
+  fsync unless `--fsync`).
 - rclone: `--transfers 4 --checkers 8`; S3 multipart above 200 MiB in 5 MiB chunks, 4 at a time;
   downloads ≥ 256 MiB in 4 parallel streams.
 - s5cmd: 256 workers; multipart in 50 MiB parts, 5 at a time (uploads and downloads).

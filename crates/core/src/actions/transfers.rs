@@ -536,16 +536,7 @@ mod tests {
             .iter()
             .map(|k| DownloadItem::flat(ObjectKey::parse(k).unwrap()))
             .collect();
-        let report = download(
-            &bucket,
-            items,
-            dir.path(),
-            &DownloadOptions::default(),
-            Arc::new(transfer::NoSink),
-            &CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+        let report = get_all(&bucket, items, dir.path()).await;
         assert!(report.failed.is_empty(), "{:?}", report.failed);
         // On a folder that ignores case (Windows, macOS) these are two files too.
         assert_eq!(
@@ -606,13 +597,20 @@ mod tests {
     }
 
     async fn get_one(bucket: &Bucket, key: &str, dir: &Path) -> BatchReport<Downloaded> {
-        let item = DownloadItem::flat(ObjectKey::parse(key).unwrap());
-        let options = DownloadOptions::default();
+        get_all(
+            bucket,
+            vec![DownloadItem::flat(ObjectKey::parse(key).unwrap())],
+            dir,
+        )
+        .await
+    }
+
+    async fn get_all(bucket: &Bucket, items: Vec<DownloadItem>, dir: &Path) -> BatchReport<Downloaded> {
         download(
             bucket,
-            vec![item],
+            items,
             dir,
-            &options,
+            &DownloadOptions::default(),
             Arc::new(transfer::NoSink),
             &CancellationToken::new(),
         )
@@ -705,16 +703,7 @@ mod tests {
             "small files take one slot each"
         );
         let dir = tempfile::tempdir().unwrap();
-        let report = download(
-            &bucket,
-            selection.items,
-            dir.path(),
-            &DownloadOptions::default(),
-            Arc::new(transfer::NoSink),
-            &CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+        let report = get_all(&bucket, selection.items, dir.path()).await;
         assert_eq!(report.done.len(), 54, "{:?}", report.failed);
         assert!(report.done.iter().all(|d| d.checksum_verified));
         assert_eq!(report.failed.len(), 6);

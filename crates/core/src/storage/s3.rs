@@ -396,18 +396,7 @@ impl ObjectStore for S3Store {
         content_md5: &str,
         if_absent: bool,
     ) -> Result<Option<String>> {
-        let body = ByteStream::read_from()
-            .path(path)
-            .length(aws_sdk_s3::primitives::Length::Exact(size))
-            .buffer_size((size as usize).clamp(4096, FILE_READ_BUFFER))
-            .build()
-            .await
-            .map_err(|e| {
-                Error::io(
-                    format!("cannot read {}", path.display()),
-                    std::io::Error::other(e),
-                )
-            })?;
+        let body = file_body(path, 0, size).await?;
         let request = self.client.put_object().bucket(&self.name).key(key);
         let out = with_headers!(request, headers)
             .content_length(size as i64)
@@ -491,19 +480,7 @@ impl ObjectStore for S3Store {
         len: u64,
         content_md5: &str,
     ) -> Result<String> {
-        let body = ByteStream::read_from()
-            .path(path)
-            .offset(offset)
-            .length(aws_sdk_s3::primitives::Length::Exact(len))
-            .buffer_size(FILE_READ_BUFFER)
-            .build()
-            .await
-            .map_err(|e| {
-                Error::io(
-                    format!("cannot read {}", path.display()),
-                    std::io::Error::other(e),
-                )
-            })?;
+        let body = file_body(path, offset, len).await?;
         let out = self
             .client
             .upload_part()
@@ -851,6 +828,24 @@ impl S3Store {
 /// Bytes read from a file per step of a streamed upload: each step is a hop to a blocking
 /// thread, so a 16 MiB part takes 16 of them rather than the SDK's default 256.
 const FILE_READ_BUFFER: usize = 1024 * 1024;
+
+/// `len` bytes of a file from `offset`, read as they are sent (and read again for a retry).
+/// A streamed body is signed as `UNSIGNED-PAYLOAD`: its Content-MD5 vouches for it.
+async fn file_body(path: &std::path::Path, offset: u64, len: u64) -> Result<ByteStream> {
+    ByteStream::read_from()
+        .path(path)
+        .offset(offset)
+        .length(aws_sdk_s3::primitives::Length::Exact(len))
+        .buffer_size((len as usize).clamp(4096, FILE_READ_BUFFER))
+        .build()
+        .await
+        .map_err(|e| {
+            Error::io(
+                format!("cannot read {}", path.display()),
+                std::io::Error::other(e),
+            )
+        })
+}
 
 fn part_etag(etag: Option<String>, number: i32, key: &str) -> Result<String> {
     etag.ok_or_else(|| {
