@@ -450,26 +450,12 @@ impl ObjectStore for S3Store {
         body: Vec<u8>,
         content_md5: &str,
     ) -> Result<String> {
-        let out = self
-            .client
-            .upload_part()
-            .bucket(&self.name)
-            .key(key)
-            .upload_id(upload_id)
-            .part_number(number)
-            .content_length(body.len() as i64)
-            .content_md5(content_md5)
-            .body(ByteStream::from(body))
-            .customize()
-            .disable_payload_signing()
-            .send()
+        let len = body.len() as u64;
+        self.send_part(key, upload_id, number, ByteStream::from(body), len, content_md5)
             .await
-            .map_err(|e| self.map_err("upload part of", Some(key), e))?;
-        part_etag(out.e_tag, number, key)
     }
 
-    /// Streams the part from the file: nothing is buffered whole, and the body is never read
-    /// twice (a body in memory would be hashed again for the signature).
+    /// Streams the part from the file: nothing is buffered whole.
     async fn upload_file_part(
         &self,
         key: &str,
@@ -481,20 +467,8 @@ impl ObjectStore for S3Store {
         content_md5: &str,
     ) -> Result<String> {
         let body = file_body(path, offset, len).await?;
-        let out = self
-            .client
-            .upload_part()
-            .bucket(&self.name)
-            .key(key)
-            .upload_id(upload_id)
-            .part_number(number)
-            .content_length(len as i64)
-            .content_md5(content_md5)
-            .body(body)
-            .send()
+        self.send_part(key, upload_id, number, body, len, content_md5)
             .await
-            .map_err(|e| self.map_err("upload part of", Some(key), e))?;
-        part_etag(out.e_tag, number, key)
     }
 
     /// Server-side copy of a byte range into a part (multipart copy of objects over 5 GiB).
@@ -720,6 +694,35 @@ impl ObjectStore for S3Store {
 
 impl S3Store {
     /// For a write guarded by `If-None-Match: *`, a failed precondition means `key` is taken.
+    /// One UploadPart. Its Content-MD5 is signed and checked by the server, so the body is not
+    /// hashed again for the signature (a body in memory would be).
+    async fn send_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: i32,
+        body: ByteStream,
+        len: u64,
+        content_md5: &str,
+    ) -> Result<String> {
+        let out = self
+            .client
+            .upload_part()
+            .bucket(&self.name)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .content_length(len as i64)
+            .content_md5(content_md5)
+            .body(body)
+            .customize()
+            .disable_payload_signing()
+            .send()
+            .await
+            .map_err(|e| self.map_err("upload part of", Some(key), e))?;
+        part_etag(out.e_tag, number, key)
+    }
+
     fn taken(&self, key: &str, err: Error) -> Error {
         match err {
             Error::Changed(_) => {
