@@ -280,6 +280,15 @@ pub fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::
     }
 }
 
+/// `len` bytes of the file at `path` from `offset`, all of them: a file that has shrunk below
+/// them is an error (`UnexpectedEof`), never a short body.
+pub fn read_range(path: &Path, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
+    let len = usize::try_from(len).map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+    let mut body = vec![0u8; len];
+    read_exact_at(&std::fs::File::open(path)?, &mut body, offset)?;
+    Ok(body)
+}
+
 /// Renames `from` to `to`, failing with `AlreadyExists` instead of replacing whatever holds
 /// `to`. On Linux one `renameat2` does it; elsewhere a hard link claims the name atomically (it
 /// fails if the name exists), then the old name goes; where the file system has no hard links,
@@ -823,5 +832,22 @@ mod tests {
         assert_eq!(std::fs::read(&placed).unwrap(), b"downloaded");
         assert!(!part.exists());
         assert_eq!(std::fs::read(&wanted).unwrap(), b"already here");
+    }
+
+    /// A range comes back whole, from its offset; a file that no longer holds all of it is an
+    /// error, never a shorter body sent as if it were the part.
+    #[test]
+    fn a_range_is_read_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scan.pdf");
+        let content: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+        std::fs::write(&path, &content).unwrap();
+        assert_eq!(read_range(&path, 0, 10_000).unwrap(), content);
+        assert_eq!(read_range(&path, 4_097, 3_000).unwrap(), &content[4_097..7_097]);
+        assert_eq!(read_range(&path, 10_000, 0).unwrap(), b"");
+        let err = read_range(&path, 9_000, 1_001).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof, "{err}");
+        let err = read_range(&dir.path().join("gone.pdf"), 0, 1).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::NotFound, "{err}");
     }
 }

@@ -118,9 +118,7 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
         len: u64,
         content_md5: &str,
     ) -> Result<String> {
-        let mut body = vec![0u8; len as usize];
-        std::fs::File::open(path)
-            .and_then(|file| crate::local_path::read_exact_at(&file, &mut body, offset))
+        let body = crate::local_path::read_range(path, offset, len)
             .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
         self.upload_part(key, upload_id, number, body, content_md5).await
     }

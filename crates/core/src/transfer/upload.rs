@@ -307,7 +307,7 @@ async fn upload_single(
                 let (digest, crc) = checksum::file_digests(&path, 0, size)?;
                 return Ok((None, digest, crc));
             }
-            let body = read_exactly(&path, size)?;
+            let body = crate::local_path::read_range(&path, 0, size)?;
             let mut crc = Crc64::default();
             crc.update(&body);
             let digest: [u8; 16] = md5::Md5::digest(&body).into();
@@ -365,13 +365,6 @@ async fn upload_single(
 
 /// Files up to this size are uploaded from memory, read once.
 const IN_MEMORY: u64 = 2 * MIB;
-
-/// The file's first `size` bytes, all of them: a file that has shrunk is an error.
-fn read_exactly(path: &Path, size: u64) -> std::io::Result<Vec<u8>> {
-    let mut body = vec![0u8; size as usize];
-    crate::local_path::read_exact_at(&std::fs::File::open(path)?, &mut body, 0)?;
-    Ok(body)
-}
 
 pub(super) fn changed_while_uploading(path: &Path) -> Error {
     Error::Integrity(format!(
