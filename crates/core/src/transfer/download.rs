@@ -223,7 +223,7 @@ enum Running {
     Etag(ContentCheck),
     /// A small body whose ETag is its plain MD5, kept as it arrived to be hashed once whole,
     /// side by side with other downloads' (`md5_pool`).
-    Pooled(Vec<bytes::Bytes>),
+    Pooled(md5_pool::Body),
 }
 
 impl Running {
@@ -231,14 +231,14 @@ impl Running {
         match self {
             Running::Crc(crc) => crc.update(data),
             Running::Etag(check) => check.update(data),
-            Running::Pooled(chunks) => chunks.push(bytes::Bytes::copy_from_slice(data)),
+            Running::Pooled(body) => body.push(bytes::Bytes::copy_from_slice(data)),
         }
     }
 
     /// `update` for a chunk as it came off the network: kept without a copy when pooled.
     fn update_chunk(&mut self, chunk: &bytes::Bytes) {
         match self {
-            Running::Pooled(chunks) => chunks.push(chunk.clone()),
+            Running::Pooled(body) => body.push(chunk.clone()),
             other => other.update(chunk),
         }
     }
@@ -408,7 +408,7 @@ async fn download_inner(
     } else {
         let mut hasher = running();
         if start == 0 && size <= POOLED_MAX && shapes.as_deref() == Some(&[None]) {
-            hasher = Running::Pooled(Vec::new());
+            hasher = Running::Pooled(md5_pool::Body::begin());
         }
         if start > 0 {
             hasher = feed_from_file(hasher, &part, start).await?;
@@ -481,8 +481,8 @@ async fn download_inner(
             note = Some(STALE_CHECKSUM.to_string());
         }
         (Expect::Etag, Some(Digests::Running(Running::Etag(c)))) => check = Some(c),
-        (Expect::Etag, Some(Digests::Running(Running::Pooled(chunks)))) => {
-            check = Some(ContentCheck::of_md5(md5_pool::digest(chunks).await));
+        (Expect::Etag, Some(Digests::Running(Running::Pooled(body)))) => {
+            check = Some(ContentCheck::of_md5(body.digest().await));
         }
         (Expect::Etag, Some(Digests::Parts(parts))) => {
             let mut c = ContentCheck::new(shapes.as_deref().unwrap_or_default());

@@ -3,12 +3,18 @@
 //! A folder of receipts is hundreds of small objects in flight at once, each checked against
 //! its ETag, the MD5 of its bytes. One MD5 at a time costs about 1.5 s of CPU per GiB; several
 //! side by side in the lanes of `md5_lanes` cost a third of that or less. Each download hands
-//! its whole body here once it has arrived, and the thread takes every body waiting at that
-//! moment as one batch. Nothing waits for a batch to fill: a body alone is hashed alone, and
-//! bodies queue only while the thread is busy, which is when batching pays.
+//! its whole body here once it has arrived (`Body`), and the thread hashes the bodies waiting
+//! as one batch.
+//!
+//! A batch is worth waiting for: one body alone costs 157 µs per 100 KiB here, sixteen side by
+//! side 13 µs each. So while other bodies are still on their way (`Body`s being filled), the
+//! thread waits up to `GATHER` for them to join the batch. A body no other is following, such
+//! as a single download's, is hashed at once.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use md5::Digest as _;
@@ -22,22 +28,58 @@ type Job = (Arc<Vec<Bytes>>, oneshot::Sender<[u8; 16]>);
 /// Bodies hashed in one batch at most: the widest lanes take sixteen.
 const BATCH: usize = 16;
 
+/// The longest the thread holds a batch open for bodies still on their way. Small next to the
+/// time a small download spends on the network (16 ms each with 32 in flight here), and long
+/// enough for several to arrive.
+const GATHER: Duration = Duration::from_millis(3);
+
 /// The hashing thread's queue; `None` if the thread could not be started.
 static QUEUE: OnceLock<Option<mpsc::Sender<Job>>> = OnceLock::new();
 
-/// The MD5 of a body given as its chunks, in order.
-pub async fn digest(chunks: Vec<Bytes>) -> [u8; 16] {
-    let chunks = Arc::new(chunks);
-    if let Some(queue) = QUEUE.get_or_init(start) {
-        let (tx, rx) = oneshot::channel();
-        if queue.send((chunks.clone(), tx)).is_ok() {
-            if let Ok(digest) = rx.await {
+/// Bodies being filled, not yet handed over: what a batch may still wait for.
+static ON_THE_WAY: AtomicUsize = AtomicUsize::new(0);
+
+/// A body being received, to be hashed here once whole. While it exists, the thread knows one
+/// more body is coming.
+pub struct Body {
+    chunks: Vec<Bytes>,
+}
+
+impl Body {
+    /// An empty body, counted as on its way from now on.
+    pub fn begin() -> Body {
+        ON_THE_WAY.fetch_add(1, Ordering::Relaxed);
+        Body { chunks: Vec::new() }
+    }
+
+    /// The next piece of the body, in order.
+    pub fn push(&mut self, chunk: Bytes) {
+        self.chunks.push(chunk);
+    }
+
+    /// The body's MD5.
+    pub async fn digest(mut self) -> [u8; 16] {
+        let chunks = Arc::new(std::mem::take(&mut self.chunks));
+        let answer = QUEUE.get_or_init(start).as_ref().and_then(|queue| {
+            let (tx, rx) = oneshot::channel();
+            queue.send((chunks.clone(), tx)).ok().map(|()| rx)
+        });
+        // Handed over (after the send, so a batch never stops waiting for a body in between).
+        drop(self);
+        if let Some(answer) = answer {
+            if let Ok(digest) = answer.await {
                 return digest;
             }
         }
+        // No thread to hash it: here, alone.
+        one(&chunks)
     }
-    // No thread to hash it: here, alone.
-    one(&chunks)
+}
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        ON_THE_WAY.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 fn start() -> Option<mpsc::Sender<Job>> {
@@ -51,19 +93,36 @@ fn start() -> Option<mpsc::Sender<Job>> {
 
 fn run(queue: mpsc::Receiver<Job>) {
     while let Ok(first) = queue.recv() {
-        let mut jobs = vec![first];
-        while jobs.len() < BATCH {
-            match queue.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
-            }
-        }
+        let jobs = gather(&queue, first, Instant::now() + GATHER, || {
+            ON_THE_WAY.load(Ordering::Relaxed) > 0
+        });
         let digests = hash_batch(&jobs);
         for ((_, tx), digest) in jobs.into_iter().zip(digests) {
             // A download that stopped waiting (cancelled) no longer needs its digest.
             let _ = tx.send(digest);
         }
     }
+}
+
+/// A batch: `first`, whatever is queued behind it, and, while `coming` says more bodies are on
+/// their way, those that arrive before `until`; `BATCH` at most.
+fn gather(queue: &mpsc::Receiver<Job>, first: Job, until: Instant, coming: impl Fn() -> bool) -> Vec<Job> {
+    let mut jobs = vec![first];
+    while jobs.len() < BATCH {
+        if let Ok(job) = queue.try_recv() {
+            jobs.push(job);
+            continue;
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() || !coming() {
+            break;
+        }
+        match queue.recv_timeout(left) {
+            Ok(job) => jobs.push(job),
+            Err(_) => break,
+        }
+    }
+    jobs
 }
 
 fn hash_batch(jobs: &[Job]) -> Vec<[u8; 16]> {
@@ -124,7 +183,11 @@ mod tests {
             .collect();
         let mut asked = tokio::task::JoinSet::new();
         for (i, b) in bodies.iter().cloned().enumerate() {
-            asked.spawn(async move { (i, digest(b).await) });
+            let mut body = Body::begin();
+            for chunk in b {
+                body.push(chunk);
+            }
+            asked.spawn(async move { (i, body.digest().await) });
         }
         let mut answered = 0;
         while let Some(done) = asked.join_next().await {
@@ -143,5 +206,53 @@ mod tests {
         for (got, (chunks, _)) in hash_batch(&jobs).into_iter().zip(&jobs) {
             assert_eq!(got, reference(chunks));
         }
+    }
+
+    fn job(seed: u8) -> Job {
+        (Arc::new(body(100, seed, 100)), oneshot::channel().0)
+    }
+
+    fn seeds(jobs: &[Job]) -> Vec<u8> {
+        jobs.iter().map(|(chunks, _)| chunks[0][0]).collect()
+    }
+
+    /// While bodies are on their way, the batch waits for them, up to a full one.
+    #[test]
+    fn a_batch_waits_for_bodies_on_their_way() {
+        let (tx, rx) = mpsc::channel();
+        let sender = std::thread::spawn(move || {
+            for seed in 1..20u8 {
+                std::thread::sleep(Duration::from_millis(2));
+                tx.send(job(seed)).unwrap();
+            }
+        });
+        let far = Instant::now() + Duration::from_secs(60);
+        let jobs = gather(&rx, job(0), far, || true);
+        assert_eq!(seeds(&jobs), (0..BATCH as u8).collect::<Vec<_>>());
+        sender.join().unwrap();
+    }
+
+    /// With nothing else on its way, a batch is what is queued now; nothing later joins it.
+    #[test]
+    fn a_batch_does_not_wait_when_no_body_is_coming() {
+        let (tx, rx) = mpsc::channel();
+        for seed in 1..4 {
+            tx.send(job(seed)).unwrap();
+        }
+        let later = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            let _ = tx.send(job(9));
+        });
+        let far = Instant::now() + Duration::from_secs(60);
+        assert_eq!(seeds(&gather(&rx, job(0), far, || false)), [0, 1, 2, 3]);
+        later.join().unwrap();
+    }
+
+    /// A body that is announced but never comes holds the batch up only until the deadline.
+    #[test]
+    fn a_batch_stops_waiting_at_its_deadline() {
+        let (_tx, rx) = mpsc::channel();
+        let soon = Instant::now() + Duration::from_millis(20);
+        assert_eq!(seeds(&gather(&rx, job(0), soon, || true)), [0]);
     }
 }
