@@ -207,15 +207,32 @@ pub async fn upload(
             Arc::new(std::collections::HashMap::new())
         }
     };
-    let results = for_each_bounded(plans, options.concurrency, |plan| {
-        let (bucket, options, sink, cancel, present) = (
+    // Small files are read and hashed side by side ahead of their PUTs, in the order the PUTs
+    // start (the order of `plans`).
+    let ahead = Arc::new(transfer::ReadAhead::start(
+        plans.len(),
+        plans
+            .iter()
+            .enumerate()
+            .filter(|(_, plan)| {
+                !present.contains_key(&plan.local) && transfer::sent_from_memory(plan, options)
+            })
+            .map(|(index, plan)| (index, plan.local.clone(), plan.size))
+            .collect(),
+    ));
+    let indexed: Vec<(usize, UploadPlan)> = plans.into_iter().enumerate().collect();
+    let results = for_each_bounded(indexed, options.concurrency, |(index, plan)| {
+        let (bucket, options, sink, cancel, present, ahead) = (
             bucket.clone(),
             options.clone(),
             sink.clone(),
             cancel.clone(),
             present.clone(),
+            ahead.clone(),
         );
         async move {
+            // Taken first, whatever follows: the read-ahead waits for its files to be taken.
+            let prepared = ahead.take(index).await;
             if let Some(done) = present.get(&plan.local) {
                 transfer::report_done(
                     sink.as_ref(),
@@ -226,7 +243,7 @@ pub async fn upload(
                 );
                 return Ok(done.clone());
             }
-            transfer::upload(&bucket, &plan, &options, sink, &cancel).await
+            transfer::upload_prepared(&bucket, &plan, &options, prepared, sink, &cancel).await
         }
     })
     .await;

@@ -126,11 +126,18 @@ fn gather(queue: &mpsc::Receiver<Job>, first: Job, until: Instant, coming: impl 
 }
 
 fn hash_batch(jobs: &[Job]) -> Vec<[u8; 16]> {
-    if let [(chunks, _)] = jobs {
+    let bodies: Vec<&[Bytes]> = jobs.iter().map(|(chunks, _)| chunks.as_slice()).collect();
+    md5_each(&bodies)
+}
+
+/// The MD5 of each body (given as its chunks, in order), side by side in the lanes; a body
+/// alone, alone.
+pub(super) fn md5_each(bodies: &[&[Bytes]]) -> Vec<[u8; 16]> {
+    if let [chunks] = bodies {
         return vec![one(chunks)];
     }
-    let mut lanes = Md5Lanes::new(jobs.len());
-    for (i, (chunks, _)) in jobs.iter().enumerate() {
+    let mut lanes = Md5Lanes::new(bodies.len());
+    for (i, chunks) in bodies.iter().enumerate() {
         for chunk in chunks.iter() {
             lanes.update(i, chunk.clone());
         }
@@ -141,8 +148,8 @@ fn hash_batch(jobs: &[Job]) -> Vec<[u8; 16]> {
     lanes
         .finished()
         .into_iter()
-        .zip(jobs)
-        .map(|(digest, (chunks, _))| digest.unwrap_or_else(|| one(chunks)))
+        .zip(bodies)
+        .map(|(digest, chunks)| digest.unwrap_or_else(|| one(chunks)))
         .collect()
 }
 

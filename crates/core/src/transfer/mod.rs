@@ -8,7 +8,8 @@
 //! 5xx errors are retried by the SDK's standard retry (exponential backoff with jitter);
 //! 4xx errors fail at once.
 //!
-//! One file a concern: `upload` (planning and single PUTs), `multipart` (parts and their
+//! One file a concern: `upload` (planning and single PUTs), `read_ahead` (a folder's small
+//! files read and hashed side by side before their PUTs), `multipart` (parts and their
 //! assembly), `download` (ranged, resumable, verified downloads) and `etag` (what an ETag says
 //! about content). This module holds what they share: events, the progress meter, limits.
 
@@ -18,6 +19,7 @@ mod etag;
 mod md5_lanes;
 mod md5_pool;
 mod multipart;
+mod read_ahead;
 mod upload;
 
 pub use crate::bounded::for_each_bounded;
@@ -26,7 +28,10 @@ pub use download::{download, target_for, DownloadOptions, Downloaded, STALE_CHEC
 pub use etag::{clean_etag, EtagCheck, EtagHasher};
 pub(crate) use etag::{file_md5, hex};
 pub use multipart::part_size_for;
-pub use upload::{plan_uploads, upload, UploadOptions, UploadPlan, Uploaded};
+pub use read_ahead::{Prepared, ReadAhead};
+pub use upload::{
+    plan_uploads, sent_from_memory, upload, upload_prepared, UploadOptions, UploadPlan, Uploaded,
+};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

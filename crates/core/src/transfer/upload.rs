@@ -17,6 +17,7 @@ use crate::tenant::{Category, CategoryChoice, ObjectKey, TenantId};
 use crate::{Error, Result};
 
 use super::multipart::upload_multipart;
+use super::read_ahead::Prepared;
 use super::*;
 
 #[derive(Debug, Clone)]
@@ -187,7 +188,10 @@ pub(crate) fn read_head(path: &Path) -> Result<Vec<u8>> {
     Ok(head)
 }
 
-fn fingerprint(path: &Path) -> Result<(u64, Option<std::time::SystemTime>)> {
+/// A file's size and modification time: what says it did not change while it uploaded.
+pub(super) type Fingerprint = (u64, Option<std::time::SystemTime>);
+
+pub(super) fn fingerprint(path: &Path) -> Result<Fingerprint> {
     let meta =
         std::fs::metadata(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
     Ok((meta.len(), meta.modified().ok()))
@@ -198,6 +202,28 @@ pub async fn upload(
     bucket: &Bucket,
     plan: &UploadPlan,
     options: &UploadOptions,
+    sink: Arc<dyn TransferSink>,
+    cancel: &CancellationToken,
+) -> Result<Uploaded> {
+    upload_prepared(bucket, plan, options, None, sink, cancel).await
+}
+
+/// Whether `plan` goes as one PUT of a body read whole into memory, as `ReadAhead` prepares.
+pub fn sent_from_memory(plan: &UploadPlan, options: &UploadOptions) -> bool {
+    plan.size <= IN_MEMORY && !is_multipart(plan.size, options)
+}
+
+fn is_multipart(size: u64, options: &UploadOptions) -> bool {
+    // Above what one request may carry, parts whatever the threshold says.
+    size >= options.multipart_threshold.min(MAX_SINGLE_REQUEST)
+}
+
+/// `upload`, with the file already read and hashed when `prepared` (see `ReadAhead`).
+pub async fn upload_prepared(
+    bucket: &Bucket,
+    plan: &UploadPlan,
+    options: &UploadOptions,
+    prepared: Option<Prepared>,
     sink: Arc<dyn TransferSink>,
     cancel: &CancellationToken,
 ) -> Result<Uploaded> {
@@ -215,6 +241,7 @@ pub async fn upload(
         bucket,
         plan,
         options,
+        prepared,
         Meter::new(id, plan.size, sink.clone()),
         cancel,
     )
@@ -244,11 +271,16 @@ async fn upload_inner(
     bucket: &Bucket,
     plan: &UploadPlan,
     options: &UploadOptions,
+    prepared: Option<Prepared>,
     meter: Arc<Meter>,
     cancel: &CancellationToken,
 ) -> Result<Uploaded> {
     let key = plan.key.as_str();
-    let before = fingerprint(&plan.local)?;
+    // What the file was when it was read ahead; the check after the PUT compares with that.
+    let before = match &prepared {
+        Some(p) => p.before,
+        None => fingerprint(&plan.local)?,
+    };
     if before.0 != plan.size {
         return Err(Error::Integrity(format!(
             "{} changed size since it was queued: it will be picked up again",
@@ -268,11 +300,10 @@ async fn upload_inner(
     if cancel.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    // Above what one request may carry, parts whatever the threshold says.
-    let etag = if plan.size >= options.multipart_threshold.min(MAX_SINGLE_REQUEST) {
+    let etag = if is_multipart(plan.size, options) {
         upload_multipart(bucket, plan, options, &meter, cancel).await?
     } else {
-        upload_single(bucket, plan, options, &meter, cancel).await?
+        upload_single(bucket, plan, options, prepared, &meter, cancel).await?
     };
     if fingerprint(&plan.local)? != before {
         if !options.overwrite {
@@ -293,6 +324,7 @@ async fn upload_single(
     bucket: &Bucket,
     plan: &UploadPlan,
     options: &UploadOptions,
+    prepared: Option<Prepared>,
     meter: &Meter,
     cancel: &CancellationToken,
 ) -> Result<String> {
@@ -301,21 +333,10 @@ async fn upload_single(
     let size = plan.size;
     // A small file is read once and sent from memory; a larger one is hashed, then streamed
     // from disk, so no more than `IN_MEMORY` is held per file.
-    let (body, digest, crc) = blocking(
-        move || {
-            if size > IN_MEMORY {
-                let (digest, crc) = checksum::file_digests(&path, 0, size)?;
-                return Ok((None, digest, crc));
-            }
-            let body = crate::local_path::read_range(&path, 0, size)?;
-            let mut crc = Crc64::default();
-            crc.update(&body);
-            let digest: [u8; 16] = md5::Md5::digest(&body).into();
-            Ok((Some(body), digest, crc.finish()))
-        },
-        format!("cannot read {}", plan.local.display()),
-    )
-    .await?;
+    let (body, digest, crc) = match prepared {
+        Some(p) if p.body.len() as u64 == size => (Some(Vec::from(p.body)), p.md5, p.crc),
+        _ => read_and_hash(path, size).await?,
+    };
     let content_md5 = b64(&digest);
     let headers = plan.headers(crc);
     let if_absent = !options.overwrite;
@@ -361,6 +382,26 @@ async fn upload_single(
     }
     meter.add(plan.size);
     Ok(got)
+}
+
+/// A file's body when it is sent from memory (`None` when it is streamed), MD5 and CRC.
+async fn read_and_hash(path: PathBuf, size: u64) -> Result<(Option<Vec<u8>>, [u8; 16], u64)> {
+    let what = format!("cannot read {}", path.display());
+    blocking(
+        move || {
+            if size > IN_MEMORY {
+                let (digest, crc) = checksum::file_digests(&path, 0, size)?;
+                return Ok((None, digest, crc));
+            }
+            let body = crate::local_path::read_range(&path, 0, size)?;
+            let mut crc = Crc64::default();
+            crc.update(&body);
+            let digest: [u8; 16] = md5::Md5::digest(&body).into();
+            Ok((Some(body), digest, crc.finish()))
+        },
+        what,
+    )
+    .await
 }
 
 /// Files up to this size are uploaded from memory, read once.
