@@ -115,6 +115,7 @@ async fn storage_suite(b: &Bucket) {
     overwrite_needs_to_be_asked_for(&b).await;
     multipart_round_trip_of_100_mib_verifies_checksums(&b).await;
     a_file_rewritten_during_a_multipart_upload_leaves_no_object(&b).await;
+    a_file_changed_after_it_was_read_ahead_leaves_no_object(&b).await;
     interrupted_download_resumes_from_its_part_file(&b).await;
     big_download_in_parallel_ranges_resumes_and_verifies(&b).await;
     a_stale_recorded_checksum_defers_to_the_etag(&b).await;
@@ -593,6 +594,74 @@ async fn a_file_rewritten_during_a_multipart_upload_leaves_no_object(b: &Bucket)
         b.head(plans[0].key.as_str()).await.is_err(),
         "no object may be left at the key"
     );
+}
+
+/// Files read ahead of their PUTs are sent as read, and a file that changes between its read
+/// and the end of its PUT is refused and leaves nothing behind, as one read by its PUT is.
+async fn a_file_changed_after_it_was_read_ahead_leaves_no_object(b: &Bucket) {
+    use md5::Digest as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let contents: Vec<Vec<u8>> = (0..3u8)
+        .map(|i| (0..50_000u32).map(|n| (n % 249) as u8 ^ i).collect())
+        .collect();
+    let files: Vec<_> = contents
+        .iter()
+        .enumerate()
+        .map(|(i, c)| write(dir.path(), &format!("receipt-{i}.pdf"), c))
+        .collect();
+    let plans = transfer::plan_uploads(
+        &files,
+        &tenant("read-ahead-test"),
+        CategoryChoice::Auto,
+        None,
+        chrono::Utc::now(),
+    )
+    .expect("plan");
+    let options = UploadOptions::default();
+    assert!(plans.iter().all(|p| transfer::sent_from_memory(p, &options)));
+    let ahead = transfer::ReadAhead::start(
+        plans.len(),
+        plans
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i, p.local.clone(), p.size))
+            .collect(),
+    );
+    let send = |i: usize, prepared| {
+        let plan = &plans[i];
+        let options = &options;
+        async move {
+            transfer::upload_prepared(
+                b,
+                plan,
+                options,
+                prepared,
+                Arc::new(NoSink),
+                &CancellationToken::new(),
+            )
+            .await
+        }
+    };
+
+    let first = ahead.take(0).await.expect("read ahead");
+    let done = send(0, Some(first)).await.expect("upload");
+    assert_eq!(done.etag, format!("{:x}", md5::Md5::digest(&contents[0])));
+    assert_eq!(b.get(plans[0].key.as_str()).await.expect("get"), contents[0]);
+
+    let second = ahead.take(1).await.expect("read ahead");
+    std::fs::write(&files[1], b"the receipt, rescanned").expect("rewrite");
+    let err = send(1, Some(second))
+        .await
+        .expect_err("a file changed since its read must not upload");
+    assert!(matches!(err.kind(), cubby_core::Error::Integrity(_)), "{err:?}");
+    assert!(
+        b.head(plans[1].key.as_str()).await.is_err(),
+        "no object may be left at the key"
+    );
+
+    let third = ahead.take(2).await.expect("read ahead");
+    send(2, Some(third)).await.expect("upload");
+    assert_eq!(b.get(plans[2].key.as_str()).await.expect("get"), contents[2]);
 }
 
 /// Cut part-way through its parallel ranges, the download of an object Cubby uploaded leaves an
