@@ -162,9 +162,26 @@ def build(desktop: bool) -> dict[str, Path]:
 
 
 def free_ports(n: int) -> list[int]:
-    socks = []
+    """Distinct ports free a moment ago, picked below the range the kernel gives outgoing
+    connections: a port from that range can be taken by any `connect` (weed's own parts connect
+    to each other while it starts them) before the server binds it."""
     try:
-        for _ in range(n):
+        low, high = (int(x) for x in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 49152, 65535
+    band = range(10000, low) if low > 16000 else range(max(high + 1, 10000), 65536)
+    socks: list[socket.socket] = []
+    try:
+        for port in random.Random().sample(band, min(len(band), n * 50)):
+            if len(socks) == n:
+                break
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                s.bind(("127.0.0.1", port))
+                socks.append(s)
+            except OSError:
+                s.close()
+        while len(socks) < n:
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.bind(("127.0.0.1", 0))
             socks.append(s)

@@ -21,21 +21,51 @@ use std::time::{Duration, Instant};
 
 /// A TCP port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free port on 127.0.0.1")
+    free_ports(1)[0]
 }
 
-/// Several distinct free ports (all bound at once, so they differ).
+/// Several distinct ports free a moment ago on 127.0.0.1 (all bound at once, so they differ).
+///
+/// They are picked below the range the kernel hands out to outgoing connections. A port from
+/// that range is free only until the next `connect` anywhere on the machine, and a server
+/// started on it races every client, its own included: `weed mini` connects its parts to each
+/// other while it starts them one by one, and once took a port kept for its filer that way.
 pub fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..n)
-        .map(|_| TcpListener::bind("127.0.0.1:0").expect("no free port"))
-        .collect();
-    listeners
-        .iter()
+    use rand::Rng as _;
+    let (low, high) = outgoing_ports();
+    let (from, to) = if low > 16_000 {
+        (10_000, low - 1)
+    } else {
+        (high.saturating_add(1).max(10_000), 65_535)
+    };
+    let mut rng = rand::rng();
+    let mut held: Vec<TcpListener> = Vec::with_capacity(n);
+    for _ in 0..n * 200 {
+        if held.len() == n {
+            break;
+        }
+        if let Ok(listener) = TcpListener::bind(("127.0.0.1", rng.random_range(from..=to))) {
+            held.push(listener);
+        }
+    }
+    // Where nothing in that band would bind, any port the kernel gives.
+    while held.len() < n {
+        held.push(TcpListener::bind("127.0.0.1:0").expect("no free port on 127.0.0.1"));
+    }
+    held.iter()
         .map(|l| l.local_addr().expect("bound").port())
         .collect()
+}
+
+/// The ports the kernel gives outgoing connections: Linux says which; elsewhere the IANA range.
+fn outgoing_ports() -> (u16, u16) {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|text| {
+            let mut bounds = text.split_whitespace().map(|n| n.parse::<u16>().ok());
+            Some((bounds.next()??, bounds.next()??))
+        })
+        .unwrap_or((49_152, 65_535))
 }
 
 /// The repository root, from this crate's manifest dir.
@@ -171,47 +201,36 @@ impl SeaweedFs {
         let config_path = dir.path().join("s3.json");
         std::fs::write(&config_path, config.to_string()).expect("write s3.json");
         std::fs::create_dir_all(dir.path().join("tmp")).expect("tmp");
-        let p = free_ports(10);
-        let (s3, filer) = (p[0], p[1]);
         let log_path = dir.path().join("weed.log");
-        let mut cmd = command(tool("weed"));
-        cmd.arg("mini")
-            .arg(format!("-dir={}", dir.path().join("data").display()))
-            .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1"])
-            .arg(format!("-s3.port={s3}"))
-            .arg(format!("-s3.port.grpc={}", p[2]))
-            .arg(format!("-filer.port={filer}"))
-            .arg(format!("-filer.port.grpc={}", p[3]))
-            .arg(format!("-master.port={}", p[4]))
-            .arg(format!("-master.port.grpc={}", p[5]))
-            .arg(format!("-volume.port={}", p[6]))
-            .arg(format!("-volume.port.grpc={}", p[7]))
-            .arg(format!("-admin.port={}", p[8]))
-            .arg(format!("-admin.port.grpc={}", p[9]))
-            .arg(format!("-s3.config={}", config_path.display()))
-            .arg(format!("-bucket={}", buckets.join(",")))
-            .args([
-                "-s3.allowDeleteBucketNotEmpty=false",
-                "-admin.ui=false",
-                "-webdav=false",
-                "-s3.port.iceberg=0",
-                "-s3.port.lance=0",
-            ])
-            .env("TMPDIR", dir.path().join("tmp"));
-        let args: Vec<std::ffi::OsString> = std::iter::once(cmd.get_program().to_os_string())
-            .chain(cmd.get_args().map(|a| a.to_os_string()))
-            .collect();
         let mut server = SeaweedFs {
             child: None,
-            command: args,
+            command: Vec::new(),
             log: log_path,
             _dir: dir,
-            endpoint: format!("http://127.0.0.1:{s3}"),
-            port: s3,
+            endpoint: String::new(),
+            port: 0,
             access_key,
             secret_key,
         };
-        server.start_again();
+        // A port taken by another program between its choice and weed's bind makes weed exit:
+        // then again, on other ports.
+        let mut filer = 0;
+        for attempt in 1..=3 {
+            // Each attempt from empty data: what a failed start wrote names its ports.
+            let _ = std::fs::remove_dir_all(server._dir.path().join("data"));
+            let p = free_ports(10);
+            filer = p[1];
+            server.command = weed_command(server._dir.path(), &config_path, buckets, &p);
+            server.port = p[0];
+            server.endpoint = format!("http://127.0.0.1:{}", p[0]);
+            if server.launch() {
+                break;
+            }
+            assert!(
+                attempt < 3,
+                "SeaweedFS exited at start three times; see the log above"
+            );
+        }
         for bucket in buckets {
             wait_until("SeaweedFS bucket", Duration::from_secs(60), || {
                 http_status(filer, &format!("/buckets/{bucket}/")) == Some(200)
@@ -237,6 +256,11 @@ impl SeaweedFs {
 
     /// Starts the server again on the same ports with the same data.
     pub fn start_again(&mut self) {
+        assert!(self.launch(), "SeaweedFS exited at start; see the log above");
+    }
+
+    /// Starts the server; true once its S3 port is open, false if it exited first.
+    fn launch(&mut self) -> bool {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -249,11 +273,47 @@ impl SeaweedFs {
             .stdout(log.try_clone().expect("log"))
             .stderr(log);
         let child = spawn(cmd).expect("start weed");
-        self.child = Some(Guard(child));
+        let mut child = Guard(child);
+        let mut exited = false;
         wait_until("SeaweedFS S3 port", Duration::from_secs(60), || {
-            port_open(self.port)
+            exited = matches!(child.0.try_wait(), Ok(Some(_)));
+            exited || port_open(self.port)
         });
+        if exited {
+            return false;
+        }
+        self.child = Some(child);
+        true
     }
+}
+
+/// `weed mini` with its ten ports `p` (S3 first, the filer second), data and config in `dir`.
+fn weed_command(dir: &Path, config: &Path, buckets: &[&str], p: &[u16]) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<std::ffi::OsString> = vec![tool("weed").into(), "mini".into()];
+    let flags = [
+        format!("-dir={}", dir.join("data").display()),
+        "-ip=127.0.0.1".into(),
+        "-ip.bind=127.0.0.1".into(),
+        format!("-s3.port={}", p[0]),
+        format!("-s3.port.grpc={}", p[2]),
+        format!("-filer.port={}", p[1]),
+        format!("-filer.port.grpc={}", p[3]),
+        format!("-master.port={}", p[4]),
+        format!("-master.port.grpc={}", p[5]),
+        format!("-volume.port={}", p[6]),
+        format!("-volume.port.grpc={}", p[7]),
+        format!("-admin.port={}", p[8]),
+        format!("-admin.port.grpc={}", p[9]),
+        format!("-s3.config={}", config.display()),
+        format!("-bucket={}", buckets.join(",")),
+        "-s3.allowDeleteBucketNotEmpty=false".into(),
+        "-admin.ui=false".into(),
+        "-webdav=false".into(),
+        "-s3.port.iceberg=0".into(),
+        "-s3.port.lance=0".into(),
+    ];
+    args.extend(flags.into_iter().map(Into::into));
+    args
 }
 
 impl Drop for SeaweedFs {
@@ -622,5 +682,20 @@ mod tests {
         cmd.args(["-c", "echo out; echo err >&2; exit 3"]);
         let (code, out, err) = run_with_timeout(&mut cmd, None, Duration::from_secs(10));
         assert_eq!((code, out.as_str(), err.as_str()), (Some(3), "out\n", "err\n"));
+    }
+
+    /// Servers' ports are never ones an outgoing connection could take meanwhile.
+    #[test]
+    fn ports_are_picked_apart_and_outside_the_outgoing_range() {
+        let (low, high) = outgoing_ports();
+        let ports = free_ports(40);
+        let mut distinct = ports.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), ports.len(), "{ports:?}");
+        for port in ports {
+            assert!(!(low..=high).contains(&port), "{port} is in {low}-{high}");
+            TcpListener::bind(("127.0.0.1", port)).expect("still free");
+        }
     }
 }
