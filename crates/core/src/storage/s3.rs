@@ -693,7 +693,6 @@ impl ObjectStore for S3Store {
 }
 
 impl S3Store {
-    /// For a write guarded by `If-None-Match: *`, a failed precondition means `key` is taken.
     /// One UploadPart. Its Content-MD5 is signed and checked by the server, so the body is not
     /// hashed again for the signature (a body in memory would be).
     async fn send_part(
@@ -723,6 +722,7 @@ impl S3Store {
         part_etag(out.e_tag, number, key)
     }
 
+    /// For a write guarded by `If-None-Match: *`, a failed precondition means `key` is taken.
     fn taken(&self, key: &str, err: Error) -> Error {
         match err {
             Error::Changed(_) => {

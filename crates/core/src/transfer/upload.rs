@@ -329,13 +329,12 @@ async fn upload_single(
     cancel: &CancellationToken,
 ) -> Result<String> {
     let key = plan.key.as_str();
-    let path = plan.local.clone();
     let size = plan.size;
     // A small file is read once and sent from memory; a larger one is hashed, then streamed
     // from disk, so no more than `IN_MEMORY` is held per file.
     let (body, digest, crc) = match prepared {
         Some(p) if p.body.len() as u64 == size => (Some(Vec::from(p.body)), p.md5, p.crc),
-        _ => read_and_hash(path, size).await?,
+        _ => read_and_hash(plan.local.clone(), size).await?,
     };
     let content_md5 = b64(&digest);
     let headers = plan.headers(crc);
